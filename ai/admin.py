@@ -1,0 +1,3 @@
+"""Admin of the ai app."""
+
+from __future__ import annotations

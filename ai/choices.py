@@ -1,0 +1,3 @@
+"""Vocabularies of the ai app."""
+
+from __future__ import annotations

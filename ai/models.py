@@ -1,0 +1,3 @@
+"""Models of the ai app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Admin of the alerts app."""
+
+from __future__ import annotations

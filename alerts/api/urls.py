@@ -1,0 +1,7 @@
+"""API routes of the alerts app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

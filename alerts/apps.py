@@ -1,0 +1,10 @@
+"""Alert intake: the Alertmanager receiver, alert episodes, their API and pages."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "alerts"
+    verbose_name = "Alerts"

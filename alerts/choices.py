@@ -1,0 +1,3 @@
+"""Vocabularies of the alerts app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Portal pages of the alerts app."""
+
+from __future__ import annotations

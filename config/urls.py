@@ -1,0 +1,36 @@
+"""URL wiring: each app's portal pages and API routes, plus operations endpoints."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from remediation import views as core_views
+
+api_v1 = [
+    path("auth/", include("remediation.api.auth_urls")),
+    path("", include("remediation.api.urls")),
+    path("", include("alerts.api.urls")),
+    path("", include("runbooks.api.urls")),
+    path("", include("ai.api.urls")),
+    path("", include("terminal.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    # The admin signs in through the portal's login (rate-limited and audited), never its own form.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("", include("remediation.urls")),
+    path("alerts/", include("alerts.urls")),
+    path("runbooks/", include("runbooks.urls")),
+    path("ai/", include("ai.urls")),
+    path("terminal/", include("terminal.urls")),
+]

@@ -1,0 +1,30 @@
+"""One JSON error shape for the whole API: {"detail": "...", "errors": {field: [messages]}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Connection-level failures only: integrity errors are the caller's problem, not an outage.
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        response = Response(
+            {"detail": "The database is unavailable; try again shortly."}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+        response["Retry-After"] = "5"
+        return response
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        response.data = {"detail": "Invalid input.", "errors": errors}
+    elif isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": "Request failed.", "errors": response.data}
+    return response

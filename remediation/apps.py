@@ -1,0 +1,19 @@
+"""Core app: rules, servers, credentials, audit, permissions and the shared seams."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RemediationConfig(AppConfig):
+    name = "remediation"
+    verbose_name = "Remediation"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from remediation import checks  # noqa: F401  (registers the system checks)
+        from remediation.roles import sync_roles_after_migrate
+
+        # Permissions of models added by later migrations join the roles they belong to.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="remediation.sync_roles")

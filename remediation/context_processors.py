@@ -1,0 +1,38 @@
+"""Template context shared by every portal page: site name and the navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+# (label, url name) of every portal section; sections not built yet are shown as such, not as dead links.
+NAVIGATION = [
+    ("Dashboard", "dashboard"),
+    ("Alerts", "alerts:list"),
+    ("Runbooks", "runbooks:list"),
+    ("Executions", "runbooks:executions"),
+    ("Approvals", "runbooks:approvals"),
+    ("Schedules", "runbooks:schedules"),
+    ("Servers", "servers"),
+    ("Chat", "ai:chat"),
+    ("Terminal sessions", "terminal:sessions"),
+    ("Audit", "audit"),
+]
+# Sections shown only to users holding a permission.
+SECTION_PERMISSIONS = {"audit": "remediation.view_auditevent"}
+
+
+def portal(request: HttpRequest) -> dict[str, object]:
+    items = []
+    for label, name in NAVIGATION:
+        needed = SECTION_PERMISSIONS.get(name)
+        if needed and not request.user.has_perm(needed):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            url = ""
+        active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
+        items.append({"label": label, "url": url, "active": active})
+    return {"site_name": settings.SITE_NAME, "navigation": items}

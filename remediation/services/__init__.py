@@ -1,0 +1,1 @@
+"""Core services: each workflow of the core app lives in exactly one function here."""

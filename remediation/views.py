@@ -1,0 +1,100 @@
+"""Core pages and operations endpoints: login/logout, dashboard, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_prometheus.exports import ExportToDjangoView
+
+from remediation.services.auth import LoginRefused, log_in, record_logout
+from remediation.services.dashboard import dashboard_counts
+from remediation.services.health import readiness
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up (no dependencies checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Database, channel layer and broker reachable; 503 names what is not."""
+    report = readiness()
+    failing = [name for name, part in report.items() if not part["ok"]]
+    body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": report}
+    return JsonResponse(body, status=200 if not failing else 503)
+
+
+@require_GET
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition (django-prometheus plus the app's registry); optional bearer token."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return JsonResponse({"detail": "A valid metrics bearer token is required."}, status=401)
+    return ExportToDjangoView(request)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Portal (and admin) sign-in."""
+    context = {"next": request.GET.get("next", ""), "error": "", "username": ""}
+    if request.method == "GET":
+        if request.user.is_authenticated:
+            return redirect(_safe_next(request))
+        return render(request, "remediation/login.html", context)
+    username = request.POST.get("username", "")
+    context.update(username=username, next=request.POST.get("next", ""))
+    try:
+        user = log_in(request, username=username, password=request.POST.get("password", ""), channel="portal")
+    except LoginRefused as refused:
+        context["error"] = refused.message
+        response = render(request, "remediation/login.html", context, status=429 if refused.retry_after else 200)
+        if refused.retry_after:
+            response["Retry-After"] = str(refused.retry_after)
+        return response
+    django_login(request, user)
+    return redirect(_safe_next(request))
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    """Portal sign-out (POST only, CSRF-protected)."""
+    if request.user.is_authenticated:
+        record_logout(request, request.user)
+    django_logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Landing page with live counts."""
+    return render(request, "remediation/dashboard.html", {"counts": dashboard_counts()})
+
+
+def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """RATELIMIT_VIEW: what django-ratelimit's decorators answer when a limit is hit."""
+    return JsonResponse({"detail": "Too many requests. Slow down and try again later."}, status=429)

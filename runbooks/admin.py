@@ -1,0 +1,3 @@
+"""Admin of the runbooks app."""
+
+from __future__ import annotations

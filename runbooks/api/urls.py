@@ -1,0 +1,7 @@
+"""API routes of the runbooks app."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+"""Vocabularies of the runbooks app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of the runbooks app."""
+
+from __future__ import annotations

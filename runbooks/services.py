@@ -1,0 +1,3 @@
+"""Workflows of the runbooks app: one service function per workflow."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Background tasks of the runbooks app (django-q2; each message carries only ids)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Portal pages of the runbooks app."""
+
+from __future__ import annotations

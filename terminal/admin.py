@@ -1,0 +1,3 @@
+"""Admin of the terminal app."""
+
+from __future__ import annotations

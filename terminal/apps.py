@@ -1,0 +1,10 @@
+"""Browser SSH terminal: the shell bridge, its consumer and session recordings."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TerminalConfig(AppConfig):
+    name = "terminal"
+    verbose_name = "Terminal"

@@ -1,0 +1,3 @@
+"""Vocabularies of the terminal app."""
+
+from __future__ import annotations

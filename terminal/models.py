@@ -1,0 +1,3 @@
+"""Models of the terminal app."""
+
+from __future__ import annotations
