@@ -1,4 +1,4 @@
-"""Core models: the append-only audit log and the product-wide permissions."""
+"""The append-only audit log and the product-wide permissions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Admin of the core app: the audit log is read-only for everyone, superusers included."""
+"""Audit log admin: read-only for everyone, superusers included."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from remediation.models import AuditEvent
-
-admin.site.site_header = "Remediation Engine administration"
-admin.site.site_title = "Remediation Engine"
 
 
 @admin.register(AuditEvent)

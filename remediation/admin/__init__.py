@@ -1,0 +1,10 @@
+"""Admin of the core app, one module per area."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from remediation.admin import audit  # noqa: F401  (registers the ModelAdmins)
+
+admin.site.site_header = "Remediation Engine administration"
+admin.site.site_title = "Remediation Engine"
