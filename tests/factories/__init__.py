@@ -22,3 +22,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             obj.save()
+
+
+from tests.factories.runbooks import (  # noqa: E402
+    CommandPolicyRuleFactory,
+    ExecutionFactory,
+    RunbookFactory,
+    RunbookVersionFactory,
+    StepFactory,
+    StepRunFactory,
+)
+
+__all__ = [
+    "TEST_PASSWORD",
+    "CommandPolicyRuleFactory",
+    "ExecutionFactory",
+    "RunbookFactory",
+    "RunbookVersionFactory",
+    "StepFactory",
+    "StepRunFactory",
+    "UserFactory",
+]

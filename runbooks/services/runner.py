@@ -1,0 +1,366 @@
+"""The runner: claim an execution, run its pinned version step by step, record every attempt, finish it.
+
+Only this thread touches the database; pool threads run attempts and report through a queue. That keeps SQLite
+writes serial, makes output batching (throttled broadcasts) trivial, and lets one place watch the cancel flag,
+the lease and the runbook deadline.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import queue
+import re
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from remediation.choices import SYSTEM_ACTOR
+from remediation.redaction import mask_data, mask_text
+from remediation.services.audit import record_event
+from runbooks.choices import ErrorKind, ExecutionStatus, OnFailure, Phase, StepRunStatus
+from runbooks.executors import DryRunExecutor, Executor, Outcome, get_executor
+from runbooks.models import Execution, StepRun
+from runbooks.policy import active_rules
+from runbooks.services import live
+from runbooks.services.attempts import OutputBuffer, Unit, run_unit
+from runbooks.services.context import resolve_params, variables
+from runbooks.services.plan import check_action, step_targets
+from runbooks.targets import Target, resolve_targets
+from runbooks.templating import TemplateProblem, evaluate
+
+logger = logging.getLogger(__name__)
+POLL, CONTROL_EVERY, FLUSH_EVERY, ABORT_GRACE = 0.2, 0.5, 0.3, 3.0
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_execution(execution_id: int) -> str:
+    """Run one execution if this delivery claims it; returns the final status (or why nothing ran)."""
+    owner = worker_id()
+    if not Execution.objects.claim(execution_id, owner, settings.RUNBOOK_LEASE_SECONDS):
+        return "not claimed"
+    execution = Execution.objects.select_related("version", "runbook").get(pk=execution_id)
+    record_event(actor=SYSTEM_ACTOR, action="execution.started", obj=execution, after={"worker": owner})
+    live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
+    runner = Runner(execution, owner)
+    try:
+        status, reason = runner.run()
+    except Exception as exc:
+        logger.exception("execution %s: engine error", execution_id)
+        runner.stop("error")
+        status, reason = ExecutionStatus.ERROR, f"engine error: {type(exc).__name__}: {exc}"
+    finally:
+        runner.pool.shutdown(wait=True, cancel_futures=True)
+    return finish(execution, owner, status, reason, runner.stored_variables())
+
+
+def finish(execution: Execution, owner: str, status: str, reason: str, captured: dict[str, Any]) -> str:
+    """Record the final status, unless the reaper already took the execution away from this worker."""
+    moved = Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.RUNNING, lease_owner=owner).update(
+        status=status, status_reason=reason, finished_at=timezone.now(), lease_expires_at=None, variables=captured
+    )
+    if not moved:
+        logger.warning("execution %s was no longer ours to finish (reaped?)", execution.pk)
+        return "lost lease"
+    execution.refresh_from_db()
+    record_event(
+        actor=SYSTEM_ACTOR, action="execution.finished", obj=execution, after={"status": status}, reason=reason
+    )
+    live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
+    return status
+
+
+class Runner:
+    """Steps in order; the targets of a step in parallel in a bounded pool; persistence in this thread."""
+
+    def __init__(self, execution: Execution, owner: str) -> None:
+        self.execution, self.owner = execution, owner
+        self.definition: dict[str, Any] = execution.version.definition
+        self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.cancel = threading.Event()
+        self.stop_reason = ""
+        self.deadline = time.monotonic() + float(self.definition.get("timeout_seconds") or 900)
+        parallel = min(int(self.definition.get("max_parallel") or 10), settings.RUNBOOK_MAX_PARALLEL)
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(execution.target_ids) or 1)))
+        self.keys = itertools.count(1)
+        self.active: list[Unit] = []
+        self.rows: dict[tuple[int, int], int] = {}
+        self.buffers: dict[int, OutputBuffer] = {}
+        self.results: dict[str, dict[int | None, dict[str, Any]]] = {}
+        self.captured: dict[int | None, dict[str, Any]] = {}
+        self.completed: list[Unit] = []
+        self.params: dict[str, Any] = {}
+        self.last_control = self.last_flush = 0.0
+        self.last_beat = time.monotonic()
+
+    def run(self) -> tuple[str, str]:
+        targets, problems = resolve_targets(self.execution.target_ids)
+        self.params, param_problems = resolve_params(self.definition.get("parameters") or [], self.execution.params)
+        if problems or param_problems:
+            return ExecutionStatus.FAILED, "; ".join(problems + param_problems)
+        tolerated: list[str] = []
+        for index, step in enumerate(self.definition.get("steps") or []):
+            units, failed = self.prepare(index, step, targets)
+            self.run_units(units, self.deadline)
+            if self.stop_reason:
+                break
+            failed += [u for u in units if u.outcome is None or u.outcome.error_kind]
+            self.completed += [u for u in units if u.outcome is not None and not u.outcome.error_kind]
+            if not failed:
+                continue
+            where = ", ".join(sorted({u.action.target.name if u.action.target else "-" for u in failed}))
+            summary = f"step {step['name']!r} failed on {where}"
+            if step.get("on_failure") == OnFailure.CONTINUE:
+                tolerated.append(summary)
+            elif step.get("on_failure") == OnFailure.ROLLBACK:
+                return ExecutionStatus.FAILED, f"{summary}; {self.rollback()}"
+            else:
+                return ExecutionStatus.FAILED, summary
+        return self.final(tolerated)
+
+    def final(self, tolerated: list[str]) -> tuple[str, str]:
+        if self.stop_reason == "cancel":
+            return ExecutionStatus.CANCELLED, "cancelled on request"
+        if self.stop_reason == "timeout":
+            return ExecutionStatus.FAILED, f"runbook timeout of {self.definition.get('timeout_seconds')}s exceeded"
+        if self.stop_reason == "lease":
+            return ExecutionStatus.ERROR, "this worker lost the execution's lease"
+        return ExecutionStatus.SUCCEEDED, (
+            "tolerated (on_failure=continue): " + "; ".join(tolerated)
+        ) if tolerated else ""
+
+    def executor(self, kind: str) -> Executor:
+        executor = get_executor(kind)
+        return DryRunExecutor(executor) if self.execution.dry_run else executor
+
+    def context(self, target: Target | None) -> dict[str, Any]:
+        key = target.id if target else None
+        steps = {
+            name: by_target.get(key) or by_target.get(None) or _skipped() for name, by_target in self.results.items()
+        }
+        captured = {**self.captured.get(None, {}), **self.captured.get(key, {})}
+        return variables(
+            params=self.params,
+            alert=self.execution.alert,
+            target=target,
+            steps=steps,
+            captured=captured,
+            execution_id=self.execution.pk,
+        )
+
+    def prepare(self, index: int, step: dict[str, Any], targets: list[Target]) -> tuple[list[Unit], list[Unit]]:
+        """Condition, rendering and the policy (checked again right before running); returns (to run, failed)."""
+        executor, rules = self.executor(step["kind"]), active_rules()
+        allowed = self.definition.get("allowed_policy_rules") or []
+        runnable: list[Unit] = []
+        failed: list[Unit] = []
+        for target in step_targets(step, targets):
+            context = self.context(target)
+            action = executor.plan(step, context, target)
+            unit = Unit(key=next(self.keys), index=index, executor=executor, action=action)
+            try:
+                wanted = evaluate(step["condition"], context) if step.get("condition") else True
+            except TemplateProblem as exc:
+                wanted, action.problems = True, [*action.problems, str(exc)]
+            if not wanted:
+                self.record_result(unit, StepRunStatus.SKIPPED, Outcome(), "condition is false")
+                continue
+            problems = check_action(action, allowed, rules)
+            if problems:
+                kind = ErrorKind.POLICY if any("command policy" in p for p in problems) else ErrorKind.TEMPLATE
+                unit.outcome = Outcome(error_kind=kind, error="; ".join(problems))
+                self.record_result(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
+                failed.append(unit)
+                continue
+            runnable.append(unit)
+        return runnable, failed
+
+    def record_result(self, unit: Unit, status: str, outcome: Outcome, error: str) -> None:
+        """A step run that never reached a target (skipped or refused)."""
+        target = unit.action.target
+        now = timezone.now()
+        row = StepRun.objects.create(
+            execution=self.execution, step_index=unit.index, step_name=unit.step["name"], kind=unit.action.kind,
+            target_id=target.id if target else None, target_name=target.name if target else "", status=status,
+            rendered=mask_text(unit.action.display, unit.action.secrets), error_kind=outcome.error_kind,
+            error=mask_text(error, unit.action.secrets), started_at=now, finished_at=now, duration_seconds=0,
+        )  # fmt: skip
+        self.remember(unit, status)
+        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row.pk)})
+
+    def remember(self, unit: Unit, status: str) -> None:
+        """Make this result visible to later steps as steps.<name>.* and vars.<capture_as>."""
+        key = unit.action.target.id if unit.action.target else None
+        outcome = unit.outcome or Outcome()
+        output = unit.output[: settings.RUNBOOK_OUTPUT_LIMIT]
+        captured = _capture(unit.step, output)
+        self.results.setdefault(unit.step["name"], {})[key] = {
+            "stdout": output, "output": captured, "exit_code": outcome.exit_code,
+            "http_status": outcome.http_status, "status": status,
+        }  # fmt: skip
+        if unit.step.get("capture_as") and status in {StepRunStatus.SUCCEEDED, StepRunStatus.DRY_RUN}:
+            self.captured.setdefault(key, {})[unit.step["capture_as"]] = captured
+
+    def run_units(self, units: list[Unit], deadline: float) -> None:
+        """Run units in the pool while this thread records their events, flushes output and watches control."""
+        self.active = units
+        futures = [self.pool.submit(run_unit, unit, self.events, self.cancel, deadline) for unit in units]
+        by_key = {unit.key: unit for unit in units}
+        while True:
+            finished = all(f.done() for f in futures)
+            try:
+                event = self.events.get(timeout=0 if finished else POLL)
+            except queue.Empty:
+                if finished:
+                    break
+            else:
+                self.handle(by_key[event[1]], event)
+            self.tick()
+        for future in futures:
+            future.result()
+        self.flush()
+        self.active = []
+
+    def handle(self, unit: Unit, event: tuple[Any, ...]) -> None:
+        kind, _, attempt = event[:3]
+        if kind == "start":
+            self.start_row(unit, attempt)
+        elif kind == "output":
+            self.buffers[self.rows[(unit.key, attempt)]].add(event[3], event[4])
+        elif kind == "end":
+            self.end_row(unit, attempt, event[3])
+
+    def start_row(self, unit: Unit, attempt: int) -> None:
+        target, action = unit.action.target, unit.action
+        display = action.rollback_display if unit.phase == Phase.ROLLBACK else action.display
+        row = StepRun.objects.create(
+            execution=self.execution, step_index=unit.index, step_name=unit.step["name"], kind=action.kind,
+            phase=unit.phase, target_id=target.id if target else None, target_name=target.name if target else "",
+            attempt=attempt, status=StepRunStatus.RUNNING, rendered=mask_text(display, action.secrets),
+        )  # fmt: skip
+        self.rows[(unit.key, attempt)] = row.pk
+        self.buffers[row.pk] = OutputBuffer(settings.RUNBOOK_OUTPUT_LIMIT, action.secrets)
+        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row.pk)})
+
+    def end_row(self, unit: Unit, attempt: int, outcome: Outcome) -> None:
+        row_id = self.rows[(unit.key, attempt)]
+        buffer = self.buffers[row_id]
+        buffer.close()
+        self.flush_one(row_id, buffer)
+        if not outcome.error_kind:
+            status = StepRunStatus.DRY_RUN if self.execution.dry_run else StepRunStatus.SUCCEEDED
+        else:
+            status = StepRunStatus.CANCELLED if outcome.error_kind == ErrorKind.CANCELLED else StepRunStatus.FAILED
+        row = StepRun.objects.get(pk=row_id)
+        finished = timezone.now()
+        StepRun.objects.filter(pk=row_id).update(
+            status=status, exit_code=outcome.exit_code, http_status=outcome.http_status,
+            error_kind=outcome.error_kind, error=mask_text(outcome.error, unit.action.secrets),
+            finished_at=finished, duration_seconds=(finished - row.started_at).total_seconds(),
+        )  # fmt: skip
+        del self.buffers[row_id]
+        if unit.phase == Phase.RUN:
+            self.remember(unit, status)
+        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row_id)})
+
+    def row_state(self, row_id: int) -> dict[str, Any]:
+        return live.step_run_state(StepRun.objects.values(*live.STEP_RUN_FIELDS).get(pk=row_id))
+
+    def flush(self) -> None:
+        for row_id, buffer in list(self.buffers.items()):
+            self.flush_one(row_id, buffer)
+        self.last_flush = time.monotonic()
+
+    def flush_one(self, row_id: int, buffer: OutputBuffer) -> None:
+        """Store and broadcast new (already masked) output; throttled by the caller."""
+        if not buffer.dirty:
+            return
+        StepRun.objects.filter(pk=row_id).update(
+            stdout=buffer.text["stdout"], stderr=buffer.text["stderr"], output_truncated=buffer.truncated
+        )
+        buffer.dirty = False
+        for stream, offset, text in buffer.unsent():
+            event = {"type": "output", "step_run": row_id, "stream": stream, "offset": offset, "text": text}
+            live.broadcast(self.execution.pk, event)
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now - self.last_flush >= FLUSH_EVERY:
+            self.flush()
+        if now >= self.deadline:
+            self.stop("timeout")
+        for unit in self.active:
+            if unit.io is not None and unit.deadline and now > unit.deadline + ABORT_GRACE:
+                unit.io.abort()  # backstop: an executor that ignores its own timeout is cut off
+        if now - self.last_control >= CONTROL_EVERY:
+            self.control(now)
+
+    def control(self, now: float) -> None:
+        """Cancel flag and lease ownership (read), heartbeat (write)."""
+        self.last_control = now
+        row = Execution.objects.filter(pk=self.execution.pk).values("cancel_requested", "status", "lease_owner").first()
+        if row is None or row["status"] != ExecutionStatus.RUNNING or row["lease_owner"] != self.owner:
+            self.stop("lease")
+            return
+        if row["cancel_requested"]:
+            self.stop("cancel")
+        if now - self.last_beat >= settings.RUNBOOK_LEASE_SECONDS / 4:
+            self.last_beat = now
+            moment = timezone.now()
+            Execution.objects.filter(
+                pk=self.execution.pk, status=ExecutionStatus.RUNNING, lease_owner=self.owner
+            ).update(heartbeat_at=moment, lease_expires_at=moment + timedelta(seconds=settings.RUNBOOK_LEASE_SECONDS))
+
+    def stop(self, reason: str) -> None:
+        """First reason wins; closes every live channel so blocking commands end within seconds."""
+        if self.stop_reason:
+            return
+        self.stop_reason = reason
+        self.cancel.set()
+        for unit in self.active:
+            if unit.io is not None:
+                unit.io.abort()
+
+    def rollback(self) -> str:
+        """Undo completed steps in reverse order (each target that completed it), recording rows."""
+        indexes = sorted({u.index for u in self.completed if u.action.rollback_payload}, reverse=True)
+        failures = 0
+        for index in indexes:
+            units = [
+                Unit(key=next(self.keys), index=index, executor=u.executor, action=u.action, phase=Phase.ROLLBACK)
+                for u in self.completed
+                if u.index == index and u.action.rollback_payload
+            ]
+            timeout = max(float(u.step.get("timeout_seconds") or 60) for u in units)
+            self.run_units(units, time.monotonic() + timeout + ABORT_GRACE)
+            failures += sum(1 for u in units if u.outcome is None or u.outcome.error_kind)
+        done = f"rolled back {len(indexes)} step(s)"
+        return done + (f", {failures} rollback(s) failed" if failures else "")
+
+    def stored_variables(self) -> dict[str, Any]:
+        names = {None: "*"}
+        return mask_data({names.get(k, str(k)): v for k, v in self.captured.items()})
+
+
+def _capture(step: dict[str, Any], output: str) -> str:
+    """The captured value: the first group of output_pattern when it has one, else the stripped output."""
+    pattern = step.get("output_pattern")
+    if pattern:
+        match = re.search(pattern, output)
+        if match and match.groups():
+            return match.group(1) or ""
+    return output.strip()
+
+
+def _skipped() -> dict[str, Any]:
+    return {"stdout": "", "output": "", "exit_code": None, "http_status": None, "status": StepRunStatus.SKIPPED}
