@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from runbooks.models import CommandPolicyRule
 
@@ -41,3 +42,24 @@ def check_commands(
         if any(pattern.search(command) for command in commands if command):
             found.append(Violation(rule.name, rule.description or rule.pattern))
     return found
+
+
+def save_policy_rule(rule: CommandPolicyRule, *, actor: Any, request: Any = None) -> CommandPolicyRule:
+    """Create or change a blocklist rule and audit it (command_policy.changed)."""
+    from remediation.services.audit import diff, record_event, snapshot
+
+    before = snapshot(CommandPolicyRule.objects.get(pk=rule.pk)) if rule.pk else None
+    rule.full_clean()
+    rule.save()
+    old, new = diff(before, snapshot(rule))
+    record_event(actor=actor, action="command_policy.changed", obj=rule, before=old, after=new, request=request)
+    return rule
+
+
+def delete_policy_rule(rule: CommandPolicyRule, *, actor: Any, request: Any = None) -> None:
+    """Remove a blocklist rule and audit it."""
+    from remediation.services.audit import record_event, snapshot
+
+    before = snapshot(rule)
+    record_event(actor=actor, action="command_policy.changed", obj=rule, before=before, after=None, request=request)
+    rule.delete()

@@ -163,9 +163,20 @@ def save_runbook(
         for step in steps:
             step.runbook = runbook
             step.save()
+    return commit_version(runbook, before, actor=actor, request=request, action=action)
+
+
+def commit_version(
+    runbook: Runbook,
+    before: dict[str, Any] | None,
+    *,
+    actor: Actor,
+    request: HttpRequest | None = None,
+    action: str = "",
+) -> Runbook:
+    """After a runbook and its steps were saved (API, YAML or admin): freeze a new version and audit the change."""
     version = snapshot_version(runbook, actor=actor)
-    after = definition_of(runbook)
-    old, new = diff(before, after)
+    old, new = diff(before, definition_of(runbook))
     record_event(
         actor=actor,
         action=action or ("runbook.created" if before is None else "runbook.updated"),

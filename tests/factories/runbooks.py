@@ -74,3 +74,15 @@ def execution_of(definition: dict[str, Any], **fields: Any) -> Execution:
     full = {**definition_of(runbook), **definition}
     version = RunbookVersion.objects.create(runbook=runbook, number=1, definition=full)
     return ExecutionFactory(version=version, runbook=runbook, **fields)
+
+
+def run_and_close(execution_id: int) -> None:
+    """Run an execution in a test thread, closing that thread's database connection afterwards (as a worker does)."""
+    from django.db import connection
+
+    from runbooks.services.runner import run_execution
+
+    try:
+        run_execution(execution_id)
+    finally:
+        connection.close()

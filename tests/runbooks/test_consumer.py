@@ -10,15 +10,15 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from config.asgi import application
 from runbooks.choices import StepRunStatus
 from runbooks.models import StepRun
 from runbooks.services import live
-from runbooks.services.runner import run_execution
 from tests.factories import StepRunFactory
-from tests.factories.runbooks import execution_of, step
+from tests.factories.runbooks import execution_of, run_and_close, step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +27,15 @@ def run_async(scenario) -> None:  # type: ignore[no-untyped-def]
     """Run a coroutine function in its own thread and loop (another test may leave a loop in this thread)."""
     failure: list[BaseException] = []
 
+    async def closing() -> None:
+        try:
+            await scenario()
+        finally:
+            await database_sync_to_async(connection.close)()
+
     def target() -> None:
         try:
-            asyncio.run(scenario())
+            asyncio.run(closing())
         except BaseException as exc:  # re-raised in the test thread
             failure.append(exc)
 
@@ -109,7 +115,7 @@ def test_it_gives_a_late_joiner_the_whole_run(viewer, script_executor) -> None: 
     execution = execution_of(
         {"steps": [step("a", kind="script", command="print:hello"), step("b", kind="script", command="fail")]}
     )
-    worker = threading.Thread(target=run_execution, args=(execution.pk,))
+    worker = threading.Thread(target=run_and_close, args=(execution.pk,))
     worker.start()
     worker.join(30)
 
@@ -136,7 +142,7 @@ def test_it_streams_a_run_in_progress_from_the_database(viewer, script_executor)
         communicator = _connect(execution.pk, viewer)
         assert (await communicator.connect())[0]
         assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
-        worker = threading.Thread(target=run_execution, args=(execution.pk,))
+        worker = threading.Thread(target=run_and_close, args=(execution.pk,))
         worker.start()
         seen: list[dict] = []
         while not any(e.get("type") == "status" and e["execution"]["status"] == "succeeded" for e in seen):

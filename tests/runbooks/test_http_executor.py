@@ -11,7 +11,7 @@ import pytest
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services.runner import run_execution
-from tests.factories.runbooks import execution_of, step
+from tests.factories.runbooks import execution_of, run_and_close, step
 from tests.processes import free_port
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_it_sends_nothing_in_a_dry_run_yet_reports_problems(http_server) -> None
 @pytest.mark.django_db(transaction=True)
 def test_it_cancels_a_request_in_flight_within_seconds(http_server) -> None:  # type: ignore[no-untyped-def]
     execution = execution_of({"steps": [step("a", kind="http", url=http_server.base + "/slow/20", timeout_seconds=60)]})
-    worker = threading.Thread(target=run_execution, args=(execution.pk,))
+    worker = threading.Thread(target=run_and_close, args=(execution.pk,))
     worker.start()
     deadline = time.monotonic() + 10
     while http_server.count("/slow") == 0 and time.monotonic() < deadline:
