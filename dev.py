@@ -34,10 +34,14 @@ def ensure_venv(requirements: str) -> None:
     if stamp.exists() and stamp.read_text() == digest:
         return
     print(f"Installing {requirements} (hash-checked) ...", flush=True)
-    subprocess.run(
+    result = subprocess.run(
         [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--require-hashes", "-r", str(lock)],
-        check=True,
+        capture_output=True,
+        text=True,
     )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(f"Installing {requirements} failed.")
     stamp.write_text(digest)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from typing import Any
 
 MASK = "********"
+# Values that say something about a secret without being one; kept as they are under secret-named keys.
+SECRET_STATE_MARKERS = frozenset({"set", "not set", "changed", "cleared", MASK})
 
 # Keys whose values are secrets wherever they appear (audit before/after, API echoes, step output context).
 SECRET_KEY_PATTERN = re.compile(
@@ -47,7 +49,7 @@ def mask_data(value: Any, known_secrets: Iterable[str] = ()) -> Any:
     secrets = tuple(known_secrets)
     if isinstance(value, dict):
         return {
-            key: (MASK if value[key] not in (None, "") else value[key])
+            key: (MASK if value[key] not in (None, "") and value[key] not in SECRET_STATE_MARKERS else value[key])
             if isinstance(key, str) and SECRET_KEY_PATTERN.search(key)
             else mask_data(value[key], secrets)
             for key in value
