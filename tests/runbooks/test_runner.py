@@ -140,3 +140,25 @@ def test_it_marks_an_engine_failure_as_error(script_executor, monkeypatch) -> No
     execution, _ = _run([step("a", kind="script", command="ok")])
     assert execution.status == ExecutionStatus.ERROR and "boom" in execution.status_reason
     assert Execution.objects.filter(status=ExecutionStatus.RUNNING).count() == 0
+
+
+def test_it_reaps_only_executions_whose_lease_ran_out() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from runbooks.services.execute import reap_expired_leases
+
+    past, future = timezone.now() - timedelta(seconds=5), timezone.now() + timedelta(seconds=60)
+    dead = execution_of({"steps": []}, status="running", lease_owner="w:1", lease_expires_at=past, heartbeat_at=past)
+    alive = execution_of({"steps": []}, status="running", lease_owner="w:2", lease_expires_at=future)
+    assert reap_expired_leases() == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == ExecutionStatus.ERROR and "w:1 stopped renewing its lease" in dead.status_reason
+    assert alive.status == ExecutionStatus.RUNNING
+    assert AuditEvent.objects.filter(action="execution.reaped", object_id=str(dead.pk)).exists()
+    # The dead worker, should it come back, cannot overwrite the verdict.
+    from runbooks.services.runner import finish
+
+    assert finish(dead, "w:1", ExecutionStatus.SUCCEEDED, "", {}) == "lost lease"
