@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from remediation.redaction import mask_data
 from runbooks.models import Execution, Runbook, Step, StepRun
 from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
 
@@ -57,6 +58,11 @@ class ExecutionSerializer(serializers.ModelSerializer):
     runbook_name = serializers.CharField(source="runbook.name", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
     requested_by = serializers.StringRelatedField()
+    params = serializers.SerializerMethodField()
+
+    def get_params(self, execution: Execution) -> dict[str, object]:
+        """Parameters with secret-named values masked (a `token` parameter is never echoed)."""
+        return mask_data(execution.params)
 
     class Meta:
         model = Execution

@@ -23,16 +23,17 @@ from django.conf import settings
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
-from remediation.redaction import mask_data, mask_text
+from remediation.redaction import mask_data
 from remediation.services.audit import record_event
 from runbooks.choices import ErrorKind, ExecutionStatus, OnFailure, Phase, StepRunStatus
 from runbooks.executors import DryRunExecutor, Executor, Outcome, get_executor
-from runbooks.models import Execution, StepRun
+from runbooks.models import Execution
 from runbooks.policy import active_rules
 from runbooks.services import live
-from runbooks.services.attempts import OutputBuffer, Unit, run_unit
+from runbooks.services.attempts import Unit, run_unit
 from runbooks.services.context import resolve_params, variables
 from runbooks.services.plan import check_action, step_targets
+from runbooks.services.recorder import Recorder
 from runbooks.targets import Target, resolve_targets
 from runbooks.templating import TemplateProblem, evaluate
 
@@ -94,13 +95,12 @@ class Runner:
         self.pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(execution.target_ids) or 1)))
         self.keys = itertools.count(1)
         self.active: list[Unit] = []
-        self.rows: dict[tuple[int, int], int] = {}
-        self.buffers: dict[int, OutputBuffer] = {}
+        self.recorder = Recorder(execution)
         self.results: dict[str, dict[int | None, dict[str, Any]]] = {}
         self.captured: dict[int | None, dict[str, Any]] = {}
         self.completed: list[Unit] = []
         self.params: dict[str, Any] = {}
-        self.last_control = self.last_flush = 0.0
+        self.last_control = 0.0
         self.last_beat = time.monotonic()
 
     def run(self) -> tuple[str, str]:
@@ -173,30 +173,19 @@ class Runner:
             except TemplateProblem as exc:
                 wanted, action.problems = True, [*action.problems, str(exc)]
             if not wanted:
-                self.record_result(unit, StepRunStatus.SKIPPED, Outcome(), "condition is false")
+                self.recorder.settled(unit, StepRunStatus.SKIPPED, Outcome(), "condition is false")
+                self.remember(unit, StepRunStatus.SKIPPED)
                 continue
             problems = check_action(action, allowed, rules)
             if problems:
                 kind = ErrorKind.POLICY if any("command policy" in p for p in problems) else ErrorKind.TEMPLATE
                 unit.outcome = Outcome(error_kind=kind, error="; ".join(problems))
-                self.record_result(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
+                self.recorder.settled(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
+                self.remember(unit, StepRunStatus.FAILED)
                 failed.append(unit)
                 continue
             runnable.append(unit)
         return runnable, failed
-
-    def record_result(self, unit: Unit, status: str, outcome: Outcome, error: str) -> None:
-        """A step run that never reached a target (skipped or refused)."""
-        target = unit.action.target
-        now = timezone.now()
-        row = StepRun.objects.create(
-            execution=self.execution, step_index=unit.index, step_name=unit.step["name"], kind=unit.action.kind,
-            target_id=target.id if target else None, target_name=target.name if target else "", status=status,
-            rendered=mask_text(unit.action.display, unit.action.secrets), error_kind=outcome.error_kind,
-            error=mask_text(error, unit.action.secrets), started_at=now, finished_at=now, duration_seconds=0,
-        )  # fmt: skip
-        self.remember(unit, status)
-        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row.pk)})
 
     def remember(self, unit: Unit, status: str) -> None:
         """Make this result visible to later steps as steps.<name>.* and vars.<capture_as>."""
@@ -228,75 +217,24 @@ class Runner:
             self.tick()
         for future in futures:
             future.result()
-        self.flush()
+        self.recorder.flush()
         self.active = []
 
     def handle(self, unit: Unit, event: tuple[Any, ...]) -> None:
         kind, _, attempt = event[:3]
         if kind == "start":
-            self.start_row(unit, attempt)
+            self.recorder.start(unit, attempt)
         elif kind == "output":
-            self.buffers[self.rows[(unit.key, attempt)]].add(event[3], event[4])
+            self.recorder.output(unit, attempt, event[3], event[4])
         elif kind == "end":
-            self.end_row(unit, attempt, event[3])
-
-    def start_row(self, unit: Unit, attempt: int) -> None:
-        target, action = unit.action.target, unit.action
-        display = action.rollback_display if unit.phase == Phase.ROLLBACK else action.display
-        row = StepRun.objects.create(
-            execution=self.execution, step_index=unit.index, step_name=unit.step["name"], kind=action.kind,
-            phase=unit.phase, target_id=target.id if target else None, target_name=target.name if target else "",
-            attempt=attempt, status=StepRunStatus.RUNNING, rendered=mask_text(display, action.secrets),
-        )  # fmt: skip
-        self.rows[(unit.key, attempt)] = row.pk
-        self.buffers[row.pk] = OutputBuffer(settings.RUNBOOK_OUTPUT_LIMIT, action.secrets)
-        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row.pk)})
-
-    def end_row(self, unit: Unit, attempt: int, outcome: Outcome) -> None:
-        row_id = self.rows[(unit.key, attempt)]
-        buffer = self.buffers[row_id]
-        buffer.close()
-        self.flush_one(row_id, buffer)
-        if not outcome.error_kind:
-            status = StepRunStatus.DRY_RUN if self.execution.dry_run else StepRunStatus.SUCCEEDED
-        else:
-            status = StepRunStatus.CANCELLED if outcome.error_kind == ErrorKind.CANCELLED else StepRunStatus.FAILED
-        row = StepRun.objects.get(pk=row_id)
-        finished = timezone.now()
-        StepRun.objects.filter(pk=row_id).update(
-            status=status, exit_code=outcome.exit_code, http_status=outcome.http_status,
-            error_kind=outcome.error_kind, error=mask_text(outcome.error, unit.action.secrets),
-            finished_at=finished, duration_seconds=(finished - row.started_at).total_seconds(),
-        )  # fmt: skip
-        del self.buffers[row_id]
-        if unit.phase == Phase.RUN:
-            self.remember(unit, status)
-        live.broadcast(self.execution.pk, {"type": "step_run", "step_run": self.row_state(row_id)})
-
-    def row_state(self, row_id: int) -> dict[str, Any]:
-        return live.step_run_state(StepRun.objects.values(*live.STEP_RUN_FIELDS).get(pk=row_id))
-
-    def flush(self) -> None:
-        for row_id, buffer in list(self.buffers.items()):
-            self.flush_one(row_id, buffer)
-        self.last_flush = time.monotonic()
-
-    def flush_one(self, row_id: int, buffer: OutputBuffer) -> None:
-        """Store and broadcast new (already masked) output; throttled by the caller."""
-        if not buffer.dirty:
-            return
-        StepRun.objects.filter(pk=row_id).update(
-            stdout=buffer.text["stdout"], stderr=buffer.text["stderr"], output_truncated=buffer.truncated
-        )
-        buffer.dirty = False
-        for stream, offset, text in buffer.unsent():
-            event = {"type": "output", "step_run": row_id, "stream": stream, "offset": offset, "text": text}
-            live.broadcast(self.execution.pk, event)
+            status = self.recorder.end(unit, attempt, event[3])
+            if unit.phase == Phase.RUN:
+                self.remember(unit, status)
 
     def tick(self) -> None:
         now = time.monotonic()
-        if now - self.last_flush >= FLUSH_EVERY:
-            self.flush()
+        if now - self.recorder.last_flush >= FLUSH_EVERY:
+            self.recorder.flush()
         if now >= self.deadline:
             self.stop("timeout")
         for unit in self.active:

@@ -31,7 +31,8 @@ def run_async(scenario) -> None:  # type: ignore[no-untyped-def]
         try:
             await scenario()
         finally:
-            await database_sync_to_async(connection.close)()
+            # Resolve the connection inside the worker thread (the proxy is per thread).
+            await database_sync_to_async(lambda: connection.close())()
 
     def target() -> None:
         try:
