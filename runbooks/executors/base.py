@@ -94,8 +94,11 @@ class Executor:
         """Render the step for one target; never opens a connection."""
         raise NotImplementedError
 
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+        """Runner thread, right before running: resolve what execute needs from the database (default: nothing)."""
+
     def execute(self, action: Action, io: StepIO) -> Outcome:
-        """Perform one attempt of the action."""
+        """Perform one attempt of the action (pool thread: no database access)."""
         raise NotImplementedError
 
     def rollback(self, action: Action, io: StepIO) -> Outcome:

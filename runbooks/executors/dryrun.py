@@ -21,6 +21,9 @@ class DryRunExecutor(Executor):
     def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
         return self.inner.plan(step, variables, target)
 
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+        """Nothing: a dry run decrypts no credential and resolves no connection."""
+
     def execute(self, action: Action, io: StepIO) -> Outcome:
         io.emit("stdout", f"[dry run] would run: {action.display}\n")
         return Outcome()

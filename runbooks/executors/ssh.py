@@ -1,13 +1,23 @@
-"""The `ssh` executor: one shell command on each target, every value shell-quoted, through remediation/ssh.py."""
+"""The `ssh` executor: one shell command on each target, every value shell-quoted, through remediation/ssh.py.
+
+Commands run on a PTY so that closing the channel (cancel, timeout) hangs up the remote process group: without
+one, sshd leaves a `sleep 60` running after the channel is gone. The PTY merges stderr into stdout.
+"""
 
 from __future__ import annotations
 
+import codecs
+import select
+import time
 from typing import Any
 
+from remediation.choices import SYSTEM_ACTOR
 from runbooks import templating
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
 from runbooks.targets import Target
+
+CHUNK = 32 * 1024
 
 
 @register
@@ -38,11 +48,68 @@ class SshExecutor(Executor):
             action.rollback_payload, action.rollback_display = {"command": rollback}, rollback
         return action
 
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+        """Resolve the connection (decrypting the credential once per target and execution, audited)."""
+        from remediation.services.inventory import ssh_target
+
+        from remediation.models import Server
+
+        target = action.target
+        if target is None:
+            raise ValueError("an ssh step needs a target")
+        key = ("ssh", target.id)
+        if key not in cache:
+            cache[key] = ssh_target(Server.objects.get(pk=target.id), actor=SYSTEM_ACTOR, purpose=purpose)
+        connection = cache[key]
+        action.payload["connection"] = connection
+        secrets = (connection.password, connection.private_key, connection.passphrase)
+        action.secrets = tuple(s for s in (*action.secrets, *secrets) if s)
+
     def execute(self, action: Action, io: StepIO) -> Outcome:
-        return self._run(action, action.payload["command"], io)
+        return run_remote(action.payload["connection"], action.payload["command"], io)
 
     def rollback(self, action: Action, io: StepIO) -> Outcome:
-        return self._run(action, (action.rollback_payload or {})["command"], io)
+        return run_remote(action.payload["connection"], (action.rollback_payload or {})["command"], io)
 
-    def _run(self, action: Action, command: str, io: StepIO) -> Outcome:
-        return Outcome(error_kind=ErrorKind.TRANSPORT, error="SSH transport (remediation/ssh.py) is not installed yet")
+
+def run_remote(connection: Any, command: str, io: StepIO) -> Outcome:
+    """Connect, run `command` on a PTY, stream its output; close the channel on cancel or timeout."""
+    from remediation import ssh
+
+    deadline = time.monotonic() + io.timeout
+    try:
+        client = ssh.connect(connection)
+    except ssh.HostKeyRefused as exc:
+        return Outcome(error_kind=ErrorKind.TARGET, error=exc.message)
+    except ssh.SSHError as exc:
+        kind = ErrorKind.TARGET if exc.stage == "auth" else ErrorKind.TRANSPORT
+        return Outcome(error_kind=kind, error=f"{exc.stage}: {exc.message}")
+    io.on_abort(client.close)
+    try:
+        channel = client.get_transport().open_session(timeout=max(1.0, deadline - time.monotonic()))
+        channel.get_pty(term="dumb", width=250)
+        channel.exec_command(command)
+        return _pump(channel, io, deadline)
+    except Exception as exc:  # paramiko's exceptions cannot be named here: only remediation/ssh.py imports it
+        if io.cancel.is_set():
+            return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
+        return Outcome(error_kind=ErrorKind.TRANSPORT, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+
+
+def _pump(channel: Any, io: StepIO, deadline: float) -> Outcome:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    while True:
+        if io.cancel.is_set():
+            channel.close()
+            return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
+        if time.monotonic() >= deadline:
+            channel.close()  # hangs up the PTY: the remote process group gets SIGHUP
+            return Outcome(error_kind=ErrorKind.TIMEOUT, error=f"no exit within {io.timeout:g}s; channel closed")
+        select.select([channel], [], [], 0.1)
+        while channel.recv_ready():
+            io.emit("stdout", decoder.decode(channel.recv(CHUNK)).replace("\r\n", "\n"))
+        if channel.exit_status_ready() and not channel.recv_ready():
+            io.emit("stdout", decoder.decode(b"", final=True))
+            return Outcome(exit_code=channel.recv_exit_status())

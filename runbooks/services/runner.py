@@ -96,6 +96,7 @@ class Runner:
         self.keys = itertools.count(1)
         self.active: list[Unit] = []
         self.recorder = Recorder(execution)
+        self.resources: dict[Any, Any] = {}  # per-execution cache for executors' prepare()
         self.results: dict[str, dict[int | None, dict[str, Any]]] = {}
         self.captured: dict[int | None, dict[str, Any]] = {}
         self.completed: list[Unit] = []
@@ -180,6 +181,14 @@ class Runner:
             if problems:
                 kind = ErrorKind.POLICY if any("command policy" in p for p in problems) else ErrorKind.TEMPLATE
                 unit.outcome = Outcome(error_kind=kind, error="; ".join(problems))
+                self.recorder.settled(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
+                self.remember(unit, StepRunStatus.FAILED)
+                failed.append(unit)
+                continue
+            try:
+                executor.prepare(action, self.resources, f"execution #{self.execution.pk} step {step['name']}")
+            except Exception as exc:  # no credential, undecryptable secret, server deleted meanwhile
+                unit.outcome = Outcome(error_kind=ErrorKind.TARGET, error=f"{type(exc).__name__}: {exc}")
                 self.recorder.settled(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
                 self.remember(unit, StepRunStatus.FAILED)
                 failed.append(unit)
