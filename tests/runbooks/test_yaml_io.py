@@ -64,3 +64,25 @@ def test_it_exports_and_imports_with_manage_py(admin_user, tmp_path: Path) -> No
     call_command("runbooks_import", str(out))
     assert Runbook.objects.get().steps.count() == 2
     assert AuditEvent.objects.filter(action="runbook.imported", actor_label="manage.py").exists()
+
+
+def test_it_plans_and_requests_runs_with_manage_py(admin_user, http_server, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    from runbooks.models import Execution
+
+    save_runbook(
+        {"name": "cli", "parameters": [{"name": "p", "required": True}],
+         "steps": [{"name": "c", "kind": "http", "url": http_server.base + "/{{ params.p }}"}]},
+        actor=admin_user,
+    )  # fmt: skip
+    out = StringIO()
+    call_command("runbook_plan", "cli", "--param", "p=a b", stdout=out)
+    assert "/a%20b" in out.getvalue()
+    with pytest.raises(CommandError, match="problem"):
+        call_command("runbook_plan", "cli", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=False):
+        call_command("runbook_run", "cli", "--param", "p=x", stdout=StringIO())
+    assert Execution.objects.get().status == "pending" and http_server.count() == 0
