@@ -111,6 +111,9 @@ class Runner:
             return ExecutionStatus.FAILED, "; ".join(problems + param_problems)
         tolerated: list[str] = []
         for index, step in enumerate(self.definition.get("steps") or []):
+            self.tick()  # cancel, lease and deadline are also honoured between steps (even all-skipped ones)
+            if self.stop_reason:
+                break
             units, failed = self.prepare(index, step, targets)
             self.run_units(units, self.deadline)
             if self.stop_reason:
