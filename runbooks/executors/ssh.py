@@ -49,21 +49,29 @@ class SshExecutor(Executor):
         return action
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
-        """Resolve the connection (decrypting the credential once per target and execution, audited)."""
-        from remediation.services.inventory import ssh_target
+        """Resolve the connection; a credential is decrypted (and audited) once per execution, not per target."""
+        from remediation.services.credentials import use_credential
+        from remediation.services.inventory import pinned_key
 
+        from remediation import ssh
         from remediation.models import Server
 
-        target = action.target
-        if target is None:
+        if action.target is None:
             raise ValueError("an ssh step needs a target")
-        key = ("ssh", target.id)
+        server = Server.objects.select_related("credential").get(pk=action.target.id)
+        if server.credential is None:
+            raise ValueError(f"server {server.name!r} has no credential")
+        key = ("credential", server.credential_id)
         if key not in cache:
-            cache[key] = ssh_target(Server.objects.get(pk=target.id), actor=SYSTEM_ACTOR, purpose=purpose)
-        connection = cache[key]
-        action.payload["connection"] = connection
-        secrets = (connection.password, connection.private_key, connection.passphrase)
-        action.secrets = tuple(s for s in (*action.secrets, *secrets) if s)
+            cache[key] = use_credential(server.credential, actor=SYSTEM_ACTOR, purpose=purpose)
+        secrets = cache[key]
+        action.payload["connection"] = ssh.Target(
+            host=server.hostname, port=server.port, username=server.username, pinned_key=pinned_key(server),
+            password=secrets.password, private_key=secrets.private_key, passphrase=secrets.passphrase,
+            label=server.name,
+        )  # fmt: skip
+        found = (secrets.password, secrets.private_key, secrets.passphrase)
+        action.secrets = tuple(s for s in (*action.secrets, *found) if s)
 
     def execute(self, action: Action, io: StepIO) -> Outcome:
         return run_remote(action.payload["connection"], action.payload["command"], io)

@@ -69,12 +69,23 @@ def snapshot(execution: Execution) -> dict[str, Any]:
 
 
 def broadcast(execution_id: int, event: dict[str, Any]) -> None:
-    """Send one (already redacted) event to the execution's group; never lets a layer failure break a run."""
+    """Send one (already redacted) event to the execution's group."""
+    broadcast_many(execution_id, [event])
+
+
+def broadcast_many(execution_id: int, events: list[dict[str, Any]]) -> None:
+    """Send events in order with one event-loop round trip; a layer failure never breaks a run."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not events:
         return
+    group = group_name(execution_id)
+
+    async def send_all() -> None:
+        for event in events:
+            await layer.group_send(group, {"type": "execution.event", "event": event})
+
     try:
-        async_to_sync(layer.group_send)(group_name(execution_id), {"type": "execution.event", "event": event})
+        async_to_sync(send_all)()
     except Exception:  # the database remains the source of truth; the consumer tails it
         logger.warning("broadcast to execution %s failed", execution_id, exc_info=True)
 

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
@@ -114,7 +115,9 @@ class Runner:
             self.tick()  # cancel, lease and deadline are also honoured between steps (even all-skipped ones)
             if self.stop_reason:
                 break
-            units, failed = self.prepare(index, step, targets)
+            with transaction.atomic():
+                units, failed = self.prepare(index, step, targets)
+            self.recorder.send()
             self.run_units(units, self.deadline)
             if self.stop_reason:
                 break
@@ -189,7 +192,7 @@ class Runner:
                 failed.append(unit)
                 continue
             try:
-                executor.prepare(action, self.resources, f"execution #{self.execution.pk} step {step['name']}")
+                executor.prepare(action, self.resources, f"execution #{self.execution.pk}")
             except Exception as exc:  # no credential, undecryptable secret, server deleted meanwhile
                 unit.outcome = Outcome(error_kind=ErrorKind.TARGET, error=f"{type(exc).__name__}: {exc}")
                 self.recorder.settled(unit, StepRunStatus.FAILED, unit.outcome, unit.outcome.error)
@@ -219,18 +222,33 @@ class Runner:
         by_key = {unit.key: unit for unit in units}
         while True:
             finished = all(f.done() for f in futures)
-            try:
-                event = self.events.get(timeout=0 if finished else POLL)
-            except queue.Empty:
-                if finished:
-                    break
-            else:
-                self.handle(by_key[event[1]], event)
+            batch = self.drain(0 if finished else POLL)
+            if not batch and finished:
+                break
+            if batch:
+                with transaction.atomic():  # one commit per loop turn, however many targets reported
+                    for event in batch:
+                        self.handle(by_key[event[1]], event)
             self.tick()
+            self.recorder.send()
         for future in futures:
             future.result()
-        self.recorder.flush()
+        with transaction.atomic():
+            self.recorder.flush()
+        self.recorder.send()
         self.active = []
+
+    def drain(self, wait: float) -> list[tuple[Any, ...]]:
+        """Every event reported so far (waiting up to `wait` seconds for the first one)."""
+        try:
+            batch = [self.events.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        while True:
+            try:
+                batch.append(self.events.get_nowait())
+            except queue.Empty:
+                return batch
 
     def handle(self, unit: Unit, event: tuple[Any, ...]) -> None:
         kind, _, attempt = event[:3]
