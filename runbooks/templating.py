@@ -11,10 +11,10 @@ import json
 import shlex
 import urllib.parse
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 SHELL, URL, JSON, TEXT = "shell", "url", "json", "text"
@@ -57,14 +57,21 @@ def environment(context: str) -> SandboxedEnvironment:
     return env
 
 
+@lru_cache(maxsize=2048)
+def compiled(source: str, context: str) -> Template:
+    """Templates are compiled once per process (a 50-target step renders the same source 50 times)."""
+    return environment(context).from_string(source)
+
+
 def render(source: str, context: str, variables: dict[str, Any]) -> str:
     """Render one template; raises TemplateProblem with a readable message."""
     try:
-        return environment(context).from_string(source).render(variables)
+        return compiled(source, context).render(variables)
     except TemplateError as exc:
         raise TemplateProblem(_describe(exc)) from exc
 
 
+@lru_cache(maxsize=2048)
 def uses_raw(source: str) -> bool:
     """True when the template applies the `raw` filter anywhere (the plan flags it)."""
     try:

@@ -6,6 +6,7 @@ import queue
 import re
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ class Unit:
     outcome: Outcome | None = None
     output: str = ""
     attempts: int = 0
+    future: Future[None] | None = None
 
     @property
     def step(self) -> dict[str, Any]:

@@ -199,6 +199,7 @@ class Runner:
                 self.remember(unit, StepRunStatus.FAILED)
                 failed.append(unit)
                 continue
+            unit.future = self.pool.submit(run_unit, unit, self.events, self.cancel, self.deadline)
             runnable.append(unit)
         return runnable, failed
 
@@ -218,7 +219,10 @@ class Runner:
     def run_units(self, units: list[Unit], deadline: float) -> None:
         """Run units in the pool while this thread records their events, flushes output and watches control."""
         self.active = units
-        futures = [self.pool.submit(run_unit, unit, self.events, self.cancel, deadline) for unit in units]
+        for unit in units:  # step units were submitted as soon as they were prepared; rollback units start here
+            if unit.future is None:
+                unit.future = self.pool.submit(run_unit, unit, self.events, self.cancel, deadline)
+        futures = [unit.future for unit in units]
         by_key = {unit.key: unit for unit in units}
         while True:
             finished = all(f.done() for f in futures)
