@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('enabled', models.BooleanField(default=True)),
                 ('parameters', models.JSONField(blank=True, default=list, help_text='[{name, default, required, pattern}]')),
                 ('tags', models.JSONField(blank=True, default=list)),
-                ('timeout_seconds', models.PositiveIntegerField(default=900, validators=[django.core.validators.MinValueValidator(1)])),
+                ('timeout_seconds', models.PositiveIntegerField(default=300, help_text="Overall limit; must end before the worker's.", validators=[django.core.validators.MinValueValidator(1)])),
                 ('max_parallel', models.PositiveSmallIntegerField(default=10, help_text='Targets run at once.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)])),
                 ('requires_approval', models.BooleanField(default=False)),
                 ('allowed_policy_rules', models.JSONField(blank=True, default=list, help_text='Names of overridable command-policy rules this runbook may break.')),

@@ -12,6 +12,7 @@ from django.db import models
 
 from runbooks.choices import OnFailure, StepKind
 
+WORKER_MARGIN_SECONDS = 60
 IDENTIFIER = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", "Use letters, digits and underscores (max 64).")
 
 
@@ -31,7 +32,9 @@ class Runbook(models.Model):
     enabled = models.BooleanField(default=True)
     parameters = models.JSONField(default=list, blank=True, help_text="[{name, default, required, pattern}]")
     tags = models.JSONField(default=list, blank=True)
-    timeout_seconds = models.PositiveIntegerField(default=900, validators=[MinValueValidator(1)])
+    timeout_seconds = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(1)], help_text="Overall limit; must end before the worker's."
+    )
     max_parallel = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Targets run at once."
     )
@@ -60,6 +63,10 @@ class Runbook(models.Model):
             errors.append("allowed_policy_rules must be a list of rule names")
         if errors:
             raise ValidationError({"parameters": errors})
+        # django-q2 kills a task at Q_TIMEOUT; the runbook must finish (and record why) well before that.
+        limit = int(settings.Q_CLUSTER["timeout"]) - WORKER_MARGIN_SECONDS
+        if self.timeout_seconds and self.timeout_seconds > limit:
+            raise ValidationError({"timeout_seconds": f"at most {limit}s (Q_TIMEOUT minus {WORKER_MARGIN_SECONDS}s)"})
 
 
 def validate_parameters(parameters: Any) -> list[str]:

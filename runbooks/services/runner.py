@@ -91,7 +91,7 @@ class Runner:
         self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.cancel = threading.Event()
         self.stop_reason = ""
-        self.deadline = time.monotonic() + float(self.definition.get("timeout_seconds") or 900)
+        self.deadline = time.monotonic() + float(self.definition.get("timeout_seconds") or 300)
         parallel = min(int(self.definition.get("max_parallel") or 10), settings.RUNBOOK_MAX_PARALLEL)
         self.pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(execution.target_ids) or 1)))
         self.keys = itertools.count(1)

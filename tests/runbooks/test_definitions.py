@@ -75,3 +75,10 @@ def test_it_refuses_to_delete_a_runbook_that_ran(admin_user) -> None:  # type: i
     pk = unused.pk
     delete_runbook(unused, actor=admin_user)
     assert AuditEvent.objects.filter(action="runbook.deleted", object_id=str(pk)).exists()
+
+
+def test_it_keeps_the_runbook_timeout_inside_the_worker_timeout(admin_user, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 600}
+    with pytest.raises(DefinitionError) as caught:
+        save_runbook({**VALID, "timeout_seconds": 590}, actor=admin_user)
+    assert "at most 540s" in " ".join(caught.value.errors["timeout_seconds"])
