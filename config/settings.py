@@ -193,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "runbooks.choices.ExecutionStatus",
+        "StepRunStatusEnum": "runbooks.choices.StepRunStatus",
+    },
 }
 
 # --- static, i18n -----------------------------------------------------------------------------------------------

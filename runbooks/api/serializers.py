@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from remediation.redaction import mask_data
@@ -60,6 +61,7 @@ class ExecutionSerializer(serializers.ModelSerializer):
     requested_by = serializers.StringRelatedField()
     params = serializers.SerializerMethodField()
 
+    @extend_schema_field(serializers.DictField())
     def get_params(self, execution: Execution) -> dict[str, object]:
         """Parameters with secret-named values masked (a `token` parameter is never echoed)."""
         return mask_data(execution.params)

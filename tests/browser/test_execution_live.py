@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tests.browser.conftest import browser, page  # noqa: F401  (Playwright fixtures)
 from tests.processes import daphne_args, free_port, running, wait_http
+from tests.runbooks.httpd import http_server  # noqa: F401  (fixture)
 from tests.runbooks.world import ADMIN_PASSWORD, World
 
 
