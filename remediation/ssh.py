@@ -182,7 +182,8 @@ def fetch_host_key(host: str, port: int, *, timeouts: Timeouts | None = None) ->
         key = transport.get_remote_server_key()
         return HostKey(key.get_name(), key.get_base64())
     except (paramiko.SSHException, EOFError, OSError) as exc:
-        raise SSHError("handshake", f"{host}:{port} did not complete an SSH handshake: {exc or type(exc).__name__}.") from exc
+        reason = str(exc) or type(exc).__name__
+        raise SSHError("handshake", f"{host}:{port} did not complete an SSH handshake: {reason}.") from exc
     finally:
         transport.close()
 
@@ -296,5 +297,6 @@ def run_command(client: paramiko.SSHClient, command: str, *, timeout: float) -> 
         err = stderr.read(OUTPUT_LIMIT).decode("utf-8", "replace")
         code = stdout.channel.recv_exit_status()
     except (paramiko.SSHException, TimeoutError, OSError) as exc:
-        raise SSHError("command", f"Command did not complete within {timeout:g}s: {exc or type(exc).__name__}.") from exc
+        reason = str(exc) or type(exc).__name__
+        raise SSHError("command", f"Command did not complete within {timeout:g}s: {reason}.") from exc
     return CommandResult(exit_code=code, stdout=out, stderr=err)

@@ -218,4 +218,3 @@ def run_connection_test(server: Server, *, actor: Actor, request: HttpRequest | 
     )
     record_event(actor=actor, action="server.tested", obj=server, after={"ok": ok, "stages": stages}, request=request)
     return server
-
