@@ -56,7 +56,10 @@ def use_credential(
 
 
 def _audit_snapshot(credential: Credential) -> dict[str, Any]:
-    return snapshot(credential, secret_fields=SECRET_FIELDS, fields=(*CREDENTIAL_FIELDS, *SECRET_FIELDS, "key_type"))
+    """Plain fields plus the *names* of stored secrets (the audit masks any key named like a secret)."""
+    data = snapshot(credential, fields=(*CREDENTIAL_FIELDS, "key_type", "key_fingerprint"))
+    data["stored"] = [name for name, present in credential.secret_status().items() if present]
+    return data
 
 
 def _describe_key(credential: Credential, secrets: Mapping[str, str], *, actor: Actor) -> None:
@@ -141,9 +144,11 @@ def update_credential(
     marks = _apply(credential, fields, secrets, clear, actor=actor)
     credential.save()
     old, new = diff(before, _audit_snapshot(credential))
-    for name, mark in marks.items():
-        old = {**(old or {}), name: before[name]}
-        new = {**(new or {}), name: "changed" if mark == "changed" else "not set"}
+    new = dict(new or {})
+    for mark in ("changed", "cleared"):
+        names = sorted(name for name, how in marks.items() if how == mark)
+        if names:
+            new[mark] = names
     if old or new:
         record_event(
             actor=actor, action="credential.updated", obj=credential, before=old, after=new, request=request,

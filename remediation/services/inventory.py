@@ -46,7 +46,10 @@ def configured_timeouts() -> ssh.Timeouts:
 
 
 def _snapshot(server: Server) -> dict[str, Any]:
-    return snapshot(server, fields=AUDITED_FIELDS)
+    """Audited fields; the credential appears by name under `login_with` (a key named 'credential' is masked)."""
+    data = snapshot(server, fields=[f for f in AUDITED_FIELDS if f != "credential"])
+    data["login_with"] = server.credential.name if server.credential_id else None
+    return data
 
 
 def build_server(data: Mapping[str, Any], server: Server | None = None) -> Server:
