@@ -101,13 +101,18 @@ def validate_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def import_servers(text: str, fmt: str, *, actor: Actor, request: HttpRequest | None = None) -> list[Server]:
     """Create every server of the file in one transaction (each audited), or raise ImportRejected."""
     valid = validate_rows(parse_rows(text, fmt))
-    with transaction.atomic():
-        servers = [create_server(actor=actor, data=data, request=request) for data in valid]
-        record_event(
-            actor=actor,
-            action="server.imported",
-            object_type="remediation.server",
-            after={"format": fmt, "count": len(servers), "names": [s.name for s in servers]},
-            request=request,
-        )
+    servers: list[Server] = []
+    try:
+        with transaction.atomic():
+            for data in valid:
+                servers.append(create_server(actor=actor, data=data, request=request))
+            record_event(
+                actor=actor,
+                action="server.imported",
+                object_type="remediation.server",
+                after={"format": fmt, "count": len(servers), "names": [s.name for s in servers]},
+                request=request,
+            )
+    except ValidationError as exc:  # a concurrent change since validation; the transaction rolled back
+        raise ImportRejected([{"row": len(servers) + 1, "errors": exc.message_dict}]) from exc
     return servers
