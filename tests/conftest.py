@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import tempfile
@@ -109,7 +110,8 @@ def sshd_factory(sshd_password: str) -> Iterator[Callable[..., sshd_module.SSHSe
     yield start
     for server, directory in started:
         server.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+        if not os.environ.get("KEEP_SSHD_DIRS"):  # set it to read sshd's logs after a failure
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

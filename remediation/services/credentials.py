@@ -107,6 +107,19 @@ def _apply(
     return marks
 
 
+def validate_credential(
+    credential: Credential | None,
+    *,
+    actor: Actor,
+    fields: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    clear: Iterable[str] = (),
+) -> None:
+    """Check a create/update would succeed, on a copy (what a form calls before the real write)."""
+    copy = Credential.objects.get(pk=credential.pk) if credential and credential.pk else Credential()
+    _apply(copy, fields, secrets, clear, actor=actor)
+
+
 @transaction.atomic
 def create_credential(
     *,
