@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +21,7 @@ from remediation.api.permissions import HasPerm
 from remediation.models import Credential, Server
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
+from remediation.services.inventory import filter_servers
 from remediation.services.inventory_import import ImportRejected, import_servers
 
 SERVER_FILTERS = [
@@ -36,36 +35,10 @@ SERVER_FILTERS = [
         ("q", "text in name, hostname, aliases or description"),
     ]
 ]
-STATUS_FILTERS = {
-    "ok": Q(enabled=True, last_test_ok=True),
-    "failed": Q(enabled=True, last_test_ok=False),
-    "untested": Q(enabled=True, last_test_ok__isnull=True),
-    "disabled": Q(enabled=False),
-}
 
 
 def _invalid(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-
-
-def filter_servers(params: Any) -> QuerySet[Server]:
-    """Servers matching the list filters (unknown values give an empty list, never an error)."""
-    servers = Server.objects.select_related("credential", "host_key_pinned_by")
-    if params.get("environment"):
-        servers = servers.filter(environment=params["environment"])
-    if params.get("enabled") in ("true", "false"):
-        servers = servers.filter(enabled=params["enabled"] == "true")
-    if params.get("tag"):
-        servers = servers.filter(tags__icontains=f'"{params["tag"]}"')
-    if str(params.get("credential", "")).isdigit():
-        servers = servers.filter(credential_id=int(params["credential"]))
-    if params.get("status"):
-        servers = servers.filter(STATUS_FILTERS.get(params["status"], Q(pk__in=[])))
-    if params.get("q"):
-        q = params["q"]
-        text = Q(name__icontains=q) | Q(hostname__icontains=q) | Q(description__icontains=q)
-        servers = servers.filter(text | Q(aliases__icontains=q))
-    return servers
 
 
 @extend_schema(parameters=SERVER_FILTERS)

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,6 +34,34 @@ AUDITED_FIELDS = (*SERVER_FIELDS, "host_key_type", "host_key_fingerprint")
 
 class InventoryError(Exception):
     """A server operation that cannot go ahead (no credential, host key not what was expected, …)."""
+
+
+STATUS_FILTERS = {
+    "ok": Q(enabled=True, last_test_ok=True),
+    "failed": Q(enabled=True, last_test_ok=False),
+    "untested": Q(enabled=True, last_test_ok__isnull=True),
+    "disabled": Q(enabled=False),
+}
+
+
+def filter_servers(params: Any) -> QuerySet[Server]:
+    """Servers matching the list filters (unknown values give an empty list, never an error)."""
+    servers = Server.objects.select_related("credential", "host_key_pinned_by")
+    if params.get("environment"):
+        servers = servers.filter(environment=params["environment"])
+    if params.get("enabled") in ("true", "false"):
+        servers = servers.filter(enabled=params["enabled"] == "true")
+    if params.get("tag"):
+        servers = servers.filter(tags__icontains=f'"{params["tag"]}"')
+    if str(params.get("credential", "")).isdigit():
+        servers = servers.filter(credential_id=int(params["credential"]))
+    if params.get("status"):
+        servers = servers.filter(STATUS_FILTERS.get(params["status"], Q(pk__in=[])))
+    if params.get("q"):
+        q = params["q"]
+        text = Q(name__icontains=q) | Q(hostname__icontains=q) | Q(description__icontains=q)
+        servers = servers.filter(text | Q(aliases__icontains=q))
+    return servers
 
 
 def configured_timeouts() -> ssh.Timeouts:
