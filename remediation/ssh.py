@@ -178,14 +178,28 @@ def fetch_host_key(host: str, port: int, *, timeouts: Timeouts | None = None) ->
     transport = paramiko.Transport(sock)
     transport.banner_timeout = timeouts.banner
     try:
-        transport.start_client(timeout=timeouts.banner)
-        key = transport.get_remote_server_key()
-        return HostKey(key.get_name(), key.get_base64())
+        # The negotiation bound must outlast the banner wait, or a silent server reports a vaguer error.
+        transport.start_client(timeout=timeouts.banner + timeouts.auth)
+        return _presented_key(transport, f"{host}:{port}", timeouts)
     except (paramiko.SSHException, EOFError, OSError) as exc:
-        reason = str(exc) or type(exc).__name__
-        raise SSHError("handshake", f"{host}:{port} did not complete an SSH handshake: {reason}.") from exc
+        cause = _translate_reason(transport.saved_exception or exc, timeouts)
+        raise SSHError("handshake", f"{host}:{port} did not complete an SSH handshake: {cause}.") from exc
     finally:
         transport.close()
+
+
+def _presented_key(transport: paramiko.Transport, address: str, timeouts: Timeouts) -> HostKey:
+    if not transport.is_active() or transport.host_key is None:
+        raise paramiko.SSHException(f"no key exchange within {timeouts.banner + timeouts.auth:g}s")
+    key = transport.get_remote_server_key()
+    return HostKey(key.get_name(), key.get_base64())
+
+
+def _translate_reason(exc: BaseException, timeouts: Timeouts) -> str:
+    text = str(exc) or type(exc).__name__
+    if "banner" in text.lower():
+        return f"no SSH banner within {timeouts.banner:g}s ({text})"
+    return text
 
 
 class _PinnedKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -272,10 +286,7 @@ def _translate(target: Target, exc: BaseException, timeouts: Timeouts) -> BaseEx
     if isinstance(exc, paramiko.AuthenticationException):
         return SSHError("auth", f"Authentication as {target.username!r} on {name} failed: {exc}.")
     if isinstance(exc, (paramiko.SSHException, EOFError, TimeoutError, OSError)):
-        text = str(exc) or type(exc).__name__
-        if "banner" in text.lower():
-            text = f"no SSH banner within {timeouts.banner:g}s ({text})"
-        return SSHError("handshake", f"SSH handshake with {name} failed: {text}.")
+        return SSHError("handshake", f"SSH handshake with {name} failed: {_translate_reason(exc, timeouts)}.")
     return exc
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -87,9 +86,9 @@ def api_as(api: APIClient):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def sshd_password() -> str:
-    """The test user's password for this session (set with chpasswd when the first sshd starts)."""
+    """The test user's password (shared by concurrent sessions; set with chpasswd when the first sshd starts)."""
     need_sshd()
-    password = "pw-" + secrets.token_urlsafe(18)
+    password = sshd_module.shared_password()
     sshd_module.ensure_test_user(password)
     return password
 

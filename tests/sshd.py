@@ -1,10 +1,11 @@
 """A real OpenSSH server on loopback for tests: own config, host keys, test user, log; the system sshd is untouched.
 
-`start_sshd(directory)` runs `/usr/sbin/sshd -D -e -f <generated config>` on a free 127.0.0.1 port. It logs in the
-dedicated local account TEST_USER (created with useradd on first use, never deleted, and given a fresh random
-password each session through chpasswd) by password or by any key added with `authorize()`. Host keys, the
-authorized_keys file, the PID file and the log live in the given directory. Needs root (sshd's privilege
-separation, reading /etc/shadow for password logins); `/run/sshd` is created when missing, as the package would.
+`start_sshd(directory, password)` runs `/usr/sbin/sshd -D -e -f <generated config>` on a free 127.0.0.1 port.
+It admits only the dedicated local account TEST_USER, by password or by any key added with `authorize()`. The
+account is created with useradd on first use and never deleted; its random password is kept in a root-only file
+in the temp directory (shared by concurrent sessions) and set with chpasswd. Host keys, authorized_keys, the PID
+file and the log live in the given directory. Needs root (privilege separation, /etc/shadow for passwords);
+`/run/sshd` is created when missing, as the package would.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def shared_password() -> str:
+    """The test user's password, shared by concurrent test sessions (xdist workers, two checkouts) on this machine.
+
+    Each session setting its own password would lock out a session already running, so the first one writes a
+    random password to a root-only file (O_EXCL) and every later one reuses it.
+    """
+    path = Path(tempfile.gettempdir()) / f"{TEST_USER}-password"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            text = path.read_text().strip()
+            if text:
+                return text
+            time.sleep(0.1)
+        raise RuntimeError(f"{path} stays empty; delete it and run again") from None
+    password = "pw-" + secrets.token_urlsafe(18)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+    return password
 
 
 def ensure_test_user(password: str) -> None:

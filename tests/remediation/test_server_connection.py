@@ -130,6 +130,7 @@ def test_it_reports_unreachable_and_silent_servers_within_the_timeout(
         server = inventory.run_connection_test(server, actor=admin_user)
         assert time.monotonic() - started < 2.0 + 2.0 + 5
         assert server.last_test_result[-1]["stage"] == stage and server.last_test_ok is False
+    assert "no SSH banner within 2s" in server.last_test_result[-1]["detail"]
 
 
 def test_it_forgets_the_pinned_key_when_the_endpoint_moves(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]

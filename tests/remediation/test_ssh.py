@@ -117,6 +117,13 @@ def test_it_gives_up_on_a_silent_server_within_the_banner_timeout(blackhole_port
     assert "no SSH banner within 2s" in failure.value.message
 
 
+def test_it_fetches_no_host_key_from_a_silent_server_within_the_banner_timeout(blackhole_port: int) -> None:
+    started = time.monotonic()
+    with pytest.raises(ssh.SSHError, match="no SSH banner within 2s") as failure:
+        ssh.fetch_host_key("127.0.0.1", blackhole_port, timeouts=FAST)
+    assert time.monotonic() - started < FAST.banner + 5 and failure.value.stage == "handshake"
+
+
 def test_it_fetches_the_presented_host_key(sshd: SSHServer) -> None:
     key = ssh.fetch_host_key(sshd.host, sshd.port, timeouts=FAST)
     assert f"{key.key_type} {key.key_base64}" == sshd.host_key_line()
