@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import paramiko
 
+# Callers type connections as ssh.Client, so no other module needs to import paramiko.
+Client = paramiko.SSHClient
 KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 OUTPUT_LIMIT = 64 * 1024
 

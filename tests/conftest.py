@@ -120,9 +120,11 @@ def sshd(sshd_factory) -> sshd_module.SSHServer:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def own_sshd(sshd_factory):  # type: ignore[no-untyped-def]
-    """A fresh sshd for one test (safe to restart or re-key)."""
-    return sshd_factory()
+def own_sshd(sshd_factory) -> Iterator[sshd_module.SSHServer]:  # type: ignore[no-untyped-def]
+    """A fresh sshd for one test (safe to restart or re-key); stopped when the test ends."""
+    server = sshd_factory()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

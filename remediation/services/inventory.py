@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -177,8 +178,17 @@ def pin_host_key(
     return server
 
 
-def ssh_target(server: Server, *, actor: Actor, purpose: str, request: HttpRequest | None = None) -> ssh.Target:
+def ssh_target(
+    server: Server,
+    *,
+    actor: Actor,
+    purpose: str,
+    request: HttpRequest | None = None,
+    allow_disabled: bool = False,
+) -> ssh.Target:
     """What ssh.connect needs for `server`, decrypting its credential through the audited credential service."""
+    if not server.enabled and not allow_disabled:
+        raise InventoryError(f"Server {server.name} is disabled.")
     if server.credential is None:
         raise InventoryError(f"Server {server.name} has no credential.")
     secrets = use_credential(server.credential, actor=actor, purpose=purpose, request=request)
@@ -192,6 +202,14 @@ def ssh_target(server: Server, *, actor: Actor, purpose: str, request: HttpReque
         passphrase=secrets.passphrase,
         label=server.name,
     )
+
+
+@contextlib.contextmanager
+def server_session(server: Server, *, actor: Actor, purpose: str) -> Iterator[ssh.Client]:
+    """`with server_session(server, actor=…, purpose=…) as client:` — an authenticated, host-key-checked client."""
+    target = ssh_target(server, actor=actor, purpose=purpose)
+    with ssh.session(target, timeouts=configured_timeouts()) as client:
+        yield client
 
 
 def _stage(name: str, ok: bool | None, detail: str) -> dict[str, Any]:
@@ -223,7 +241,7 @@ def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) ->
         stages.append(_host_key_stage(server, timeouts))
         if not stages[-1]["ok"]:
             return stages
-        target = ssh_target(server, actor=actor, purpose="test connection", request=request)
+        target = ssh_target(server, actor=actor, purpose="test connection", request=request, allow_disabled=True)
         with ssh.session(target, timeouts=timeouts) as client:
             stages.append(_stage("auth", True, f"Authenticated as {server.username}."))
             result = ssh.run_command(client, settings.SSH_TEST_COMMAND, timeout=timeouts.auth)

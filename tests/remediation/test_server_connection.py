@@ -149,3 +149,16 @@ def test_it_logs_in_with_a_stored_encrypted_key(admin_user, sshd, authorized_key
     server = ServerFactory(hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential)
     server = inventory.pin_host_key(server, actor=admin_user)
     assert inventory.run_connection_test(server, actor=admin_user).last_test_ok is True
+
+
+def test_it_opens_an_audited_session_to_an_enabled_server_only(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
+    server = inventory.pin_host_key(password_server(sshd, admin_user), actor=admin_user)
+    with inventory.server_session(server, actor=admin_user, purpose="runbook 7") as client:
+        assert inventory.ssh.run_command(client, "echo hello", timeout=10).stdout == "hello\n"
+    assert AuditEvent.objects.get(action="credential.used").after["purpose"] == "runbook 7"
+    server = inventory.update_server(server, actor=admin_user, data={"enabled": False})
+    with (
+        pytest.raises(inventory.InventoryError, match="disabled"),
+        inventory.server_session(server, actor=admin_user, purpose="runbook 8"),
+    ):
+        pass
