@@ -120,20 +120,20 @@ def load_private_key(text: str, passphrase: str | None = None) -> paramiko.PKey:
     try:
         key = _try_load(text, passphrase)
     except paramiko.PasswordRequiredException:
-        key = None
-        passphrase = None
+        raise PrivateKeyError("The private key is encrypted; a passphrase is required.") from None
     if key is not None:
         return key
-    if not passphrase:
-        with contextlib.suppress(paramiko.PasswordRequiredException):
-            if _try_load(text, None) is None:
-                raise PrivateKeyError("Not a supported private key (RSA, ECDSA or Ed25519 in OpenSSH or PEM format).")
-        raise PrivateKeyError("The private key is encrypted; a passphrase is required.")
+    if passphrase and _is_encrypted(text):
+        raise PrivateKeyError("The private key could not be decrypted with the given passphrase.")
+    raise PrivateKeyError("Not a supported private key (RSA, ECDSA or Ed25519 in OpenSSH or PEM format).")
+
+
+def _is_encrypted(text: str) -> bool:
     try:
         _try_load(text, None)
     except paramiko.PasswordRequiredException:
-        raise PrivateKeyError("The private key could not be decrypted with the given passphrase.") from None
-    raise PrivateKeyError("Not a supported private key (RSA, ECDSA or Ed25519 in OpenSSH or PEM format).")
+        return True
+    return False
 
 
 def describe_private_key(text: str, passphrase: str | None = None) -> tuple[str, str]:

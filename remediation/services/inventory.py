@@ -143,7 +143,6 @@ def pinned_key(server: Server) -> ssh.HostKey | None:
     return ssh.HostKey(server.host_key_type, server.host_key) if server.host_key else None
 
 
-@transaction.atomic
 def pin_host_key(
     server: Server,
     *,
@@ -169,12 +168,16 @@ def pin_host_key(
         raise InventoryError(
             f"The server presented {key.fingerprint}, not the expected {expected_fingerprint.strip()}; nothing pinned."
         )
-    server = Server.objects.select_for_update().get(pk=server.pk)
-    before = {"host_key_type": server.host_key_type, "host_key_fingerprint": server.host_key_fingerprint}
-    _set_host_key(server, key, actor=actor)
-    server.save()
-    after = {"host_key_type": key.key_type, "host_key_fingerprint": key.fingerprint, "source": source}
-    record_event(actor=actor, action="server.host_key_pinned", obj=server, before=before, after=after, request=request)
+    # The network round trip above stays outside the transaction: SQLite would hold its write lock meanwhile.
+    with transaction.atomic():
+        server = Server.objects.select_for_update().get(pk=server.pk)
+        before = {"host_key_type": server.host_key_type, "host_key_fingerprint": server.host_key_fingerprint}
+        _set_host_key(server, key, actor=actor)
+        server.save()
+        after = {"host_key_type": key.key_type, "host_key_fingerprint": key.fingerprint, "source": source}
+        record_event(
+            actor=actor, action="server.host_key_pinned", obj=server, before=before, after=after, request=request
+        )
     return server
 
 
