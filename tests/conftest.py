@@ -95,14 +95,16 @@ def sshd_password() -> str:
 
 @pytest.fixture(scope="session")
 def sshd_factory(sshd_password: str) -> Iterator[Callable[..., sshd_module.SSHServer]]:
-    """sshd_factory(host_key_type='ed25519') → another running SSHServer on its own port (stopped at the end)."""
+    """sshd_factory(host_key_type='ed25519', password_authentication=True) → another SSHServer on its own port."""
     need_sshd()
     started: list[tuple[sshd_module.SSHServer, Path]] = []
 
-    def start(host_key_type: str = "ed25519") -> sshd_module.SSHServer:
+    def start(host_key_type: str = "ed25519", password_authentication: bool = True) -> sshd_module.SSHServer:
         # Not under pytest's basetemp: that tree is 0700 and sshd reads authorized_keys as the test user.
         directory = Path(tempfile.mkdtemp(prefix="remediation-sshd-"))
-        server = sshd_module.start_sshd(directory, sshd_password, host_key_type)
+        server = sshd_module.start_sshd(
+            directory, sshd_password, host_key_type, password_authentication=password_authentication
+        )
         started.append((server, directory))
         return server
 

@@ -108,6 +108,7 @@ class SSHServer:
     host: str = "127.0.0.1"
     username: str = TEST_USER
     host_key_type: str = "ed25519"
+    password_authentication: bool = True
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -151,7 +152,7 @@ class SSHServer:
                     f"AllowUsers {self.username}",
                     "StrictModes no",
                     "UsePAM no",
-                    "PasswordAuthentication yes",
+                    f"PasswordAuthentication {'yes' if self.password_authentication else 'no'}",
                     "KbdInteractiveAuthentication no",
                     "PubkeyAuthentication yes",
                     "PermitRootLogin no",
@@ -204,14 +205,25 @@ class SSHServer:
         self.start()
 
 
-def start_sshd(directory: Path, password: str, host_key_type: str = "ed25519") -> SSHServer:
-    """Prepare `directory` (readable by the test user), generate a host key and start sshd on a free port."""
+def start_sshd(
+    directory: Path, password: str, host_key_type: str = "ed25519", *, password_authentication: bool = True
+) -> SSHServer:
+    """Prepare `directory` (readable by the test user), generate a host key and start sshd on a free port.
+
+    `password_authentication=False` makes it a key-only server.
+    """
     if not (os.access(SSHD, os.X_OK) and shutil.which("ssh-keygen")):
         need("sshd", False, f"{SSHD} not found (apt-get install openssh-server)")
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o755)  # sshd reads authorized_keys as the test user
     (directory / "authorized_keys").touch(mode=0o644)
-    server = SSHServer(root=directory, port=free_port(), password=password, host_key_type=host_key_type)
+    server = SSHServer(
+        root=directory,
+        port=free_port(),
+        password=password,
+        host_key_type=host_key_type,
+        password_authentication=password_authentication,
+    )
     server.new_host_key()
     server.start()
     return server

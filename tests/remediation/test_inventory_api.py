@@ -171,3 +171,15 @@ def test_it_audits_server_changes_with_diffs(api_as, admin_user, server) -> None
     api_as(admin_user).delete(f"/api/v1/servers/{server.pk}/")
     deleted = AuditEvent.objects.get(action="server.deleted")
     assert deleted.before["name"] == "web-1" and deleted.before["login_with"] == "ops"
+
+
+def test_it_lists_servers_and_credentials_within_a_query_budget(
+    api_as, admin_user, credential, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    for n in range(20):
+        ServerFactory(name=f"s{n}", credential=credential, host_key_pinned_by=admin_user)
+    api = api_as(admin_user)
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/api/v1/servers/").json()["results"]) == 20
+    with django_assert_max_num_queries(4):
+        assert api.get("/api/v1/credentials/").status_code == 200

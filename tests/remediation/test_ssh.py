@@ -151,3 +151,13 @@ def test_it_describes_private_keys_and_rejects_bad_ones(authorized_keys) -> None
     assert ssh.describe_private_key(key.private_text) == ("ecdsa-sha2-nistp256", key.fingerprint)
     with pytest.raises(ssh.PrivateKeyError, match="Not a supported private key"):
         ssh.describe_private_key("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----")
+
+
+def test_it_can_run_a_key_only_server(sshd_factory, ssh_client_keys) -> None:  # type: ignore[no-untyped-def]
+    server = sshd_factory(password_authentication=False)
+    key = ssh_client_keys["ed25519_openssh"]
+    server.authorize(key)
+    with pytest.raises(ssh.SSHError) as refused:
+        ssh.connect(target(server, password=server.password), timeouts=FAST)
+    assert refused.value.stage == "auth"
+    assert whoami(target(server, private_key=key.private_text)).exit_code == 0
