@@ -101,7 +101,7 @@ def sshd_factory(sshd_password: str) -> Iterator[Callable[..., sshd_module.SSHSe
 
     def start(host_key_type: str = "ed25519", password_authentication: bool = True) -> sshd_module.SSHServer:
         # Not under pytest's basetemp: that tree is 0700 and sshd reads authorized_keys as the test user.
-        directory = Path(tempfile.mkdtemp(prefix="remediation-sshd-"))
+        directory = Path(tempfile.mkdtemp(prefix="rm-sshfixture-"))
         server = sshd_module.start_sshd(
             directory, sshd_password, host_key_type, password_authentication=password_authentication
         )
@@ -132,7 +132,7 @@ def own_sshd(sshd_factory) -> Iterator[sshd_module.SSHServer]:  # type: ignore[n
 @pytest.fixture(scope="session")
 def ssh_client_keys(sshd: sshd_module.SSHServer) -> dict[str, sshd_module.ClientKey]:
     """Authorized client keys by name: rsa / ecdsa / ed25519 × openssh / pem, plus 'ed25519_encrypted'."""
-    directory = Path(tempfile.mkdtemp(prefix="remediation-keys-"))
+    directory = Path(tempfile.mkdtemp(prefix="rm-sshfixture-keys-"))
     keys = {
         f"{kind}_{fmt}": sshd_module.make_client_key(directory, kind, fmt)
         for kind in ("rsa", "ecdsa", "ed25519")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.realparts import SSHD, need
 
-TEST_USER = "rmtestssh"
+TEST_USER = "rmsshfixture"
 CONNECTION_LINE = re.compile(r"^Connection from \S+ port \d+ on \S+ port (\d+)", re.MULTILINE)
 ACCEPTED_LINE = re.compile(r"^Accepted (password|publickey) for (\S+)", re.MULTILINE)
 

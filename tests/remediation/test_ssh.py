@@ -58,7 +58,7 @@ def test_it_reports_a_wrong_password_as_an_auth_failure(sshd: SSHServer) -> None
     with pytest.raises(ssh.SSHError) as failure:
         ssh.connect(target(sshd, password="not-the-password"), timeouts=FAST)
     assert failure.value.stage == "auth"
-    assert "Authentication as 'rmtestssh'" in failure.value.message
+    assert f"Authentication as '{sshd.username}'" in failure.value.message
     assert "not-the-password" not in failure.value.message
 
 
