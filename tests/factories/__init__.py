@@ -22,3 +22,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             obj.save()
+
+
+from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
+
+__all__ = ["TEST_PASSWORD", "CredentialFactory", "ServerFactory", "UserFactory"]
