@@ -199,6 +199,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- SSH (remediation/ssh.py) -----------------------------------------------------------------------------------
+SSH_CONNECT_TIMEOUT = env.float("SSH_CONNECT_TIMEOUT", default=10.0)
+SSH_BANNER_TIMEOUT = env.float("SSH_BANNER_TIMEOUT", default=10.0)
+SSH_AUTH_TIMEOUT = env.float("SSH_AUTH_TIMEOUT", default=15.0)
+SSH_KEEPALIVE = env.int("SSH_KEEPALIVE", default=30)
+SSH_TEST_COMMAND = env.str("SSH_TEST_COMMAND", default="uname -a")
+
 # --- static, i18n -----------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))

@@ -24,6 +24,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
 from tests.factories.runbooks import (  # noqa: E402
     CommandPolicyRuleFactory,
     ExecutionFactory,
@@ -36,9 +37,11 @@ from tests.factories.runbooks import (  # noqa: E402
 __all__ = [
     "TEST_PASSWORD",
     "CommandPolicyRuleFactory",
+    "CredentialFactory",
     "ExecutionFactory",
     "RunbookFactory",
     "RunbookVersionFactory",
+    "ServerFactory",
     "StepFactory",
     "StepRunFactory",
     "UserFactory",
