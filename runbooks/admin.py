@@ -40,7 +40,7 @@ class StepInline(admin.StackedInline):
         ("position", "name", "kind", "on_failure"),
         "command",
         "rollback_command",
-        ("method", "url", "tls_verify", "once"),
+        ("method", "url", "credential", "tls_verify", "once"),
         ("headers", "body"),
         ("expected_exit_codes", "expected_statuses", "output_pattern", "capture_as"),
         "condition",

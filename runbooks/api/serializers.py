@@ -11,6 +11,8 @@ from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
 
 
 class StepSerializer(serializers.ModelSerializer):
+    credential = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
     class Meta:
         model = Step
         fields = STEP_FIELDS

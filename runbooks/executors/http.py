@@ -6,6 +6,7 @@ connection goes to the exact address that passed the checks, so DNS cannot swap 
 
 from __future__ import annotations
 
+import base64
 import http.client
 import ipaddress
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
+from remediation.choices import SYSTEM_ACTOR
 from runbooks import templating
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
@@ -121,8 +123,30 @@ class HttpExecutor(Executor):
         method = (step.get("method") or "GET").upper()
         action.payload = {"method": method, "url": url, "headers": headers, "body": body}
         action.secrets = tuple(v for k, v in headers.items() if _secret_header(k))
-        action.display = f"{method} {url}" + (f"\n{body}" if body else "")
+        credential = f" (credential {step['credential']!r})" if step.get("credential") else ""
+        action.display = f"{method} {url}{credential}" + (f"\n{body}" if body else "")
         return action
+
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+        """Attach the step's credential as an Authorization header (decrypted once per execution, audited)."""
+        name = action.step.get("credential")
+        if not name:
+            return
+        from remediation.models import Credential, CredentialKind
+        from remediation.services.credentials import use_credential
+
+        key = ("credential", name)
+        if key not in cache:
+            cache[key] = use_credential(Credential.objects.get(name=name), actor=SYSTEM_ACTOR, purpose=purpose)
+        secrets = cache[key]
+        if secrets.kind == CredentialKind.API_TOKEN:
+            value = f"Bearer {secrets.token or ''}"
+        else:
+            pair = f"{secrets.username}:{secrets.password or ''}".encode()
+            value = "Basic " + base64.b64encode(pair).decode()
+        action.payload["headers"] = {**action.payload["headers"], "Authorization": value}
+        found = (secrets.token, secrets.password, value, value.split(" ", 1)[1])
+        action.secrets = tuple(s for s in (*action.secrets, *found) if s)
 
     def execute(self, action: Action, io: StepIO) -> Outcome:
         payload = action.payload

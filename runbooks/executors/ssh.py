@@ -50,11 +50,10 @@ class SshExecutor(Executor):
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
         """Resolve the connection; a credential is decrypted (and audited) once per execution, not per target."""
-        from remediation.services.credentials import use_credential
-        from remediation.services.inventory import pinned_key
-
         from remediation import ssh
         from remediation.models import Server
+        from remediation.services.credentials import use_credential
+        from remediation.services.inventory import pinned_key
 
         if action.target is None:
             raise ValueError("an ssh step needs a target")

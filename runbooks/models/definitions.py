@@ -108,6 +108,14 @@ class Step(models.Model):
     headers = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True, help_text="http: JSON body template (values are JSON-encoded).")
     expected_statuses = models.JSONField(default=default_statuses, blank=True)
+    credential = models.ForeignKey(
+        "remediation.Credential",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="http: an API token (sent as Bearer) or basic-auth credential; never shown in plans or output.",
+    )
     tls_verify = models.BooleanField(default=True, help_text="http: verify the server's TLS certificate.")
     once = models.BooleanField(default=False, help_text="http: send once per execution, not once per target.")
     expected_exit_codes = models.JSONField(default=default_exit_codes, blank=True)

@@ -36,6 +36,7 @@ STEP_FIELDS = [
     "url",
     "headers",
     "body",
+    "credential",
     "expected_statuses",
     "tls_verify",
     "once",
@@ -62,7 +63,14 @@ class DefinitionError(Exception):
 def definition_of(runbook: Runbook) -> dict[str, Any]:
     """The canonical, complete dict form of a runbook (what versions store and YAML exports)."""
     data = {field: getattr(runbook, field) for field in RUNBOOK_FIELDS}
-    data["steps"] = [{field: getattr(step, field) for field in STEP_FIELDS} for step in runbook.steps.all()]
+    data["steps"] = [step_definition(step) for step in runbook.steps.select_related("credential")]
+    return data
+
+
+def step_definition(step: Step) -> dict[str, Any]:
+    """A step as a dict; its credential by name (names travel between installations, ids do not)."""
+    data = {field: getattr(step, field) for field in STEP_FIELDS if field != "credential"}
+    data["credential"] = step.credential.name if step.credential_id else ""
     return data
 
 
@@ -81,7 +89,7 @@ def build(data: dict[str, Any], instance: Runbook | None = None) -> tuple[Runboo
     _collect(errors, "", lambda: runbook.full_clean(exclude=["created_by"]))
     raw_steps = data.get("steps", [] if instance is None else None)
     if raw_steps is None:
-        raw_steps = [{field: getattr(s, field) for field in STEP_FIELDS} for s in instance.steps.all()]  # type: ignore[union-attr]
+        raw_steps = [step_definition(s) for s in instance.steps.all()]  # type: ignore[union-attr]
     if not isinstance(raw_steps, list):
         errors["steps"] = ["steps must be a list"]
         raise DefinitionError(errors)
@@ -100,7 +108,10 @@ def _build_step(index: int, item: Any, errors: dict[str, list[str]]) -> Step:
     unknown = set(item) - set(STEP_FIELDS)
     if unknown:
         errors[prefix] = [f"unknown fields: {sorted(unknown)}"]
-    step = Step(position=index, **{k: v for k, v in item.items() if k in STEP_FIELDS})
+    step = Step(position=index, **{k: v for k, v in item.items() if k in STEP_FIELDS and k != "credential"})
+    problem = _attach_credential(step, item.get("credential"))
+    if problem:
+        errors.setdefault(prefix + ".credential", []).append(problem)
     _collect(errors, prefix + ".", lambda: step.full_clean(exclude=["runbook"], validate_unique=False))
     problems: list[str] = []
     if step.kind in StepKind.values:
@@ -120,6 +131,21 @@ def _build_step(index: int, item: Any, errors: dict[str, list[str]]) -> Step:
     if problems:
         errors.setdefault(prefix, []).extend(problems)
     return step
+
+
+def _attach_credential(step: Step, value: Any) -> str:
+    """Resolve a credential given by name (or instance); '' when fine."""
+    from remediation.models import Credential, CredentialKind
+
+    if not value:
+        return ""
+    credential = value if isinstance(value, Credential) else Credential.objects.filter(name=str(value)).first()
+    if credential is None:
+        return f"no credential named {value!r}"
+    if step.kind != StepKind.HTTP or credential.kind not in {CredentialKind.API_TOKEN, CredentialKind.BASIC_AUTH}:
+        return "only http steps take a credential, and only an API token or basic-auth one"
+    step.credential = credential
+    return ""
 
 
 def _check_names(steps: list[Step], errors: dict[str, list[str]]) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 @dataclass
 class HttpServer:
-    """A real HTTP server on 127.0.0.1; paths: /status/<code>, /flaky/<n>, /slow/<seconds>, /echo, /redirect."""
+    """A real HTTP server on 127.0.0.1; paths: /status/<code>, /flaky/<n>, /slow/<seconds>, /headers, /redirect."""
 
     port: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -52,6 +52,8 @@ def _handler(server: HttpServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(float(parts[1]))
             elif parts[0] == "redirect":
                 status = 302
+            elif parts[0] == "headers":
+                reply = json.dumps(dict(self.headers))
             self.send_response(status)
             if status == 302:
                 self.send_header("Location", server.base + "/status/200")

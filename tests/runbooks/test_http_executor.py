@@ -102,3 +102,40 @@ def test_it_cancels_a_request_in_flight_within_seconds(http_server) -> None:  # 
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.CANCELLED
     assert execution.step_runs.get().status == "cancelled"
+
+
+@pytest.mark.parametrize(("kind", "fields", "expected"), [
+    ("api_token", {"token": "tok-0123456789abcdef"}, "Bearer tok-0123456789abcdef"),
+    ("basic_auth", {"username": "svc", "password": "pw-0123456789"}, "Basic c3ZjOnB3LTAxMjM0NTY3ODk="),
+])  # fmt: skip
+def test_it_sends_the_step_credential_and_never_shows_it(http_server, admin_user, kind, fields, expected) -> None:  # type: ignore[no-untyped-def]
+    from remediation.models import AuditEvent, Credential
+    from runbooks.services.definitions import save_runbook
+    from runbooks.services.execute import request_execution
+
+    Credential.objects.create(name="api", kind=kind, **fields)
+    runbook = save_runbook(
+        {"name": "authd", "steps": [{"name": "a", "kind": "http", "url": http_server.base + "/headers",
+                                     "credential": "api"}, {"name": "b", "kind": "http",
+                                     "url": http_server.base + "/headers", "credential": "api"}]},
+        actor=admin_user,
+    )  # fmt: skip
+    execution = request_execution(runbook, actor=admin_user)
+    run_execution(execution.pk)
+    execution.refresh_from_db()
+    assert [r["headers"]["Authorization"] for r in http_server.requests] == [expected, expected]
+    secret = expected.split(" ", 1)[1]
+    stored = " ".join(r.rendered + r.stdout + r.error for r in execution.step_runs.all()) + str(execution.plan)
+    assert secret not in stored and "credential 'api'" in stored and "********" in stored
+    assert AuditEvent.objects.filter(action="credential.used").count() == 1  # once per execution
+
+
+def test_it_refuses_a_credential_that_is_not_an_http_one(admin_user) -> None:  # type: ignore[no-untyped-def]
+    from remediation.models import Credential
+    from runbooks.services.definitions import DefinitionError, save_runbook
+
+    Credential.objects.create(name="ssh", kind="ssh_password", password="pw-123456789")
+    step = {"name": "a", "kind": "http", "url": "http://127.0.0.1/", "credential": "ssh"}
+    with pytest.raises(DefinitionError) as caught:
+        save_runbook({"name": "x", "steps": [step]}, actor=admin_user)
+    assert "steps[0].credential" in caught.value.errors

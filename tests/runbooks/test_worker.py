@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,28 @@ def test_it_reaps_an_execution_whose_worker_was_killed(world: World, http_server
     assert world.shell("from runbooks.tasks import reap_expired_leases; print(reap_expired_leases())").strip() == "1"
     status, reason = world.row(slow)
     assert status == "error" and "stopped renewing its lease" in reason
+
+
+def test_it_cancels_an_ssh_sleep_on_a_real_worker_and_the_remote_process_ends(  # type: ignore[no-untyped-def]
+    world: World, sshd, authorized_keys, tmp_path
+) -> None:
+    key = authorized_keys["ed25519_openssh"]
+    server = world.add_ssh_server(sshd.host, sshd.port, sshd.username, key.private_text, sshd.known_hosts_line())
+    marker = f"58.{uuid.uuid4().int % 10**6}"
+    world.add_runbook("sleepy", f"sleep {marker}")
+    with running([sys.executable, "manage.py", "qcluster"], world.env, tmp_path / "qcluster.log"):
+        execution = world.request("sleepy", [server])
+        wait_for(lambda: _remote(f"sleep {marker}"), 60, "the remote sleep to start")
+        world.shell(
+            "from runbooks.models import Execution; from runbooks.services.execute import cancel_execution; "
+            f"cancel_execution(Execution.objects.get(pk={execution}), actor='test')"
+        )
+        asked = time.monotonic()
+        wait_for(lambda: world.row(execution)[0] == "cancelled", 15, "the cancel to take effect")
+        assert time.monotonic() - asked < 10
+        wait_for(lambda: not _remote(f"sleep {marker}"), 10, "the remote sleep to be gone")
+
+
+def _remote(marker: str) -> bool:
+    found = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())

@@ -68,10 +68,30 @@ class World:
         lines = self.manage("shell", "-c", code).strip().splitlines()
         return lines[-1] if lines else ""
 
-    def request(self, runbook: str) -> int:
+    def add_ssh_server(self, host: str, port: int, username: str, private_key: str, known_hosts_line: str) -> int:
+        """A pinned server with a key credential, as an admin would register it."""
+        code = f"""
+from remediation.models import Credential, CredentialKind, Server
+from remediation.services.inventory import pin_host_key
+credential = Credential.objects.create(name="key", kind=CredentialKind.SSH_KEY, private_key={private_key!r})
+server = Server.objects.create(name="web-1", hostname={host!r}, port={port}, username={username!r},
+                               credential=credential)
+pin_host_key(server, actor="test", known_hosts_line={known_hosts_line!r})
+print(server.pk)
+"""
+        return int(self.shell(code))
+
+    def add_runbook(self, name: str, command: str) -> None:
+        self.shell(
+            "from runbooks.services.definitions import save_runbook; "
+            f"save_runbook({{'name': {name!r}, 'steps': [{{'name': 's', 'command': {command!r}}}]}}, actor='test')"
+        )
+
+    def request(self, runbook: str, targets: list[int] | None = None) -> int:
         code = (
             "from runbooks.models import Runbook; from runbooks.services.execute import request_execution; "
-            f"print(request_execution(Runbook.objects.get(name='{runbook}'), actor='test').pk)"
+            f"runbook = Runbook.objects.get(name='{runbook}'); "
+            f"print(request_execution(runbook, actor='test', target_ids={targets or []}).pk)"
         )
         return int(self.shell(code).strip())
 
