@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from remediation.api.maintenance import KillSwitchView, MaintenanceWindowViewSet
+from remediation.api.rules import RuleViewSet
 from remediation.api.views import AuditEventViewSet
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("maintenance-windows", MaintenanceWindowViewSet, basename="maintenance-window")
 
-urlpatterns = router.urls
+urlpatterns = [path("kill-switch/", KillSwitchView.as_view(), name="kill-switch"), *router.urls]

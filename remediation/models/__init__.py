@@ -3,5 +3,22 @@
 from __future__ import annotations
 
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
+from remediation.models.decisions import ActionRequest, Decision
+from remediation.models.maintenance import KillSwitch, MaintenanceWindow
+from remediation.models.rules import Rule, RuleMatcher
+from remediation.models.webhooks import WebhookToken, hash_token
 
-__all__ = ["AuditEvent", "AuditEventQuerySet", "AuditImmutableError", "ProductPermission"]
+__all__ = [
+    "ActionRequest",
+    "AuditEvent",
+    "AuditEventQuerySet",
+    "AuditImmutableError",
+    "Decision",
+    "KillSwitch",
+    "MaintenanceWindow",
+    "ProductPermission",
+    "Rule",
+    "RuleMatcher",
+    "WebhookToken",
+    "hash_token",
+]
