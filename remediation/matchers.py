@@ -11,6 +11,15 @@ from remediation.choices import MatcherOp, MatcherTarget
 # Alertmanager compiles matchers with Go's RE2, which has no look-around and no back-references; refusing them
 # keeps rules portable and rules out the catastrophic backtracking they allow.
 _UNSUPPORTED = re.compile(r"\(\?<?[=!]|\\[1-9]")
+_LEADING_FLAGS = re.compile(r"^\(\?([ims]+)\)")
+
+
+def _scoped(value: str) -> str:
+    """The pattern wrapped as Prometheus does ((?s:…), matched in full); leading RE2 flags like (?i) stay leading."""
+    flags = _LEADING_FLAGS.match(value)
+    if flags:
+        return f"(?s{flags.group(1)}:{value[flags.end() :]})"
+    return f"(?s:{value})"
 
 
 class MatcherError(ValueError):
@@ -22,7 +31,7 @@ def check_regex(value: str) -> str:
     if _UNSUPPORTED.search(value):
         return f"Invalid regular expression {value!r}: look-around and back-references are not supported (RE2)."
     try:
-        re.compile(f"(?s:{value})")
+        re.compile(_scoped(value))
     except re.error as exc:
         return f"Invalid regular expression {value!r}: {exc}."
     return ""
@@ -66,7 +75,7 @@ def compile_matcher(name: str, op: str, value: str, target: str = MatcherTarget.
         error = check_regex(value)
         if error:
             raise MatcherError(error)
-        pattern = re.compile(f"(?s:{value})")
+        pattern = re.compile(_scoped(value))
     return Matcher(name=name, op=op, value=value, target=target, pattern=pattern)
 
 

@@ -73,3 +73,10 @@ def api_as(api: APIClient):  # type: ignore[no-untyped-def]
         return api
 
     return login
+
+
+from tests.webhooks import (  # noqa: E402, F401  (fixtures shared by alerts and rules tests)
+    post_hook,
+    task_queue,
+    webhook_token,
+)

@@ -22,3 +22,25 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             obj.save()
+
+
+from tests.factories.alerts import AlertFactory  # noqa: E402
+from tests.factories.rules import (  # noqa: E402
+    ActionRequestFactory,
+    DecisionFactory,
+    MaintenanceWindowFactory,
+    RuleFactory,
+    RuleMatcherFactory,
+    WebhookTokenFactory,
+)
+
+__all__ = [
+    "ActionRequestFactory",
+    "AlertFactory",
+    "DecisionFactory",
+    "MaintenanceWindowFactory",
+    "RuleFactory",
+    "RuleMatcherFactory",
+    "UserFactory",
+    "WebhookTokenFactory",
+]
