@@ -55,7 +55,8 @@ def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = 
             qs = qs.filter(**{name: value})
     for index, (key, value) in enumerate(_labels(params)):
         # KeyTextTransform passes the key as a parameter: any label name is safe, and SQLite supports it too.
-        qs = qs.alias(**{f"_label{index}": KeyTextTransform(key, "labels")}).filter(**{f"_label{index}": value})
+        text = Cast(KeyTextTransform(key, "labels"), TextField())
+        qs = qs.alias(**{f"_label{index}": text}).filter(**{f"_label{index}": value})
     if text := str(params.get("q", "") or "").strip():
         qs = qs.alias(_labels_text=Cast("labels", TextField()), _annotations_text=Cast("annotations", TextField()))
         qs = qs.filter(

@@ -69,7 +69,7 @@ class RuleAdmin(admin.ModelAdmin):
             summary = ", ".join(
                 f"{k}: {v}" for k, v in counts.items() if isinstance(v, int) and k not in ("rule", "days")
             )
-            self.message_user(request, f"{rule.name}: {summary}", messages.INFO)
+            self.message_user(request, f"Replay of {rule.name!r} over 7 days: {summary}", messages.INFO)
 
     def get_urls(self) -> list[Any]:
         custom = [path("simulate/", self.admin_site.admin_view(self.simulate_view), name="remediation_rule_simulate")]
