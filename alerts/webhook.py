@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from alerts.payload import PayloadError, parse_payload
 from alerts.services.ingest import ingest_alerts
 from remediation import metrics
 from remediation.services.webhook_tokens import authenticate_webhook, webhook_rate_wait
+
+logger = logging.getLogger(__name__)
 
 
 def _reject(reason: str, status: int, detail: str, **extra: object) -> JsonResponse:
@@ -46,7 +49,9 @@ def alertmanager_webhook(request: HttpRequest) -> JsonResponse:
     started = time.perf_counter()
     try:
         return _handle(request)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError) as exc:
+        # The message names the failure (connection refused, deadlock, too many clients); bodies are never logged.
+        logger.warning("webhook answered 503: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300])
         return _unavailable()
     finally:
         metrics.WEBHOOK_LATENCY.observe(time.perf_counter() - started)

@@ -134,3 +134,14 @@ def test_it_exports_intake_metrics(post_hook, client) -> None:  # type: ignore[n
         "remediation_webhook_seconds_bucket",
     ):
         assert name in text
+
+
+def test_it_accepts_an_empty_batch(post_hook) -> None:  # type: ignore[no-untyped-def]
+    response = post_hook({"version": "4", "status": "firing", "alerts": []})
+    assert response.json() == {"received": 0, "created": 0, "updated": 0, "resolved": 0, "ignored": 0}
+    assert not Alert.objects.exists()
+
+
+def test_it_only_accepts_post(client, webhook_token) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/hooks/alertmanager/", HTTP_AUTHORIZATION=f"Bearer {webhook_token}")
+    assert response.status_code == 405
