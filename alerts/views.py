@@ -30,7 +30,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "alerts": rows,
         "error": error,
         "filters": {name: request.GET.get(name, "") for name in FILTER_NAMES},
-        "query": urlencode([(k, v) for k, v in request.GET.items() if k in FILTER_NAMES and v]),
+        "query": urlencode([(k, v) for k, vs in request.GET.lists() if k in FILTER_NAMES for v in vs if v]),
         "page_size": PAGE_SIZE,
     }
     if request.GET.get("fragment") == "rows":

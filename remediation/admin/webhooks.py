@@ -30,6 +30,8 @@ class WebhookTokenAdmin(admin.ModelAdmin):
         return False  # revoke instead: the row keeps its history (name, last use)
 
     def save_model(self, request: HttpRequest, obj: WebhookToken, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing about an existing token is editable; a new token is a new row
         token, raw = create_webhook_token(obj.name, actor=request.user, request=request)
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
         request._webhook_token_raw = raw  # type: ignore[attr-defined]  (rendered once by response_add, never stored)

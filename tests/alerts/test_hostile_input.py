@@ -23,7 +23,14 @@ HOSTILE = {
 
 def _alert(labels: dict[str, str], generator_url: str = "javascript:alert(3)") -> dict[str, object]:
     base = payload("am_firing_3alerts")["alerts"][0]
-    return {**base, "labels": {**base["labels"], **labels}, "fingerprint": "", "generatorURL": generator_url}
+    notes = {"summary": HOSTILE["html"], "description": "line one\n<b>line two</b>"}
+    return {
+        **base,
+        "labels": {**base["labels"], **labels},
+        "annotations": notes,
+        "fingerprint": "",
+        "generatorURL": generator_url,
+    }
 
 
 def test_it_stores_hostile_values_exactly(post_hook) -> None:  # type: ignore[no-untyped-def]
@@ -61,6 +68,7 @@ def test_it_escapes_everything_in_the_portal_and_links_only_http_urls(post_hook,
     assert "{{ 7*7 }} {% debug %}" in detail  # shown as typed, not rendered
     assert "x" * 10_000 in detail
     assert 'href="javascript:' not in detail
+    assert "line one<br>&lt;b&gt;line two&lt;/b&gt;" in detail
     assert "$(rm -rf /); `reboot` &amp;&amp; curl" in detail
 
 

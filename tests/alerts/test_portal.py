@@ -53,3 +53,8 @@ def test_it_refuses_people_without_permission(stranger, viewer) -> None:  # type
     assert _client(stranger).get(f"/alerts/{alert.pk}/").status_code == 403
     assert _client(viewer).post(f"/alerts/{alert.pk}/acknowledge/").status_code == 403
     assert Client().get("/alerts/").status_code == 302
+
+
+def test_it_keeps_every_label_filter_in_the_polling_url(viewer) -> None:  # type: ignore[no-untyped-def]
+    page = _client(viewer).get("/alerts/", {"label": ["env:prod", "team:db"]}).content.decode()
+    assert "label=env%3Aprod&amp;label=team%3Adb&amp;fragment=rows" in page

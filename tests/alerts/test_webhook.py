@@ -145,3 +145,17 @@ def test_it_accepts_an_empty_batch(post_hook) -> None:  # type: ignore[no-untype
 def test_it_only_accepts_post(client, webhook_token) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/hooks/alertmanager/", HTTP_AUTHORIZATION=f"Bearer {webhook_token}")
     assert response.status_code == 405
+
+
+def test_it_accepts_a_token_made_by_the_factory(client) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import WebhookTokenFactory
+
+    token = WebhookTokenFactory(raw="rwh_" + "k" * 43)
+    response = client.post(
+        "/hooks/alertmanager/",
+        data=payload_bytes("am_firing_3alerts"),
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer rwh_" + "k" * 43,
+    )
+    assert response.status_code == 202
+    assert Alert.objects.get(fingerprint="c474737825b7571c").source == token.name
