@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alerts.choices import AlertStatus
@@ -14,7 +14,7 @@ from alerts.models import Alert
 from alerts.payload import Batch, IncomingAlert
 from remediation import metrics
 from remediation.services.decisions import DecisionEvent, record_decisions
-from remediation.services.rules import Verdict, active_rules, evaluate
+from remediation.services.rules import Verdict, active_rules, evaluate, invalidate_rules
 
 Key = tuple[str, dt.datetime]
 LOCKED_FIELDS = ("id", "fingerprint", "starts_at", "status", "batch_id", "receive_count", "labels", "annotations")
@@ -83,6 +83,18 @@ def _lock(keys: list[Key]) -> dict[Key, Alert]:
 
 def ingest_alerts(batch: Batch, *, source: str) -> IngestResult:
     """Upsert every episode of a delivery in one transaction; decide and queue effects only for what is new."""
+    try:
+        result = _ingest_once(batch, source=source)
+    except IntegrityError:
+        # A rule deleted by another process between evaluation and insert fails the decision's foreign key; the
+        # transaction rolled back, so recompile the rules and run the delivery again (once).
+        invalidate_rules()
+        result = _ingest_once(batch, source=source)
+    _count(batch, result)
+    return result
+
+
+def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
     now = timezone.now()
     merged, seen = _merge(batch.alerts)
     result = IngestResult(received=len(batch.alerts))
@@ -103,7 +115,6 @@ def ingest_alerts(batch: Batch, *, source: str) -> IngestResult:
             )
         record_decisions(events, now=now)
     result.ignored = sum(seen[k] for k in keys if verdicts[k].ignored)
-    _count(batch, result)
     return result
 
 

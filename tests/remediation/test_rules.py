@@ -91,3 +91,14 @@ def test_it_recompiles_rules_after_a_change(admin_user, django_capture_on_commit
     assert fresh is not compiled
     assert fresh[0].action == "analyze"
     assert str(fresh[0].matchers[0]) == 'severity=~"crit.*"'
+
+
+@pytest.mark.django_db(transaction=True)  # the foreign key is checked at a real COMMIT
+def test_it_recovers_when_another_process_deleted_a_cached_rule(post_hook) -> None:  # type: ignore[no-untyped-def]
+    gone = _rule("deleted-elsewhere", "analyze")
+    assert [r.id for r in active_rules()] == [gone.pk]  # compiled and cached in this process
+    Rule.objects.filter(pk=gone.pk).delete()  # as another process would, before this one hears about it
+    response = post_hook(payload("am_firing_3alerts"))
+    assert response.status_code == 202
+    assert set(Decision.objects.values_list("outcome", flat=True)) == {"no_match"}
+    assert not ActionRequest.objects.exists()
