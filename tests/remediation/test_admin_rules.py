@@ -105,3 +105,27 @@ def test_it_shows_decisions_inline_on_the_alert(admin_client_, post_hook) -> Non
 
     html = admin_client_.get(f"/admin/alerts/alert/{Alert.objects.first().pk}/change/").content.decode()
     assert "node-rule" in html and "recorded" in html.lower()
+
+
+def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    from remediation.models import KillSwitch, MaintenanceWindow
+
+    assert admin_client_.get("/admin/remediation/killswitch/").status_code == 200
+    response = admin_client_.post("/admin/remediation/killswitch/1/change/", {"engaged": "on", "reason": "db failover"})
+    assert response.status_code == 302
+    assert KillSwitch.current().engaged
+    assert AuditEvent.objects.get(action="kill_switch.changed").reason == "db failover"
+    window = {
+        "name": "nightly",
+        "enabled": "on",
+        "kind": "recurring",
+        "cron": "0 3 * * *",
+        "duration_minutes": "30",
+        "timezone": "UTC",
+        "matchers": '[{"name": "env", "op": "=", "value": "prod"}]',
+    }
+    assert admin_client_.post("/admin/remediation/maintenancewindow/add/", window).status_code == 302
+    assert MaintenanceWindow.objects.get().matchers == [{"name": "env", "op": "=", "value": "prod"}]
+    assert AuditEvent.objects.filter(action="maintenance_window.created").exists()
+    bad = admin_client_.post("/admin/remediation/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
+    assert bad.status_code == 200 and "Invalid cron expression" in bad.content.decode()
