@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -21,6 +22,7 @@ from remediation.matchers import Matcher, compile_matcher
 from remediation.models import Rule, RuleMatcher
 from remediation.services.audit import Actor, diff, record_event, snapshot
 
+logger = logging.getLogger(__name__)
 VERSION_KEY = "remediation:rules:version"
 _lock = threading.Lock()
 _compiled: dict[str, Any] = {"version": None, "rules": ()}
@@ -57,7 +59,22 @@ class Verdict:
 
 def invalidate_rules() -> None:
     """Make every process recompile the rule set on its next evaluation (call after commit)."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # the shared cache (Redis) is down; readers then recompile on every call, see below
+        logger.warning("could not bump the rule-set version in the cache", exc_info=True)
+
+
+def _cached_version() -> str | None:
+    try:
+        version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+            version = cache.get(VERSION_KEY)
+        return version
+    except Exception:  # no shared cache: never trust the compiled copy, recompile from the database instead
+        logger.warning("rule-set version unavailable; recompiling rules for this call", exc_info=True)
+        return None
 
 
 def _load_rules() -> tuple[CompiledRule, ...]:
@@ -78,10 +95,7 @@ def _load_rules() -> tuple[CompiledRule, ...]:
 
 def active_rules() -> tuple[CompiledRule, ...]:
     """The enabled rules in evaluation order, compiled once per change (one cache read per call)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
+    version = _cached_version()
     with _lock:
         if _compiled["version"] != version or version is None:
             _compiled["rules"] = _load_rules()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import logging
 import secrets
 import time
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from remediation.models import WebhookToken, hash_token
 from remediation.services.audit import Actor, record_event
 
+logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "rwh_"  # noqa: S105 (a marker that makes leaked tokens greppable, not a secret)
 # last_used_at is written at most this often per token, so busy senders do not pay a write per request.
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
@@ -74,12 +76,15 @@ def webhook_rate_wait(token: WebhookToken, rate: str) -> int | None:
     now = time.time()
     slot = int(now // window)
     key = f"remediation:webhook-rate:{token.pk}:{slot}"
-    cache.add(key, 0, window + 1)
     try:
+        cache.add(key, 0, window + 1)
         used = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, window + 1)
         used = 1
+    except Exception:  # the shared cache (Redis) is down: accept (fail open) rather than lose alerts
+        logger.warning("webhook rate limit unavailable; delivery accepted unlimited", exc_info=True)
+        return None
     if used <= allowed:
         return None
     return max(1, int((slot + 1) * window - now) + 1)
