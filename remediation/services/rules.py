@@ -171,7 +171,9 @@ RULE_FIELDS = ("name", "description", "enabled", "priority", "status_filter", "a
 def rule_snapshot(rule: Rule) -> dict[str, Any]:
     """The audited shape of a rule: its fields plus its matchers as text."""
     data = snapshot(rule, fields=RULE_FIELDS)
-    data["matchers"] = [str(m) for m in rule.matchers.all()] if rule.pk else []
+    # Read from the table, not rule.matchers.all(): a prefetched copy would be stale right after a replace.
+    matchers = RuleMatcher.objects.filter(rule_id=rule.pk).order_by("id") if rule.pk else []
+    data["matchers"] = [str(m) for m in matchers]
     return data
 
 

@@ -37,6 +37,11 @@ def test_it_creates_updates_and_deletes_rules_with_audit(api_as, admin_user) -> 
     update = AuditEvent.objects.get(action="rule.updated")
     assert (update.before, update.after) == ({"action": "remediate"}, {"action": "analyze"})
     assert RuleMatcher.objects.count() == 2  # PATCH without matchers keeps them
+    new = {"matchers": [{"name": "team", "op": "!=", "value": "db"}]}
+    replaced = api.patch(f"/api/v1/rules/{rule.pk}/", new, format="json")
+    assert replaced.json()["matchers"] == [{"target": "label", "name": "team", "op": "!=", "value": "db"}]
+    audit = AuditEvent.objects.filter(action="rule.updated").order_by("-id").first()
+    assert audit.after == {"matchers": ['team!="db"']}
     assert api.delete(f"/api/v1/rules/{rule.pk}/").status_code == 204
     assert AuditEvent.objects.filter(action="rule.deleted", object_id=str(rule.pk)).exists()
 
