@@ -144,3 +144,15 @@ def test_it_flips_the_kill_switch_only_with_permission_and_a_reason(api_as, admi
     assert response.status_code == 200 and response.json()["changed_by"] == "admin"
     assert KillSwitch.current().engaged
     assert AuditEvent.objects.get(action="kill_switch.changed").reason == "bad deploy"
+
+
+def test_it_lists_rules_and_windows_in_a_fixed_number_of_queries(api_as, viewer, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(15):
+        RuleMatcherFactory(rule=RuleFactory())
+        MaintenanceWindowFactory()
+    api = api_as(viewer)
+    with django_assert_max_num_queries(5):  # permissions (2), count, page, matchers prefetch
+        rules = api.get("/api/v1/rules/").json()
+    assert rules["count"] == 15 and len(rules["results"][0]["matchers"]) == 1
+    with django_assert_max_num_queries(4):  # permissions (2), count, page
+        assert api.get("/api/v1/maintenance-windows/").json()["count"] == 15
