@@ -24,6 +24,27 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+from tests.factories.alerts import AlertFactory  # noqa: E402
 from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
+from tests.factories.rules import (  # noqa: E402
+    ActionRequestFactory,
+    DecisionFactory,
+    MaintenanceWindowFactory,
+    RuleFactory,
+    RuleMatcherFactory,
+    WebhookTokenFactory,
+)
 
-__all__ = ["TEST_PASSWORD", "CredentialFactory", "ServerFactory", "UserFactory"]
+__all__ = [
+    "TEST_PASSWORD",
+    "ActionRequestFactory",
+    "AlertFactory",
+    "CredentialFactory",
+    "DecisionFactory",
+    "MaintenanceWindowFactory",
+    "RuleFactory",
+    "RuleMatcherFactory",
+    "ServerFactory",
+    "UserFactory",
+    "WebhookTokenFactory",
+]
