@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from runbooks.routing import websocket_urlpatterns as runbooks_routes
+
+websocket_urlpatterns: list[URLPattern] = [*runbooks_routes]

@@ -34,17 +34,31 @@ from tests.factories.rules import (  # noqa: E402
     RuleMatcherFactory,
     WebhookTokenFactory,
 )
+from tests.factories.runbooks import (  # noqa: E402
+    CommandPolicyRuleFactory,
+    ExecutionFactory,
+    RunbookFactory,
+    RunbookVersionFactory,
+    StepFactory,
+    StepRunFactory,
+)
 
 __all__ = [
     "TEST_PASSWORD",
     "ActionRequestFactory",
     "AlertFactory",
+    "CommandPolicyRuleFactory",
     "CredentialFactory",
     "DecisionFactory",
+    "ExecutionFactory",
     "MaintenanceWindowFactory",
     "RuleFactory",
     "RuleMatcherFactory",
+    "RunbookFactory",
+    "RunbookVersionFactory",
     "ServerFactory",
+    "StepFactory",
+    "StepRunFactory",
     "UserFactory",
     "WebhookTokenFactory",
 ]
