@@ -217,6 +217,12 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = False
 USE_TZ = True
 
+# --- alert intake -----------------------------------------------------------------------------------------------
+# Largest webhook body accepted (bytes); bigger deliveries get 413.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Deliveries allowed per webhook token (N/s, N/m or N/h); more get 429 with Retry-After.
+WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="600/m")
+
 # --- operations -------------------------------------------------------------------------------------------------
 # When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
