@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from terminal.routing import websocket_urlpatterns as terminal_routes
+
+websocket_urlpatterns: list[URLPattern] = [*terminal_routes]

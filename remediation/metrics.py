@@ -9,3 +9,7 @@ BUILD.info({"version": "1.0.0"})
 
 AUDIT_EVENTS = Counter("remediation_audit_events_total", "Audit events written", ["action"])
 LOGINS = Counter("remediation_logins_total", "Login attempts by channel and result", ["channel", "result"])
+TERMINAL_SESSIONS = Counter(
+    "remediation_terminal_sessions_total", "Terminal sessions by event (opened, refused, closed)", ["event", "reason"]
+)
+TERMINAL_BYTES = Counter("remediation_terminal_bytes_total", "Bytes through closed terminal sessions", ["direction"])

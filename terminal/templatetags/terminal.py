@@ -1,0 +1,18 @@
+"""Template helpers for linking to the terminal from other pages (server list, alert detail)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+
+from terminal import services
+
+register = template.Library()
+
+
+@register.simple_tag
+def terminal_server_ids(user: Any, servers: Iterable[Any]) -> set[int]:
+    """Ids of the given servers on which `user` may open a terminal (one query for the whole page)."""
+    return services.openable_server_ids(user, list(servers))
