@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ class CastRecorder:
     """Appends asciicast v2 events for one session; thread-safe; counts the bytes it saw each way."""
 
     def __init__(self, path: Path, *, width: int, height: int, title: str, record_input: bool) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Recordings hold whatever the shell printed: files readable by the service account only.
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self.record_input = record_input
         self.bytes_out = 0
@@ -53,7 +55,8 @@ class CastRecorder:
         self._decoders = {"o": codecs.getincrementaldecoder("utf-8")("replace")}
         self._decoders["i"] = codecs.getincrementaldecoder("utf-8")("replace")
         self._start = time.monotonic()
-        self._file: IO[str] | None = path.open("w", encoding="utf-8")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._file: IO[str] | None = os.fdopen(descriptor, "w", encoding="utf-8")
         header = {
             "version": 2,
             "width": width,

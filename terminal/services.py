@@ -26,6 +26,7 @@ from terminal.shell import Shell, clamp_size
 OPEN_PERM = "remediation.open_terminal"
 ANY_SERVER_PERM = "terminal.open_any_terminal"
 REVIEW_PERM = "terminal.review_terminalsession"
+MIN_FLOW_WINDOW = 256 * 1024
 SSH_STAGE_REASONS = {"host_key": DenyReason.HOST_KEY, "auth": DenyReason.AUTH}
 
 User = AbstractBaseUser | AnonymousUser
@@ -54,7 +55,8 @@ def limits() -> Limits:
     return Limits(
         idle_seconds=settings.TERMINAL_IDLE_TIMEOUT,
         max_seconds=settings.TERMINAL_MAX_SESSION_SECONDS,
-        window=settings.TERMINAL_FLOW_WINDOW,
+        # The page acknowledges every 64 KiB rendered; a smaller window would stall the session.
+        window=max(settings.TERMINAL_FLOW_WINDOW, MIN_FLOW_WINDOW),
     )
 
 
@@ -138,7 +140,8 @@ def open_session(*, actor: User, server: Server, cols: int, rows: int, client_ip
             )  # fmt: skip
             session.recording_path = recording_relpath(str(session.uuid), session.started_at)
             session.save()
-            after = {"server": server.name, "cols": cols, "rows": rows, "recording_input": session.recording_input}
+            after = {"server": server.name, "cols": cols, "rows": rows, "client_ip": client_ip}
+            after["recording_input"] = session.recording_input
             record_event(actor=actor, action="terminal.opened", obj=session, after=after)
         metrics.TERMINAL_SESSIONS.labels(event="opened", reason="").inc()
         recorder = CastRecorder(

@@ -27,6 +27,7 @@ def test_it_writes_a_v2_header_and_output_events(tmp_path) -> None:  # type: ign
     assert [code for _t, code, _d in cast.events] == ["o", "o", "o", "r"]
     assert cast.events[-1][2] == "120x40"
     assert recorder.bytes_out == len("hello w\u00f6rld".encode())
+    assert path.stat().st_mode & 0o077 == 0, "a recording is readable by its owner only"
 
 
 def test_it_counts_input_but_records_it_only_when_enabled(tmp_path) -> None:  # type: ignore[no-untyped-def]
