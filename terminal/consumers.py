@@ -70,25 +70,28 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         except services.TerminalDenied as denied:
             await self._finish(denied.reason, denied.message)
             return
-        session = opened.session
-        self.bridge = Bridge(opened.shell, opened.recorder, self._send_output, services.limits())
-        if self.departed:  # the browser left while the shell was connecting
-            self.bridge.stop(EndReason.USER_CLOSED)
-        for text in self.early or ():  # keystrokes typed while the shell was connecting, in order
-            await self._handle(text)
-        self.early = None
-        await self._control("status", state="connected", session=str(session.uuid), server=self.server.name)
+        session, recorder = opened.session, opened.recorder
+        self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
+        # Started at once: whatever happens next, stopping it closes the shell and the recording.
+        running = asyncio.ensure_future(self.bridge.run())
         reason = EndReason.ERROR
         try:
-            reason = await self.bridge.run()
+            if self.departed:  # the browser left while the shell was connecting
+                self.bridge.stop(EndReason.USER_CLOSED)
+            for text in self.early or ():  # keystrokes typed while the shell was connecting, in order
+                await self._handle(text)
+            self.early = None
+            await self._control("status", state="connected", session=str(session.uuid), server=self.server.name)
+            reason = await asyncio.shield(running)
         except asyncio.CancelledError:  # the web process is stopping
             reason = EndReason.SERVER_SHUTDOWN
             raise
         finally:
+            self.bridge.stop(reason)
+            await running
             await database_sync_to_async(services.close_session)(
-                session.pk, actor=user, reason=reason,
-                bytes_in=opened.recorder.bytes_in, bytes_out=opened.recorder.bytes_out,
-            )  # fmt: skip
+                session.pk, actor=user, reason=reason, bytes_in=recorder.bytes_in, bytes_out=recorder.bytes_out
+            )
         if reason != EndReason.USER_CLOSED:
             await self._finish(reason, EndReason(reason).label)
 

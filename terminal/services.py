@@ -88,6 +88,25 @@ def openable_server_ids(user: User, servers: list[Server]) -> set[int]:
     return {s.pk for s in enabled if s.pk in server_ids or tags & set(s.tags or [])}
 
 
+def alert_servers(labels: dict[str, str]) -> list[Server]:
+    """Servers an alert is about: its `instance` label, port stripped, matching name, hostname or an alias."""
+    host = instance_host(str(labels.get("instance", "")))
+    if not host:
+        return []
+    found = Server.objects.filter(Q(name__iexact=host) | Q(hostname__iexact=host) | Q(aliases__icontains=host))
+    return [s for s in found if host in {s.name.lower(), s.hostname.lower(), *(a.lower() for a in s.aliases or [])}]
+
+
+def instance_host(instance: str) -> str:
+    """`host:9100` → host, `[::1]:9100` → ::1, a bare IPv6 address stays as it is; lower case."""
+    instance = instance.strip().lower()
+    if instance.startswith("["):
+        return instance[1:].split("]", 1)[0]
+    if instance.count(":") == 1:
+        return instance.split(":", 1)[0]
+    return instance
+
+
 def authorize_terminal(user: User, server_id: int) -> Server:
     """The server `user` may open a terminal on now; raises TerminalDenied (unknown servers look forbidden)."""
     server = Server.objects.select_related("credential").filter(pk=server_id).first()

@@ -24,6 +24,44 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+from tests.factories.alerts import AlertFactory  # noqa: E402
 from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
+from tests.factories.rules import (  # noqa: E402
+    ActionRequestFactory,
+    DecisionFactory,
+    MaintenanceWindowFactory,
+    RuleFactory,
+    RuleMatcherFactory,
+    WebhookTokenFactory,
+)
+from tests.factories.runbooks import (  # noqa: E402
+    CommandPolicyRuleFactory,
+    ExecutionFactory,
+    RunbookFactory,
+    RunbookVersionFactory,
+    StepFactory,
+    StepRunFactory,
+)
+from tests.factories.terminal import TerminalGrantFactory, TerminalSessionFactory  # noqa: E402
 
-__all__ = ["TEST_PASSWORD", "CredentialFactory", "ServerFactory", "UserFactory"]
+__all__ = [
+    "TEST_PASSWORD",
+    "ActionRequestFactory",
+    "AlertFactory",
+    "CommandPolicyRuleFactory",
+    "CredentialFactory",
+    "DecisionFactory",
+    "ExecutionFactory",
+    "MaintenanceWindowFactory",
+    "RuleFactory",
+    "RuleMatcherFactory",
+    "RunbookFactory",
+    "RunbookVersionFactory",
+    "ServerFactory",
+    "StepFactory",
+    "StepRunFactory",
+    "TerminalGrantFactory",
+    "TerminalSessionFactory",
+    "UserFactory",
+    "WebhookTokenFactory",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories.terminal import TerminalSessionFactory
+from tests.factories import TerminalSessionFactory
 
 pytestmark = pytest.mark.django_db
 

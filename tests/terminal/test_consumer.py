@@ -9,7 +9,7 @@ from remediation.models import AuditEvent
 from terminal.choices import EndReason, SessionStatus
 from terminal.models import TerminalSession
 from terminal.recordings import read_cast, resolve
-from tests.factories.terminal import TerminalGrantFactory
+from tests.factories import TerminalGrantFactory
 from tests.terminal.conftest import Terminal, run_async
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_part]

@@ -12,8 +12,7 @@ from terminal import services
 from terminal.choices import DenyReason, EndReason, SessionStatus
 from terminal.models import TerminalSession
 from terminal.recordings import resolve
-from tests.factories import ServerFactory
-from tests.factories.terminal import TerminalGrantFactory, TerminalSessionFactory
+from tests.factories import ServerFactory, TerminalGrantFactory, TerminalSessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import ServerFactory
-from tests.factories.terminal import TerminalGrantFactory, TerminalSessionFactory
+from terminal import services
+from tests.factories import AlertFactory, ServerFactory, TerminalGrantFactory, TerminalSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +41,20 @@ def test_it_links_the_terminal_from_the_server_list_where_allowed(client, operat
     page = client.get("/servers/").content.decode()
     assert f'href="/terminal/servers/{granted.pk}/"' in page
     assert f'href="/terminal/servers/{other.pk}/"' not in page
+
+
+def test_it_links_the_terminal_from_the_alert_about_that_server(client, operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="web-1", hostname="10.0.0.5", aliases=["web-1.prod"])
+    TerminalGrantFactory(user=operator, server=server)
+    alert = AlertFactory(labels={"alertname": "DiskFull", "instance": "WEB-1.prod:9100"})
+    elsewhere = AlertFactory(labels={"alertname": "DiskFull", "instance": "db-7:9100"})
+    client.force_login(operator)
+    assert f'href="/terminal/servers/{server.pk}/"' in client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "/terminal/servers/" not in client.get(f"/alerts/{elsewhere.pk}/").content.decode()
+
+
+def test_it_reads_the_host_from_the_instance_label() -> None:
+    assert services.instance_host("web-1:9100") == "web-1"
+    assert services.instance_host("[::1]:9100") == "::1"
+    assert services.instance_host("fe80::1") == "fe80::1"
+    assert services.instance_host(" Web-1 ") == "web-1"
