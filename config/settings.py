@@ -258,3 +258,16 @@ RUNBOOK_OUTPUT_LIMIT = env.int("RUNBOOK_OUTPUT_LIMIT", default=64 * 1024)
 RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
+
+# --- terminal ---------------------------------------------------------------------------------------------------
+# Browser SSH sessions end after this many seconds without a keystroke, and after this many seconds in any case.
+TERMINAL_IDLE_TIMEOUT = env.int("TERMINAL_IDLE_TIMEOUT", default=15 * 60)
+TERMINAL_MAX_SESSION_SECONDS = env.int("TERMINAL_MAX_SESSION_SECONDS", default=4 * 3600)
+TERMINAL_MAX_SESSIONS_PER_USER = env.int("TERMINAL_MAX_SESSIONS_PER_USER", default=3)
+# Recordings (asciicast v2) live here, in dated folders; purged after the retention period (0 keeps them).
+TERMINAL_RECORDINGS_DIR = env.str("TERMINAL_RECORDINGS_DIR", default=str(BASE_DIR / "var" / "recordings"))
+TERMINAL_RECORDING_RETENTION_DAYS = env.int("TERMINAL_RECORDING_RETENTION_DAYS", default=90)
+# Also record keystrokes. Off by default: input includes whatever is typed at a password prompt.
+TERMINAL_RECORD_INPUT = env.bool("TERMINAL_RECORD_INPUT", default=False)
+# Output bytes the server may send ahead of what the browser has rendered (flow control).
+TERMINAL_FLOW_WINDOW = env.int("TERMINAL_FLOW_WINDOW", default=1024 * 1024)
