@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +62,22 @@ def ensure_test_user(password: str) -> None:
     need("sshd", os.geteuid() == 0, "the sshd fixture runs as root (privilege separation, shadow passwords)")
     if subprocess.run(["id", TEST_USER], capture_output=True, check=False).returncode != 0:
         subprocess.run(["useradd", "--no-create-home", "--home-dir", "/", "--shell", "/bin/sh", TEST_USER], check=True)
-    subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}\n", text=True, check=True)
+    # Rewriting /etc/shadow while another session's sshd reads it fails that login: only set it when it differs.
+    if not _password_is(password):
+        subprocess.run(["chpasswd"], input=f"{TEST_USER}:{password}\n", text=True, check=True)
+
+
+def _password_is(password: str) -> bool:
+    """Whether TEST_USER's shadow entry already holds `password`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    for line in Path("/etc/shadow").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name == TEST_USER:
+            stored = rest.split(":", 1)[0]
+            return stored.startswith("$") and crypt.crypt(password, stored) == stored
+    return False
 
 
 @dataclass
