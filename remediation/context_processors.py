@@ -30,9 +30,11 @@ COUNTED = {"runbooks:approvals": ("runbooks", "Execution", "awaiting_approval")}
 
 def _count(name: str, request: HttpRequest) -> int | None:
     """How many items wait in a counted section (approvals); None for other sections or anonymous users."""
-    if name not in COUNTED or not request.user.is_authenticated:
+    if name not in COUNTED:
         return None
     app_label, model_name, status = COUNTED[name]
+    if not request.user.has_perm(f"{app_label}.view_{model_name.lower()}"):
+        return None
     try:
         model = apps.get_model(app_label, model_name)
     except LookupError:

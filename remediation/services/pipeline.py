@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
-from remediation.models import ActionRequest, Rule
+from remediation.models import ActionRequest, Decision, Rule
 from remediation.services.actions import finish_action_request
 from remediation.services.audit import record_event
 from remediation.services.targeting import resolve_servers
@@ -82,8 +82,9 @@ def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt
     alert = request.alert
     event = DecisionEvent(alert.pk, alert.status, alert.labels, alert.annotations, Verdict())
     reason = Guards(now).suppression(event) or guardrails.check_rule(rule, now=now)
-    if reason is None and _active(alert.pk) is not None:
-        reason = SuppressionReason.EPISODE_ACTIVE, f"execution #{_active(alert.pk)} is already active for this episode"
+    active = _active(alert.pk) if reason is None else None
+    if active is not None:
+        reason = SuppressionReason.EPISODE_ACTIVE, f"execution #{active} is already active for this episode"
     if reason is None:
         cooling = guardrails.cooling_targets(rule, target_ids, now=now)
         if cooling and set(cooling) >= set(target_ids):
@@ -132,7 +133,7 @@ def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: 
 
 def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
     """Record why nothing ran on the decision (visible with the alert) and in the audit log."""
-    decision = request.decision.__class__.objects.select_for_update().get(pk=request.decision_id)
+    decision = Decision.objects.select_for_update().get(pk=request.decision_id)
     rule_name = request.rule.name if request.rule else ""
     entry = {"rule": rule_name, "action": "remediate", "reason": reason, "detail": detail}
     decision.suppressions = [*decision.suppressions, entry]
