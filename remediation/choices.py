@@ -64,3 +64,29 @@ class SuppressionReason(models.TextChoices):
     IGNORED = "ignored", "Ignored by an ignore rule"
     KILL_SWITCH = "kill_switch", "Kill switch engaged"
     MAINTENANCE = "maintenance", "Maintenance window"
+    RESOLVED = "resolved", "Alert already resolved"
+    NO_TARGET = "no_target", "No target server resolved"
+    EPISODE_ACTIVE = "episode_active", "An execution for this episode is already active"
+    COOLDOWN = "cooldown", "Cooldown per rule and target"
+    RATE_LIMIT = "rate_limit", "Max executions per hour reached"
+    BREAKER_OPEN = "breaker_open", "Circuit breaker open"
+    REFUSED = "refused", "The runbook refused the request (plan problems, disabled)"
+
+
+class RemediationMode(models.TextChoices):
+    AUTO = "auto", "Automatic"
+    APPROVAL = "approval", "Needs approval"
+    SUGGEST = "suggest", "Suggest only (offered, not run)"
+    SHADOW = "shadow", "Shadow (dry-run, records what it would do)"
+
+
+class TargetSource(models.TextChoices):
+    INSTANCE = "instance", "Server named by the alert's instance label"
+    SERVERS = "servers", "Fixed servers"
+    TAG = "tag", "Servers with a tag"
+
+
+class BreakerState(models.TextChoices):
+    CLOSED = "closed", "Closed"
+    OPEN = "open", "Open"
+    HALF_OPEN = "half_open", "Half-open (one trial allowed)"

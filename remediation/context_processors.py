@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +24,24 @@ NAVIGATION = [
 SECTION_PERMISSIONS = {"audit": "remediation.view_auditevent"}
 
 
+# Sections showing a count in the navigation: url name → (model, status) of the rows counted.
+COUNTED = {"runbooks:approvals": ("runbooks", "Execution", "awaiting_approval")}
+
+
+def _count(name: str, request: HttpRequest) -> int | None:
+    """How many items wait in a counted section (approvals); None for other sections or anonymous users."""
+    if name not in COUNTED:
+        return None
+    app_label, model_name, status = COUNTED[name]
+    if not request.user.has_perm(f"{app_label}.view_{model_name.lower()}"):
+        return None
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        return None
+    return int(model.objects.filter(status=status).count())
+
+
 def portal(request: HttpRequest) -> dict[str, object]:
     items = []
     for label, name in NAVIGATION:
@@ -34,5 +53,5 @@ def portal(request: HttpRequest) -> dict[str, object]:
         except NoReverseMatch:
             url = ""
         active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
-        items.append({"label": label, "url": url, "active": active})
+        items.append({"label": label, "url": url, "active": active, "count": _count(name, request)})
     return {"site_name": settings.SITE_NAME, "navigation": items}

@@ -13,3 +13,8 @@ class RunbooksConfig(AppConfig):
         from runbooks import metrics
 
         metrics.register()
+
+        from remediation.choices import RuleAction
+        from remediation.services.actions import register_handler
+
+        register_handler(RuleAction.REMEDIATE, "remediation.services.pipeline.handle_remediate")

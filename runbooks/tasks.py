@@ -15,3 +15,17 @@ def reap_expired_leases() -> int:
     from runbooks.services.execute import reap_expired_leases as reap
 
     return reap()
+
+
+def expire_approvals() -> int:
+    """Expire approval requests past the runbook's approval timeout (schedule every minute)."""
+    from runbooks.services.approvals import expire_due
+
+    return expire_due()
+
+
+def close_verifications() -> int:
+    """Record successes whose verification window passed without the alert resolving (schedule every minute)."""
+    from runbooks.services.verification import close_overdue
+
+    return close_overdue()

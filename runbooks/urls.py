@@ -15,4 +15,6 @@ urlpatterns = [
     path("executions/", views.execution_list, name="executions"),
     path("executions/<int:pk>/", views.execution_detail, name="execution"),
     path("executions/<int:pk>/cancel/", views.execution_cancel, name="cancel"),
+    path("approvals/", views.approval_list, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_decide, name="decide"),
 ]

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from runbooks.models import Execution, Runbook
+from runbooks.services import approvals
 from runbooks.services import execute as execute_service
 from runbooks.services.live import snapshot
 from runbooks.services.plan import plan_runbook
@@ -116,3 +117,27 @@ def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))
     return redirect("runbooks:execution", pk=pk)
+
+
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def approval_list(request: HttpRequest) -> HttpResponse:
+    """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
+    items = [{"execution": e, "analysis": approvals.analysis_for(e)} for e in approvals.approval_queue()]
+    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
+    return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
+
+
+@login_required
+@permission_required(approvals.APPROVE_PERMISSION, raise_exception=True)
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or reject one request from the queue (the form says which, with the reason)."""
+    execution = get_object_or_404(Execution, pk=pk)
+    service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
+    try:
+        service(execution, actor=request.user, reason=request.POST.get("reason", ""), request=request)
+        messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
+    except approvals.ApprovalRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("runbooks:approvals")

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from remediation.models import Decision, KillSwitch, MaintenanceWindow, Rule, RuleMatcher
+from remediation.services import pipeline
 from remediation.services.decisions import simulate_alert
 from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 from remediation.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
@@ -36,14 +37,42 @@ def _pairs(text: str) -> dict[str, str]:
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "priority", "enabled", "status_filter", "action", "continue_matching", "updated_at"]
-    list_filter = ["enabled", "action", "status_filter"]
+    list_display = ["name", "priority", "enabled", "status_filter", "action", "mode", "runbook", "breaker",
+                    "success_rate", "resolved_in_window", "median_resolve", "updated_at"]  # fmt: skip
+    list_filter = ["enabled", "action", "status_filter", "mode"]
+    list_select_related = ["runbook"]
+    filter_horizontal = ["target_servers"]
+    readonly_fields = ["breaker_reset_at"]
     search_fields = ["name", "description", "matchers__name", "matchers__value"]
     ordering = ["priority", "id"]
     inlines = [RuleMatcherInline]
-    actions = ["replay_last_7_days"]
+    actions = ["replay_last_7_days", "reset_breakers"]
     exclude = ["created_by"]
     change_list_template = "admin/remediation/rule/change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        self._stats = pipeline.all_rule_stats()  # one query for every row's columns
+        return super().changelist_view(request, extra_context)
+
+    def _stat(self, rule: Rule, key: str) -> Any:
+        value = getattr(self, "_stats", {}).get(rule.pk, {}).get(key)
+        return "—" if value is None else value
+
+    @admin.display(description="breaker")
+    def breaker(self, rule: Rule) -> str:
+        return str(pipeline.breaker_of(rule)["state"]) if rule.action == "remediate" else "—"
+
+    @admin.display(description="success rate")
+    def success_rate(self, rule: Rule) -> Any:
+        return self._stat(rule, "success_rate")
+
+    @admin.display(description="resolved in window")
+    def resolved_in_window(self, rule: Rule) -> Any:
+        return self._stat(rule, "resolved_within_window_rate")
+
+    @admin.display(description="median time to resolve (s)")
+    def median_resolve(self, rule: Rule) -> Any:
+        return self._stat(rule, "median_time_to_resolve_seconds")
 
     def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
         request._rule_before = rule_snapshot(Rule.objects.get(pk=obj.pk)) if change else None  # type: ignore[attr-defined]
@@ -63,6 +92,12 @@ class RuleAdmin(admin.ModelAdmin):
             delete_rule(rule, actor=request.user, request=request)
 
     @admin.action(description="Replay over the alerts of the last 7 days")
+    @admin.action(description="Reset the circuit breaker (forget earlier failures)", permissions=["change"])
+    def reset_breakers(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
+        for rule in queryset:
+            pipeline.reset_breaker(rule, actor=request.user, reason="reset from the admin", request=request)
+        self.message_user(request, f"Reset {queryset.count()} breaker(s); audited as rule.breaker_reset.")
+
     def replay_last_7_days(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
             counts = replay_rule(rule, days=7)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from remediation.api.permissions import ModelPerms
 from remediation.models import Rule, RuleMatcher
+from remediation.services import pipeline
 from remediation.services.decisions import simulate_alert
 from remediation.services.rules import delete_rule, replay_rule, save_rule
 
@@ -47,10 +48,22 @@ class RuleSerializer(serializers.ModelSerializer):
             "action",
             "continue_matching",
             "matchers",
+            "runbook",
+            "mode",
+            "target_source",
+            "target_servers",
+            "target_tag",
+            "parameters",
+            "cooldown_seconds",
+            "max_per_hour",
+            "breaker_threshold",
+            "breaker_window_seconds",
+            "breaker_cooloff_seconds",
+            "breaker_reset_at",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at", "breaker_reset_at"]
 
 
 class SimulateSerializer(serializers.Serializer):
@@ -59,6 +72,10 @@ class SimulateSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False, default=dict
     )
     status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
+
+
+class ResetSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
@@ -71,7 +88,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     serializer_class = RuleSerializer
     permission_classes = [ModelPerms]
     perm_model = "remediation.rule"
-    queryset = Rule.objects.prefetch_related("matchers").order_by("priority", "id")
+    queryset = Rule.objects.prefetch_related("matchers", "target_servers").order_by("priority", "id")
 
     def perform_create(self, serializer: RuleSerializer) -> None:
         self._save(serializer, Rule())
@@ -82,12 +99,15 @@ class RuleViewSet(viewsets.ModelViewSet):
     def _save(self, serializer: RuleSerializer, rule: Rule) -> None:
         data = dict(serializer.validated_data)
         matchers = data.pop("matchers", None)
+        servers = data.pop("target_servers", None)
         for name, value in data.items():
             setattr(rule, name, value)
         if rule.pk is None:
             rule.created_by = self.request.user
         try:
-            serializer.instance = save_rule(rule, matchers, actor=self.request.user, request=self.request._request)
+            serializer.instance = save_rule(
+                rule, matchers, actor=self.request.user, request=self.request._request, target_servers=servers
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
 
@@ -111,6 +131,25 @@ class RuleViewSet(viewsets.ModelViewSet):
         if not raw.isdigit() or not 1 <= int(raw) <= 90:
             raise ValidationError({"days": ["must be a whole number of days from 1 to 90"]})
         return Response(replay_rule(self.get_object(), days=int(raw)))
+
+    @extend_schema(responses=dict)
+    @action(detail=True, methods=["get"])
+    def stats(self, request: Request, pk: str | None = None) -> Response:
+        """Circuit breaker state, success rate, resolved-within-window rate and median time to resolve."""
+        rule = self.get_object()
+        return Response({"breaker": pipeline.breaker_of(rule), **pipeline.rule_stats(rule)})
+
+    @extend_schema(request=ResetSerializer, responses=dict)
+    @action(detail=True, methods=["post"], url_path="reset-breaker")
+    def reset_breaker(self, request: Request, pk: str | None = None) -> Response:
+        """Close the rule's circuit breaker (forget earlier failures); needs change_rule and a reason; audited."""
+        if not request.user.has_perm("remediation.change_rule"):
+            raise PermissionDenied("Resetting a breaker needs the change rule permission.")
+        body = ResetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rule = pipeline.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
+                                      request=request._request)  # fmt: skip
+        return Response({"breaker": pipeline.breaker_of(rule)})
 
     def _need_view(self) -> None:
         if not self.request.user.has_perm("remediation.view_rule"):

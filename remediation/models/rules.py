@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from remediation.choices import MatcherOp, MatcherTarget, RuleAction, StatusFilter
+from remediation.choices import MatcherOp, MatcherTarget, RemediationMode, RuleAction, StatusFilter, TargetSource
 from remediation.matchers import MatcherError, compile_matcher
 
 
@@ -24,6 +24,24 @@ class Rule(models.Model):
     continue_matching = models.BooleanField(
         default=False, help_text="Keep evaluating later rules after this one matches (as Alertmanager's continue)."
     )
+    # Remediate rules: which runbook runs where, how, and the guardrails around it. The runbook is a string
+    # reference: the core never imports the runbooks app (except the pipeline module that starts executions).
+    runbook = models.ForeignKey(
+        "runbooks.Runbook", null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    mode = models.CharField(max_length=10, choices=RemediationMode.choices, default=RemediationMode.AUTO)
+    target_source = models.CharField(max_length=10, choices=TargetSource.choices, default=TargetSource.INSTANCE)
+    target_servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+")
+    target_tag = models.CharField(max_length=100, blank=True)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Runbook parameter name → template over alert labels/annotations."
+    )
+    cooldown_seconds = models.PositiveIntegerField(default=300, help_text="Per (rule, target); 0 = none.")
+    max_per_hour = models.PositiveIntegerField(default=20, help_text="Executions started per hour; 0 = no limit.")
+    breaker_threshold = models.PositiveIntegerField(default=3, help_text="Failures that open the breaker; 0 = off.")
+    breaker_window_seconds = models.PositiveIntegerField(default=3600)
+    breaker_cooloff_seconds = models.PositiveIntegerField(default=900)
+    breaker_reset_at = models.DateTimeField(null=True, blank=True, help_text="Failures before this are forgotten.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -39,6 +57,10 @@ class Rule(models.Model):
     def clean(self) -> None:
         if self.action == RuleAction.IGNORE and self.continue_matching:
             raise ValidationError({"continue_matching": "An ignore rule ends evaluation; it cannot continue."})
+        if self.target_source == TargetSource.TAG and self.action == RuleAction.REMEDIATE and not self.target_tag:
+            raise ValidationError({"target_tag": "Name the tag whose servers are targeted."})
+        if not isinstance(self.parameters, dict) or not all(isinstance(v, str) for v in self.parameters.values()):
+            raise ValidationError({"parameters": "A mapping of parameter name to template text."})
 
 
 class RuleMatcher(models.Model):

@@ -102,6 +102,11 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
             request.decision = decision
             requests.append(request)
         metrics.ALERT_DECISIONS.labels(action=decision.action or "none", outcome=decision.outcome).inc()
+    resolved = [e.alert_id for e in events if e.status == "resolved"]
+    if resolved:
+        from remediation.services.pipeline import record_resolutions  # the one module importing the runbooks app
+
+        record_resolutions(resolved, now=now)
     if requests:
         ActionRequest.objects.bulk_create(requests)
         ids = [r.pk for r in requests]

@@ -165,7 +165,11 @@ def replay_rule(rule: Rule, *, days: int) -> dict[str, Any]:
     return {"rule": rule.pk, "days": days, "since": since.isoformat(), **{k: counts.get(k, 0) for k in keys}}
 
 
-RULE_FIELDS = ("name", "description", "enabled", "priority", "status_filter", "action", "continue_matching")
+RULE_FIELDS = (
+    "name", "description", "enabled", "priority", "status_filter", "action", "continue_matching", "runbook", "mode",
+    "target_source", "target_servers", "target_tag", "parameters", "cooldown_seconds", "max_per_hour",
+    "breaker_threshold", "breaker_window_seconds", "breaker_cooloff_seconds",
+)  # fmt: skip
 
 
 def rule_snapshot(rule: Rule) -> dict[str, Any]:
@@ -179,9 +183,14 @@ def rule_snapshot(rule: Rule) -> dict[str, Any]:
 
 @transaction.atomic
 def save_rule(
-    rule: Rule, matchers: list[dict[str, str]] | None, *, actor: Actor, request: HttpRequest | None = None
+    rule: Rule,
+    matchers: list[dict[str, str]] | None,
+    *,
+    actor: Actor,
+    request: HttpRequest | None = None,
+    target_servers: list[Any] | None = None,
 ) -> Rule:
-    """Create or update a rule and (when given) replace its matchers; audited, caches invalidated after commit."""
+    """Create or update a rule and (when given) replace its matchers and fixed servers; audited."""
     created = rule.pk is None
     before = None if created else rule_snapshot(Rule.objects.get(pk=rule.pk))
     rule.full_clean()
@@ -192,6 +201,8 @@ def save_rule(
             matcher = RuleMatcher(rule=rule, **item)
             matcher.full_clean(exclude=["rule"])
             matcher.save()
+    if target_servers is not None:
+        rule.target_servers.set(target_servers)
     record_rule_saved(rule, before, actor=actor, request=request)
     return rule
 

@@ -49,6 +49,10 @@ class PlanRequestSerializer(serializers.Serializer):
 
 class ExecuteRequestSerializer(PlanRequestSerializer):
     dry_run = serializers.BooleanField(required=False, default=False)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="Run despite an open maintenance window (needs remediation.override_maintenance); audited.",
+    )  # fmt: skip
 
 
 class StepRunSerializer(serializers.ModelSerializer):
@@ -73,7 +77,13 @@ class ExecutionSerializer(serializers.ModelSerializer):
         fields = [
             "id", "runbook", "runbook_name", "version_number", "status", "trigger", "requested_by", "params",
             "target_ids", "dry_run", "cancel_requested", "status_reason", "created_at", "started_at", "finished_at",
+            "alert_episode", "rule", "approval_expires_at", "approved_by", "approved_at", "decision_reason",
+            "resolved_at", "resolved_within_window",
         ]  # fmt: skip
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class ExecutionDetailSerializer(ExecutionSerializer):

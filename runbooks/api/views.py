@@ -17,6 +17,7 @@ from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
 from runbooks.api import serializers as s
 from runbooks.models import Execution, Runbook
+from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
 from runbooks.services.definitions import DefinitionError, delete_runbook, save_runbook
 from runbooks.services.plan import plan_runbook
@@ -102,10 +103,17 @@ class RunbookViewSet(viewsets.ModelViewSet):
             execution = execute_service.request_execution(
                 self.get_object(), actor=request.user, params=data["params"], target_ids=data["targets"],
                 dry_run=data["dry_run"], trigger="api", alert=data["alert"] or None, request=request,
+                override_reason=data["override_reason"],
             )  # fmt: skip
         except execute_service.ExecutionRefused as exc:
             return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.ExecutionDetailSerializer(execution).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def stats(self, request: Request, pk: str | None = None) -> Response:
+        """Success rate, resolved-within-window rate and median time to resolve of this runbook's real runs."""
+        return Response(verification.execution_stats(self.get_object().executions.all()))
 
     @extend_schema(responses={(200, "application/yaml"): str})
     @action(detail=True, methods=["get"])
@@ -139,7 +147,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         return s.ExecutionDetailSerializer if self.action != "list" else s.ExecutionSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        queryset = Execution.objects.select_related("runbook", "version", "requested_by")
+        queryset = Execution.objects.select_related("runbook", "version", "requested_by", "approved_by")
         params = self.request.query_params
         for name in ("status", "trigger", "runbook"):
             if params.get(name):
@@ -155,5 +163,30 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             execution = execute_service.cancel_execution(self.get_object(), actor=request.user, request=request)
         except execute_service.ExecutionRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(s.ExecutionSerializer(execution).data)
+
+    @extend_schema(request=s.ApprovalDecisionSerializer, responses=s.ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Approve an execution awaiting approval (not your own request); it then runs the plan shown."""
+        return self._decide(request, approvals.approve_execution)
+
+    @extend_schema(request=s.ApprovalDecisionSerializer, responses=s.ExecutionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Reject an execution awaiting approval, with a reason."""
+        return self._decide(request, approvals.reject_execution)
+
+    def _decide(self, request: Request, service: Any) -> Response:
+        _need(request, approvals.APPROVE_PERMISSION)
+        body = s.ApprovalDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            execution = service(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
+                                request=request)  # fmt: skip
+        except approvals.ApprovalForbidden as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+        except approvals.ApprovalRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(s.ExecutionSerializer(execution).data)

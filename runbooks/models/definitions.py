@@ -39,6 +39,12 @@ class Runbook(models.Model):
         default=10, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Targets run at once."
     )
     requires_approval = models.BooleanField(default=False)
+    approval_timeout_seconds = models.PositiveIntegerField(
+        default=1800, validators=[MinValueValidator(60)], help_text="An unanswered approval request expires."
+    )
+    verification_window_seconds = models.PositiveIntegerField(
+        default=600, help_text="A successful alert-triggered run counts as verified if the alert resolves within it."
+    )
     allowed_policy_rules = models.JSONField(
         default=list, blank=True, help_text="Names of overridable command-policy rules this runbook may break."
     )

@@ -48,6 +48,9 @@ _FINAL = {
 }
 
 
+ACTIVE_STATUSES = [ExecutionStatus.PENDING, ExecutionStatus.AWAITING_APPROVAL, ExecutionStatus.RUNNING]
+
+
 class Execution(models.Model):
     """One run of a pinned runbook version on some targets, with the plan it was approved on."""
 
@@ -64,6 +67,23 @@ class Execution(models.Model):
     target_ids = models.JSONField(default=list, blank=True, help_text="Primary keys of remediation.Server rows.")
     alert = models.JSONField(default=dict, blank=True, help_text="{labels, annotations} of the triggering alert.")
     dry_run = models.BooleanField(default=False)
+    # Alert-triggered runs: the episode and rule (string references; alerts and rules live in other apps).
+    alert_episode = models.ForeignKey(
+        "alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
+    rule = models.ForeignKey(
+        "remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
+    approval_expires_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, help_text="Why it was approved, rejected or overridden.")
+    resolved_at = models.DateTimeField(null=True, blank=True, help_text="When the triggering episode resolved.")
+    resolved_within_window = models.BooleanField(
+        null=True, blank=True, help_text="Verification: did the episode resolve within the runbook's window?"
+    )
     plan = models.JSONField(default=dict, blank=True, help_text="The rendered plan (secrets masked).")
     variables = models.JSONField(default=dict, blank=True, help_text="Captured step outputs.")
     cancel_requested = models.BooleanField(default=False)
@@ -82,6 +102,15 @@ class Execution(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            # The episode mutex: at most one real (not dry-run) active execution per alert episode, whoever races.
+            models.UniqueConstraint(
+                fields=["alert_episode"],
+                condition=models.Q(status__in=ACTIVE_STATUSES, dry_run=False, alert_episode__isnull=False),
+                name="execution_one_active_per_episode",
+            )
+        ]
+        indexes = [models.Index(fields=["rule", "created_at"])]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.runbook} ({self.status})"

@@ -24,6 +24,8 @@ RUNBOOK_FIELDS = [
     "timeout_seconds",
     "max_parallel",
     "requires_approval",
+    "approval_timeout_seconds",
+    "verification_window_seconds",
     "allowed_policy_rules",
     "parameters",
 ]

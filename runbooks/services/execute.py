@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +11,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from remediation.choices import SYSTEM_ACTOR
+from remediation.matchers import all_match, compile_matchers
+from remediation.models import KillSwitch, MaintenanceWindow, Server
 from remediation.services.audit import Actor, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook
@@ -43,20 +46,32 @@ def request_execution(
     trigger: str = Trigger.MANUAL,
     alert: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
+    origin: dict[str, Any] | None = None,
+    require_approval: bool = False,
+    override_reason: str = "",
 ) -> Execution:
-    """Plan, pin the current version and queue (or hold for approval); a blocked plan refuses a real run."""
+    """Plan, pin the current version and queue (or hold for approval); a blocked plan refuses a real run.
+
+    `origin` = {"alert_episode_id", "rule_id"} for alert-triggered runs (the pipeline's episode mutex applies).
+    """
     if not runbook.enabled and not dry_run:
         raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
     version = latest_version(runbook)
     params, target_ids = params or {}, list(target_ids or [])
+    if not dry_run:
+        check_guards(runbook, target_ids, actor=actor, manual=trigger != Trigger.ALERT,
+                     override_reason=override_reason, request=request)  # fmt: skip
     plan = plan_definition(version.definition, params=params, target_ids=target_ids, alert=alert)
     if not plan["ok"] and not dry_run:
         record_event(
             actor=actor, action="execution.refused", obj=runbook, after={"problems": plan["problems"]}, request=request
         )
         raise ExecutionRefused("the plan has problems; nothing was run", plan)
-    held = runbook.requires_approval and not dry_run
+    held = (runbook.requires_approval or require_approval) and not dry_run
+    expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
     execution = Execution.objects.create(
+        **(origin or {}),
+        approval_expires_at=expires,
         runbook=runbook,
         version=version,
         status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING,
@@ -73,12 +88,52 @@ def request_execution(
         action="execution.requested",
         obj=execution,
         after={"runbook": runbook.name, "version": version.number, "trigger": trigger, "dry_run": dry_run,
-               "targets": target_ids, "params": params},
+               "targets": target_ids, "params": params, "status": execution.status, **(origin or {})},
         request=request,
     )  # fmt: skip
     if not held:
         enqueue(execution.pk)
     return execution
+
+
+def check_guards(
+    runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str, request: Any
+) -> None:
+    """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
+    switch = KillSwitch.objects.filter(pk=1, engaged=True).first()
+    if switch is not None:
+        _refuse(runbook, actor, f"the kill switch is engaged: {switch.reason}", request)
+    if not manual:
+        return  # alert-triggered runs were matched against windows by the alert's own labels in the pipeline
+    window = open_window_for(target_ids)
+    if window is None:
+        return
+    allowed = getattr(actor, "has_perm", None) and actor.has_perm("remediation.override_maintenance")  # type: ignore[union-attr]
+    if not (allowed and override_reason.strip()):
+        why = "needs the override_maintenance permission and a reason" if not allowed else "give a reason"
+        _refuse(runbook, actor, f"maintenance window {window.name!r} is open; overriding it {why}", request)
+    record_event(actor=actor, action="maintenance.overridden", obj=window, reason=override_reason.strip(),
+                 after={"runbook": runbook.name, "targets": target_ids}, request=request)  # fmt: skip
+
+
+def open_window_for(target_ids: list[Any]) -> MaintenanceWindow | None:
+    """The first open maintenance window matching any target (labels instance / server / hostname of it)."""
+    now = timezone.now()
+    windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(now)]
+    if not windows:
+        return None
+    servers = Server.objects.filter(pk__in=[t for t in target_ids if isinstance(t, int)])
+    labels = [{"instance": s.name, "server": s.name, "hostname": s.hostname} for s in servers] or [{}]
+    for window in windows:
+        matchers = compile_matchers(window.matchers)
+        if any(all_match(matchers, item, {}) for item in labels):
+            return window
+    return None
+
+
+def _refuse(runbook: Runbook, actor: Actor, message: str, request: Any) -> None:
+    record_event(actor=actor, action="execution.refused", obj=runbook, reason=message, request=request)
+    raise ExecutionRefused(message)
 
 
 @transaction.atomic

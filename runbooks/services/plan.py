@@ -87,6 +87,15 @@ def plan_definition(
     }
 
 
+def rendered_commands(plan: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """What a plan would run, step by step and target by target (the part an approver approves)."""
+    return [
+        (step["name"], run["target_id"], run["rendered"], run["rollback"])
+        for step in plan.get("steps") or []
+        for run in step.get("runs") or []
+    ]
+
+
 def latest_version(runbook: Runbook) -> RunbookVersion:
     version = runbook.versions.order_by("-number").first()
     if version is None:

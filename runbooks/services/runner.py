@@ -30,10 +30,10 @@ from runbooks.choices import ErrorKind, ExecutionStatus, OnFailure, Phase, StepR
 from runbooks.executors import DryRunExecutor, Executor, Outcome, get_executor
 from runbooks.models import Execution
 from runbooks.policy import active_rules
-from runbooks.services import live
+from runbooks.services import live, verification
 from runbooks.services.attempts import Unit, run_unit
 from runbooks.services.context import resolve_params, variables
-from runbooks.services.plan import check_action, step_targets
+from runbooks.services.plan import check_action, plan_definition, rendered_commands, step_targets
 from runbooks.services.recorder import Recorder
 from runbooks.targets import Target, resolve_targets
 from runbooks.templating import TemplateProblem, evaluate
@@ -54,6 +54,9 @@ def run_execution(execution_id: int) -> str:
     execution = Execution.objects.select_related("version", "runbook").get(pk=execution_id)
     record_event(actor=SYSTEM_ACTOR, action="execution.started", obj=execution, after={"worker": owner})
     live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
+    changed = stale_plan(execution)
+    if changed:
+        return finish(execution, owner, ExecutionStatus.FAILED, changed, {})
     runner = Runner(execution, owner)
     try:
         status, reason = runner.run()
@@ -79,7 +82,21 @@ def finish(execution: Execution, owner: str, status: str, reason: str, captured:
         actor=SYSTEM_ACTOR, action="execution.finished", obj=execution, after={"status": status}, reason=reason
     )
     live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
+    if execution.alert_episode_id is not None:
+        verification.verify_finished(execution.pk)
     return status
+
+
+def stale_plan(execution: Execution) -> str:
+    """For an approved run: why the plan rendered now differs from the approved one ('' when identical)."""
+    if execution.approved_at is None or execution.dry_run:
+        return ""
+    now = plan_definition(
+        execution.version.definition, params=execution.params, target_ids=execution.target_ids, alert=execution.alert
+    )
+    if rendered_commands(now) == rendered_commands(execution.plan):
+        return ""
+    return "the plan changed after it was approved (a command or target differs); nothing was run: request it again"
 
 
 class Runner:

@@ -16,6 +16,7 @@ def _form(**steps):  # type: ignore[no-untyped-def]
     data = {
         "name": "adm", "description": "", "enabled": "on", "parameters": "[]", "tags": "[]", "timeout_seconds": "60",
         "max_parallel": "5", "allowed_policy_rules": "[]",
+        "approval_timeout_seconds": "1800", "verification_window_seconds": "600",
         "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "1000",
         "steps-0-position": "0", "steps-0-name": "a", "steps-0-kind": "ssh", "steps-0-on_failure": "stop",
         "steps-0-command": "echo {{ params.x }}", "steps-0-method": "GET", "steps-0-headers": "{}",

@@ -1,0 +1,197 @@
+"""The pipeline from a remediate decision to an execution: the ONE core module that imports the runbooks app.
+
+The runbooks app registers `handle_remediate` for queued remediate requests. Each request is decided under a row
+lock on its rule (guardrails cannot race), and whatever stops it is recorded on the decision with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
+from remediation.models import ActionRequest, Decision, Rule
+from remediation.services.actions import finish_action_request
+from remediation.services.audit import record_event
+from remediation.services.targeting import resolve_servers
+from runbooks.choices import ExecutionStatus, Trigger
+from runbooks.models import Execution
+from runbooks.services import guardrails, verification
+from runbooks.services.execute import ExecutionRefused, request_execution
+from runbooks.templating import TEXT, TemplateProblem, render
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one remediate request became: an execution, a suggestion, or a suppression with its reason."""
+
+    note: str
+    execution_id: int | None = None
+    reason: str = ""
+
+
+def handle_remediate(action_request_id: int) -> None:
+    """The registered handler: decide and start (or suppress) one remediate request, then close the request."""
+    try:
+        outcome = start_remediation(action_request_id, now=timezone.now())
+    except Exception as exc:
+        logger.exception("remediate request %s failed", action_request_id)
+        finish_action_request(action_request_id, ok=False, note=f"engine error: {type(exc).__name__}: {exc}")
+        raise
+    finish_action_request(action_request_id, ok=True, note=outcome.note)
+
+
+@transaction.atomic
+def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
+    """Resolve targets and parameters, apply the mode and every guardrail, and start the execution if allowed."""
+    request = ActionRequest.objects.select_related("alert").get(pk=action_request_id)
+    # The rule row lock serialises every decision of this rule: cooldown, hourly cap and breaker are race-free.
+    rule = Rule.objects.select_for_update(of=("self",)).select_related("runbook").filter(pk=request.rule_id).first()
+    alert = request.alert
+    if rule is None or rule.runbook is None:
+        return _suppress(request, SuppressionReason.REFUSED, "the rule no longer exists or names no runbook")
+    if alert.status == "resolved":
+        return _suppress(request, SuppressionReason.RESOLVED, "the alert resolved before remediation started")
+    servers, problem = resolve_servers(rule, alert.labels)
+    if not servers:
+        return _suppress(request, SuppressionReason.NO_TARGET, problem)
+    params, problems = render_parameters(rule.parameters, alert.labels, alert.annotations)
+    if problems:
+        return _suppress(request, SuppressionReason.REFUSED, "; ".join(problems))
+    target_ids = [s.pk for s in servers]
+    if rule.mode == RemediationMode.SUGGEST:
+        return _suggest(request, rule, target_ids, params)
+    if rule.mode != RemediationMode.SHADOW:
+        blocked = _guard(request, rule, target_ids, now=now)
+        if blocked is not None:
+            return blocked
+    return _start(request, rule, target_ids, params)
+
+
+def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt.datetime) -> Outcome | None:
+    from remediation.services.decisions import DecisionEvent, Guards
+    from remediation.services.rules import Verdict
+
+    alert = request.alert
+    event = DecisionEvent(alert.pk, alert.status, alert.labels, alert.annotations, Verdict())
+    reason = Guards(now).suppression(event) or guardrails.check_rule(rule, now=now)
+    active = _active(alert.pk) if reason is None else None
+    if active is not None:
+        reason = SuppressionReason.EPISODE_ACTIVE, f"execution #{active} is already active for this episode"
+    if reason is None:
+        cooling = guardrails.cooling_targets(rule, target_ids, now=now)
+        if cooling and set(cooling) >= set(target_ids):
+            until = max(cooling.values())
+            reason = SuppressionReason.COOLDOWN, f"every target is cooling down until {until:%Y-%m-%d %H:%M:%S} UTC"
+        for pk in cooling:
+            target_ids.remove(pk)  # the others still run; skipped ones are named in the audit
+    return _suppress(request, *reason) if reason else None
+
+
+def _active(alert_id: int) -> int | None:
+    return (
+        Execution.objects.filter(alert_episode_id=alert_id, dry_run=False, status__in=guardrails.ACTIVE_STATUSES)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
+    alert = request.alert
+    shadow = rule.mode == RemediationMode.SHADOW
+    context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
+               "fingerprint": alert.fingerprint}  # fmt: skip
+    try:
+        with transaction.atomic():  # a savepoint: losing the episode-mutex race rolls back only this attempt
+            execution = request_execution(
+                rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
+                trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
+                require_approval=rule.mode == RemediationMode.APPROVAL,
+            )  # fmt: skip
+    except IntegrityError:
+        return _suppress(request, SuppressionReason.EPISODE_ACTIVE, "another execution for this episode won the race")
+    except ExecutionRefused as exc:
+        problems = "; ".join((exc.plan or {}).get("problems", []))
+        return _suppress(request, SuppressionReason.REFUSED, f"{exc}: {problems}".rstrip(": "))
+    kind = "shadow dry-run" if shadow else ("awaiting approval" if execution.status != "pending" else "started")
+    return Outcome(f"execution #{execution.pk} {kind} on {len(target_ids)} target(s)", execution.pk)
+
+
+def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
+    suggestion = {"runbook": rule.runbook.name, "runbook_id": rule.runbook_id, "targets": target_ids,
+                  "params": params}  # fmt: skip
+    record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=suggestion)
+    return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")
+
+
+def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
+    """Record why nothing ran on the decision (visible with the alert) and in the audit log."""
+    decision = Decision.objects.select_for_update().get(pk=request.decision_id)
+    rule_name = request.rule.name if request.rule else ""
+    entry = {"rule": rule_name, "action": "remediate", "reason": reason, "detail": detail}
+    decision.suppressions = [*decision.suppressions, entry]
+    if not decision.action_requests.exclude(pk=request.pk).filter(kind="remediate").exists():
+        decision.outcome = DecisionOutcome.SUPPRESSED
+    decision.save(update_fields=["suppressions", "outcome"])
+    record_event(actor=SYSTEM_ACTOR, action="remediation.suppressed", obj=request.alert,
+                 after={"rule": rule_name, "reason": reason}, reason=detail)  # fmt: skip
+    return Outcome(f"suppressed ({reason}): {detail}", reason=reason)
+
+
+def render_parameters(
+    templates: dict[str, str], labels: dict[str, str], annotations: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """Fill runbook parameters from the alert through the runbooks' sandboxed templating (values stay data)."""
+    context = {"labels": labels, "annotations": annotations, "alert": {"labels": labels, "annotations": annotations}}
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for name, source in templates.items():
+        try:
+            values[name] = render(source, TEXT, context)
+        except TemplateProblem as exc:
+            problems.append(f"parameter {name!r}: {exc}")
+    return values, problems
+
+
+def record_resolutions(alert_ids: list[int], *, now: dt.datetime) -> None:
+    """Episodes resolved: expire their pending approvals and record verification of their runs."""
+    for execution in Execution.objects.filter(alert_episode_id__in=alert_ids, status=ExecutionStatus.AWAITING_APPROVAL):
+        from runbooks.services.approvals import expire_execution
+
+        expire_execution(execution, reason=f"the alert resolved at {now:%Y-%m-%d %H:%M:%S} UTC; no longer needed")
+    verification.record_resolved(alert_ids, now=now)
+
+
+def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The rule's circuit breaker state (closed / open / half-open) for the API, admin and portal."""
+    return guardrails.breaker_state(rule, now=now or timezone.now()).as_dict()
+
+
+@transaction.atomic
+def reset_breaker(rule: Rule, *, actor: Any, reason: str, request: Any = None) -> Rule:
+    """An admin closes the breaker: failures before now are forgotten; audited with the reason."""
+    if not reason.strip():
+        raise ValueError("Say why the breaker is reset.")
+    before = breaker_of(rule)
+    rule.breaker_reset_at = timezone.now()
+    rule.save(update_fields=["breaker_reset_at"])
+    record_event(actor=actor, action="rule.breaker_reset", obj=rule, before={"breaker": before["state"]},
+                 after={"breaker": "closed"}, reason=reason.strip(), request=request)  # fmt: skip
+    return rule
+
+
+def rule_stats(rule: Rule) -> dict[str, Any]:
+    """Success rate, resolved-within-window rate and median time to resolve of a rule's runs."""
+    return verification.execution_stats(Execution.objects.filter(rule=rule))
+
+
+def all_rule_stats() -> dict[int, dict[str, Any]]:
+    """Those stats for every rule that has runs (admin list columns)."""
+    return verification.stats_by("rule_id")

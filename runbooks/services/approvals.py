@@ -1,0 +1,125 @@
+"""Approvals: approve or reject an execution held for approval; expire unanswered requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from remediation.choices import SYSTEM_ACTOR
+from remediation.services.audit import Actor, record_event
+from runbooks.choices import ExecutionStatus
+from runbooks.models import Execution
+from runbooks.services import live
+from runbooks.services.execute import enqueue
+
+APPROVE_PERMISSION = "remediation.approve_execution"
+
+
+class ApprovalRefused(Exception):
+    """The approval or rejection cannot happen (no longer waiting: decided, expired, cancelled)."""
+
+
+class ApprovalForbidden(ApprovalRefused):
+    """This actor may not decide: no approve permission, or approving their own request."""
+
+
+def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
+    if not getattr(actor, "has_perm", None) or not actor.has_perm(APPROVE_PERMISSION):  # type: ignore[union-attr]
+        raise ApprovalForbidden("you need the approve permission")
+    if approving and execution.requested_by_id is not None and execution.requested_by_id == actor.pk:  # type: ignore[union-attr]
+        raise ApprovalForbidden("you cannot approve your own request; ask another approver")
+    if execution.status != ExecutionStatus.AWAITING_APPROVAL:
+        raise ApprovalRefused(f"execution #{execution.pk} is {execution.status}, not awaiting approval")
+
+
+def _broadcast(execution: Execution) -> None:
+    state = live.execution_state(execution)
+    transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
+
+
+def approve_execution(
+    execution: Execution, *, actor: Actor, reason: str = "", request: HttpRequest | None = None
+) -> Execution:
+    """Approve: the execution is queued to run exactly the plan that was shown (re-checked when it starts)."""
+    expire_due(now=timezone.now(), ids=[execution.pk])  # committed first: an expired request stays expired
+    with transaction.atomic():
+        row = Execution.objects.select_for_update().get(pk=execution.pk)
+        _check(row, actor, approving=True)
+        now = timezone.now()
+        Execution.objects.transition(row.pk, [ExecutionStatus.AWAITING_APPROVAL], ExecutionStatus.PENDING,
+                                     approved_by=actor, approved_at=now, decision_reason=reason.strip())  # fmt: skip
+        row.refresh_from_db()
+        record_event(actor=actor, action="execution.approved", obj=row, after={"status": row.status},
+                     reason=reason.strip(), request=request)  # fmt: skip
+        enqueue(row.pk)
+        _broadcast(row)
+    return row
+
+
+@transaction.atomic
+def reject_execution(
+    execution: Execution, *, actor: Actor, reason: str, request: HttpRequest | None = None
+) -> Execution:
+    """Reject with a reason: the execution ends as `rejected` and never runs."""
+    if not reason.strip():
+        raise ApprovalRefused("say why the request is rejected")
+    row = Execution.objects.select_for_update().get(pk=execution.pk)
+    _check(row, actor, approving=False)
+    Execution.objects.transition(row.pk, [ExecutionStatus.AWAITING_APPROVAL], ExecutionStatus.REJECTED,
+                                 approved_by=actor, approved_at=timezone.now(), decision_reason=reason.strip(),
+                                 status_reason=f"rejected: {reason.strip()}")  # fmt: skip
+    row.refresh_from_db()
+    record_event(actor=actor, action="execution.rejected", obj=row, reason=reason.strip(), request=request)
+    _broadcast(row)
+    return row
+
+
+@transaction.atomic
+def expire_execution(execution: Execution, *, reason: str) -> bool:
+    """Move one awaiting execution to `expired` with the reason; False when it was no longer waiting."""
+    if not Execution.objects.transition(
+        execution.pk, [ExecutionStatus.AWAITING_APPROVAL], ExecutionStatus.EXPIRED, status_reason=reason
+    ):
+        return False
+    execution.refresh_from_db()
+    record_event(actor=SYSTEM_ACTOR, action="execution.expired", obj=execution, reason=reason)
+    _broadcast(execution)
+    return True
+
+
+def expire_due(*, now: dt.datetime | None = None, ids: list[int] | None = None) -> int:
+    """Expire every approval request past its deadline (the runbook's approval timeout); returns how many."""
+    now = now or timezone.now()
+    due = Execution.objects.filter(status=ExecutionStatus.AWAITING_APPROVAL, approval_expires_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    return sum(
+        expire_execution(e, reason=f"no approval decision before {e.approval_expires_at:%Y-%m-%d %H:%M:%S} UTC")
+        for e in due
+    )
+
+
+def approval_queue() -> Any:
+    """Executions waiting for a decision, oldest first, with what an approver needs to see."""
+    return (
+        Execution.objects.filter(status=ExecutionStatus.AWAITING_APPROVAL)
+        .select_related("runbook", "version", "requested_by", "alert_episode", "rule")
+        .order_by("created_at", "id")
+    )
+
+
+def analysis_for(execution: Execution) -> Any | None:
+    """The latest AI analysis of the triggering alert, when the AI app is installed; else None."""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model("ai", "Analysis")
+    except LookupError:
+        return None
+    if execution.alert_episode_id is None or not hasattr(model, "alert"):
+        return None
+    return model.objects.filter(alert_id=execution.alert_episode_id).order_by("-id").first()

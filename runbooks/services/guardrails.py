@@ -1,0 +1,104 @@
+"""Guardrails of alert-triggered runs: cooldown per (rule, target), executions per hour, the circuit breaker.
+
+Callers hold a row lock on the rule (select_for_update) while checking and creating, so two workers deciding for
+the same rule at once queue up and the second sees the first's execution: the database enforces the limits. The
+breaker state is derived from execution history (no counter to drift): failures since the last success or admin
+reset inside the window open it; after the cool-off one trial may start; a success closes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, QuerySet
+
+from remediation.choices import BreakerState, SuppressionReason
+from runbooks.choices import ExecutionStatus
+from runbooks.models import Execution
+from runbooks.models.runs import ACTIVE_STATUSES
+
+FAILED = [ExecutionStatus.FAILED, ExecutionStatus.ERROR]
+HOUR = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Breaker:
+    """The circuit breaker of one rule at one moment."""
+
+    state: str
+    failures: int
+    opened_at: dt.datetime | None = None
+    half_opens_at: dt.datetime | None = None
+    trial_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "failures": self.failures,
+            "opened_at": self.opened_at,
+            "half_opens_at": self.half_opens_at,
+            "trial_execution": self.trial_id,
+        }
+
+
+def real_runs(rule: Any) -> QuerySet[Execution]:
+    """The rule's executions that count for guardrails: real (dry-runs never do)."""
+    return Execution.objects.filter(rule=rule, dry_run=False)
+
+
+def breaker_state(rule: Any, *, now: dt.datetime) -> Breaker:
+    """Closed, open or half-open, from the rule's failures since its last success or reset inside the window."""
+    if not rule.breaker_threshold:
+        return Breaker(BreakerState.CLOSED, 0)
+    runs = real_runs(rule)
+    since = now - dt.timedelta(seconds=rule.breaker_window_seconds)
+    last_success = runs.filter(status=ExecutionStatus.SUCCEEDED).aggregate(at=Max("finished_at"))["at"]
+    for floor in (last_success, rule.breaker_reset_at):
+        if floor is not None and floor > since:
+            since = floor
+    failures = runs.filter(status__in=FAILED, finished_at__gt=since)
+    count = failures.count()
+    if count < rule.breaker_threshold:
+        return Breaker(BreakerState.CLOSED, count)
+    opened = failures.aggregate(at=Max("finished_at"))["at"]
+    half_opens = opened + dt.timedelta(seconds=rule.breaker_cooloff_seconds)
+    if now < half_opens:
+        return Breaker(BreakerState.OPEN, count, opened, half_opens)
+    trial = runs.filter(status__in=ACTIVE_STATUSES, created_at__gt=opened).order_by("id").first()
+    return Breaker(BreakerState.HALF_OPEN, count, opened, half_opens, trial.pk if trial else None)
+
+
+def check_rule(rule: Any, *, now: dt.datetime) -> tuple[str, str] | None:
+    """The reason this rule may not start a run now (breaker, hourly cap), or None."""
+    breaker = breaker_state(rule, now=now)
+    if breaker.state == BreakerState.OPEN:
+        return SuppressionReason.BREAKER_OPEN, (
+            f"circuit breaker open: {breaker.failures} failures since {breaker.opened_at:%H:%M:%S} UTC window; "
+            f"half-opens at {breaker.half_opens_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+    if breaker.state == BreakerState.HALF_OPEN and breaker.trial_id is not None:
+        return SuppressionReason.BREAKER_OPEN, (
+            f"circuit breaker half-open: trial execution #{breaker.trial_id} is still running"
+        )
+    if rule.max_per_hour:
+        started = real_runs(rule).filter(created_at__gt=now - HOUR).count()
+        if started >= rule.max_per_hour:
+            return SuppressionReason.RATE_LIMIT, f"{started} executions in the last hour (max {rule.max_per_hour})"
+    return None
+
+
+def cooling_targets(rule: Any, target_ids: list[int], *, now: dt.datetime) -> dict[int, dt.datetime]:
+    """Targets still in the rule's cooldown, with when it ends (a run on them started too recently)."""
+    if not rule.cooldown_seconds:
+        return {}
+    window = dt.timedelta(seconds=rule.cooldown_seconds)
+    cooling: dict[int, dt.datetime] = {}
+    recent = real_runs(rule).filter(created_at__gt=now - window).values_list("target_ids", "created_at")
+    for ids, created in recent:
+        for target in set(ids or []) & set(target_ids):
+            ends = created + window
+            if ends > cooling.get(target, ends - window):
+                cooling[target] = ends
+    return cooling

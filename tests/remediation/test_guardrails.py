@@ -1,0 +1,128 @@
+"""Guardrails: each blocks with its reason recorded on the decision, and releases when it should (time passed in)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from remediation.models import ActionRequest, Decision, KillSwitch
+from remediation.services.maintenance import set_kill_switch
+from remediation.services.pipeline import breaker_of, reset_breaker, start_remediation
+from runbooks.models import Execution
+from tests.factories.inventory import ServerFactory
+from tests.factories.rules import MaintenanceWindowFactory
+from tests.remediation.remediate import am_payload, remediate_rule, restart_runbook
+
+pytestmark = pytest.mark.django_db
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
+
+
+@pytest.fixture
+def fire(post_hook):  # type: ignore[no-untyped-def]
+    """fire(n, now) → a new episode (fingerprint n) decided by the pipeline at `now`; returns the outcome."""
+    ServerFactory(name="web-1", host_key=KEY)
+
+    def fire(n: int, now: dt.datetime, between=None):  # type: ignore[no-untyped-def]
+        post_hook(am_payload("web-1:9100", fingerprint=f"{n:016x}"))
+        if between is not None:
+            between()  # something changes between the decision and the worker's hand-off
+        request = ActionRequest.objects.filter(status="pending").latest("id")
+        request.status = "dispatched"
+        request.save()
+        return start_remediation(request.pk, now=now)
+
+    return fire
+
+
+def _reasons() -> list[str]:
+    return [s["reason"] for d in Decision.objects.order_by("id") for s in d.suppressions]
+
+
+def _finish(final: str, at: dt.datetime, **filters: object) -> None:
+    Execution.objects.filter(**filters).update(status=final, finished_at=at)
+
+
+def test_it_cools_down_per_rule_and_target_then_releases(fire) -> None:  # type: ignore[no-untyped-def]
+    remediate_rule(restart_runbook(), cooldown_seconds=600)
+    now = timezone.now()
+    assert fire(1, now).execution_id
+    _finish("succeeded", now)
+    now = Execution.objects.get().created_at  # the cooldown runs from when the run was requested
+    blocked = fire(2, now + dt.timedelta(seconds=599))
+    assert blocked.reason == "cooldown" and "cooling down until" in blocked.note
+    assert _reasons() == ["cooldown"]
+    assert fire(3, now + dt.timedelta(seconds=601)).execution_id
+
+
+def test_it_caps_executions_per_hour_then_releases(fire) -> None:  # type: ignore[no-untyped-def]
+    remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=2)
+    now = timezone.now()
+    for n in (1, 2):
+        assert fire(n, now).execution_id
+        _finish("succeeded", now)
+    blocked = fire(3, now)
+    assert blocked.reason == "rate_limit" and "2 executions in the last hour (max 2)" in blocked.note
+    latest = Execution.objects.latest("created_at").created_at
+    assert fire(4, latest + dt.timedelta(hours=1, seconds=1)).execution_id
+
+
+def test_it_opens_the_breaker_half_opens_one_trial_and_closes_on_success(fire, admin_user) -> None:  # type: ignore[no-untyped-def]
+    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
+                          breaker_window_seconds=3600, breaker_cooloff_seconds=600)  # fmt: skip
+    now = timezone.now()
+    for n in (1, 2):
+        fire(n, now)
+        _finish("failed", now, rule=rule, status="pending")
+    assert fire(3, now + dt.timedelta(seconds=1)).reason == "breaker_open"
+    assert breaker_of(rule, now=now + dt.timedelta(seconds=1))["state"] == "open"
+    half = now + dt.timedelta(seconds=601)
+    assert breaker_of(rule, now=half)["state"] == "half_open"
+    trial = fire(4, half)
+    assert trial.execution_id
+    second = fire(5, half)
+    assert second.reason == "breaker_open" and f"trial execution #{trial.execution_id}" in second.note
+    _finish("succeeded", half + dt.timedelta(seconds=5), pk=trial.execution_id)
+    later = half + dt.timedelta(seconds=6)
+    assert breaker_of(rule, now=later)["state"] == "closed"
+    assert fire(6, later).execution_id
+
+
+def test_it_ignores_dry_runs_and_cancellations_and_admins_can_reset(fire, admin_user) -> None:  # type: ignore[no-untyped-def]
+    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=1)
+    now = timezone.now()
+    fire(1, now)
+    _finish("cancelled", now, rule=rule)
+    assert breaker_of(rule, now=now)["state"] == "closed"
+    Execution.objects.filter(rule=rule).update(dry_run=True, status="failed")
+    assert breaker_of(rule, now=now)["state"] == "closed"
+    Execution.objects.filter(rule=rule).update(dry_run=False)
+    assert breaker_of(rule, now=now + dt.timedelta(seconds=1))["state"] == "open"
+    reset_breaker(rule, actor=admin_user, reason="fixed the disk")
+    assert breaker_of(rule)["state"] == "closed"
+    from remediation.models import AuditEvent
+
+    assert AuditEvent.objects.get(action="rule.breaker_reset").reason == "fixed the disk"
+    assert fire(2, timezone.now()).execution_id
+
+
+def test_it_stops_for_a_maintenance_window_until_it_ends(fire) -> None:  # type: ignore[no-untyped-def]
+    remediate_rule(restart_runbook())
+    now = timezone.now()
+    MaintenanceWindowFactory(name="patching", starts_at=now + dt.timedelta(minutes=1),
+                             ends_at=now + dt.timedelta(minutes=10))  # fmt: skip
+    blocked = fire(1, now + dt.timedelta(minutes=2))  # opened between the decision and the hand-off: re-checked
+    assert blocked.reason == "maintenance" and "'patching'" in blocked.note and _reasons() == ["maintenance"]
+    assert fire(2, now + dt.timedelta(minutes=11)).execution_id
+
+
+def test_it_stops_while_the_kill_switch_is_engaged(fire, admin_user) -> None:  # type: ignore[no-untyped-def]
+    remediate_rule(restart_runbook())
+    now = timezone.now()
+    engage = lambda: set_kill_switch(True, reason="incident 42", actor=admin_user)  # noqa: E731
+    blocked = fire(1, now, between=engage)
+    assert blocked.reason == "kill_switch" and "incident 42" in blocked.note and _reasons() == ["kill_switch"]
+    set_kill_switch(False, reason="over", actor=admin_user)
+    assert KillSwitch.objects.get().engaged is False
+    assert fire(2, now).execution_id

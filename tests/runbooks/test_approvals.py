@@ -1,0 +1,98 @@
+"""Approvals: approve / reject through the API, self-approval refused, expiry, resolved alerts, stale plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from remediation.models import AuditEvent
+from runbooks.models import Execution
+from runbooks.services.approvals import expire_due
+from runbooks.services.execute import request_execution
+from runbooks.services.runner import run_execution
+from tests.factories.inventory import ServerFactory
+from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
+
+pytestmark = pytest.mark.django_db
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
+
+
+@pytest.fixture
+def held(approver) -> Execution:  # type: ignore[no-untyped-def]
+    """A manual run of an approval-gated runbook, requested by the approver themself."""
+    server = ServerFactory(name="web-1", host_key=KEY)
+    runbook = restart_runbook(command="echo {{ params.service }} on {{ target.address }}", requires_approval=True)
+    return request_execution(runbook, actor=approver, params={"service": "nginx"}, target_ids=[server.pk])
+
+
+def test_it_refuses_self_approval_and_lets_another_approver_approve(api_as, held, approver, admin_user) -> None:  # type: ignore[no-untyped-def]
+    assert held.status == "awaiting_approval"
+    own = api_as(approver).post(f"/api/v1/executions/{held.pk}/approve/", {"reason": "mine"}, format="json")
+    assert own.status_code == 403 and "your own request" in own.json()["detail"]
+    ok = api_as(admin_user).post(f"/api/v1/executions/{held.pk}/approve/", {"reason": "looks right"}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "pending" and ok.json()["approved_by"] == admin_user.pk
+    event = AuditEvent.objects.get(action="execution.approved")
+    assert event.reason == "looks right" and event.actor_id == admin_user.pk
+    again = api_as(admin_user).post(f"/api/v1/executions/{held.pk}/approve/", {}, format="json")
+    assert again.status_code == 409
+
+
+def test_it_needs_the_approve_permission(api_as, held, operator, viewer) -> None:  # type: ignore[no-untyped-def]
+    for user in (operator, viewer):
+        response = api_as(user).post(f"/api/v1/executions/{held.pk}/approve/", {}, format="json")
+        assert response.status_code == 403
+    assert Execution.objects.get(pk=held.pk).status == "awaiting_approval"
+
+
+def test_it_rejects_with_a_reason(api_as, held, admin_user) -> None:  # type: ignore[no-untyped-def]
+    url = f"/api/v1/executions/{held.pk}/reject/"
+    assert api_as(admin_user).post(url, {}, format="json").status_code == 409  # a reason is required
+    response = api_as(admin_user).post(url, {"reason": "wrong server"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    assert AuditEvent.objects.get(action="execution.rejected").reason == "wrong server"
+    assert api_as(admin_user).post(f"/api/v1/executions/{held.pk}/approve/", {}, format="json").status_code == 409
+
+
+def test_it_expires_an_unanswered_request_after_the_timeout(api_as, held, admin_user) -> None:  # type: ignore[no-untyped-def]
+    assert abs((held.approval_expires_at - held.created_at).total_seconds() - 1800) < 5  # the default 30 min
+    assert expire_due(now=held.approval_expires_at - dt.timedelta(seconds=1)) == 0
+    assert expire_due(now=held.approval_expires_at) == 1
+    held.refresh_from_db()
+    assert held.status == "expired" and "no approval decision before" in held.status_reason
+    assert AuditEvent.objects.filter(action="execution.expired", object_id=str(held.pk)).exists()
+    late = api_as(admin_user).post(f"/api/v1/executions/{held.pk}/approve/", {}, format="json")
+    assert late.status_code == 409 and "expired" in late.json()["detail"]
+
+
+def test_it_fails_an_approved_run_whose_plan_changed(api_as, held, admin_user) -> None:  # type: ignore[no-untyped-def]
+    api_as(admin_user).post(f"/api/v1/executions/{held.pk}/approve/", {"reason": "ok"}, format="json")
+    ServerFactory._meta.model.objects.filter(pk=held.target_ids[0]).update(hostname="127.0.0.2")
+    assert run_execution(held.pk) == "failed"
+    held.refresh_from_db()
+    assert "plan changed after it was approved" in held.status_reason and not held.step_runs.exists()
+
+
+def test_it_expires_a_pending_approval_when_the_alert_resolves(post_hook) -> None:  # type: ignore[no-untyped-def]
+    ServerFactory(name="web-1", host_key=KEY)
+    remediate_rule(restart_runbook(), mode="approval")
+    post_hook(am_payload("web-1:9100"))
+    dispatch_pending()
+    post_hook(am_payload("web-1:9100", status="resolved"))
+    execution = Execution.objects.get()
+    assert execution.status == "expired" and "the alert resolved" in execution.status_reason
+
+
+def test_it_lists_the_queue_with_the_plan_and_counts_it_in_the_navigation(client, held, admin_user) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    page = client.get("/runbooks/approvals/").content.decode()
+    assert "echo nginx on 127.0.0.1" in page and f"#{held.pk}" in page
+    assert '<span class="badge count">1</span>' in page
+    response = client.post(f"/runbooks/approvals/{held.pk}/", {"decision": "approve", "reason": "ok"})
+    assert response.status_code == 302 and Execution.objects.get(pk=held.pk).status == "pending"
+
+
+def test_it_refuses_portal_decisions_without_the_permission(client, held, operator) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(operator)
+    assert client.post(f"/runbooks/approvals/{held.pk}/", {"decision": "approve"}).status_code == 403
+    assert Execution.objects.get(pk=held.pk).status == "awaiting_approval"

@@ -1,0 +1,41 @@
+"""Manual runs obey the kill switch and maintenance windows; overriding a window needs the permission and a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from remediation.models import AuditEvent
+from remediation.services.maintenance import set_kill_switch
+from runbooks.services.execute import ExecutionRefused, request_execution
+from tests.factories.inventory import ServerFactory
+from tests.factories.rules import MaintenanceWindowFactory
+from tests.remediation.remediate import restart_runbook
+
+pytestmark = pytest.mark.django_db
+KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
+
+
+def test_it_refuses_manual_runs_while_the_kill_switch_is_engaged(admin_user) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(host_key=KEY)
+    runbook = restart_runbook()
+    set_kill_switch(True, reason="incident", actor=admin_user)
+    with pytest.raises(ExecutionRefused, match="kill switch is engaged: incident"):
+        request_execution(runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk])
+    assert request_execution(runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk],
+                             dry_run=True).dry_run  # fmt: skip
+
+
+def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="db-1", host_key=KEY)
+    runbook = restart_runbook()
+    MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
+    args = {"params": {"service": "nginx"}, "target_ids": [server.pk]}
+    with pytest.raises(ExecutionRefused, match="'db patching' is open; overriding it needs the override"):
+        request_execution(runbook, actor=operator, override_reason="urgent", **args)
+    with pytest.raises(ExecutionRefused, match="give a reason"):
+        request_execution(runbook, actor=admin_user, **args)
+    execution = request_execution(runbook, actor=admin_user, override_reason="the fix cannot wait", **args)
+    assert execution.status == "pending"
+    assert AuditEvent.objects.get(action="maintenance.overridden").reason == "the fix cannot wait"
+    other = ServerFactory(name="web-1", host_key=KEY)
+    assert request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[other.pk]).pk
