@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from runbooks.models import Execution, Runbook
-from runbooks.services import approvals
+from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
 from runbooks.services.live import snapshot
 from runbooks.services.plan import plan_runbook
@@ -53,6 +53,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "params_text": request.GET.get("params", ""),
         "targets_text": request.GET.get("targets", ""),
         "can_execute": request.user.has_perm("remediation.execute_runbook"),
+        "stats": verification.execution_stats(runbook.executions.all()),
     }
     return render(request, "runbooks/runbook_detail.html", context)
 

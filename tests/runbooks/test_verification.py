@@ -67,3 +67,11 @@ def test_it_verifies_a_run_that_finishes_after_the_alert_resolved(post_hook, rul
     assert verify_finished(execution.pk)
     execution.refresh_from_db()
     assert execution.resolved_at is not None and execution.resolved_within_window is True
+
+
+def test_it_shows_the_stats_on_the_runbook_page(client, post_hook, rule, admin_user) -> None:  # type: ignore[no-untyped-def]
+    _run(post_hook, 1, "succeeded", finished_ago=60)
+    post_hook(am_payload("web-1:9100", "resolved", fingerprint=f"{1:016x}"))
+    client.force_login(admin_user)
+    page = client.get(f"/runbooks/{rule.runbook_id}/").content.decode()
+    assert "Real runs: 1 · success rate 1.0 · resolved within 600 s: 1.0 (1 verified)" in page
