@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from ai.api.views import ProviderViewSet
+
+router = SimpleRouter()
+router.register("ai/providers", ProviderViewSet, basename="ai-provider")
+
+urlpatterns = router.urls

@@ -22,3 +22,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             obj.save()
+
+
+# Per-app factories (imported last: they build on UserFactory).
+from tests.factories.ai import (  # noqa: E402
+    ChatMessageFactory,
+    ChatSessionFactory,
+    ProviderFactory,
+    SensitiveLabelFactory,
+)
+
+__all__ = [
+    "TEST_PASSWORD",
+    "ChatMessageFactory",
+    "ChatSessionFactory",
+    "ProviderFactory",
+    "SensitiveLabelFactory",
+    "UserFactory",
+]
