@@ -9,6 +9,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from remediation import views as core_views
 
+handler404 = "remediation.views.not_found"
+handler500 = "remediation.views.server_error"
+
 api_v1 = [
     path("auth/", include("remediation.api.auth_urls")),
     path("", include("remediation.api.urls")),

@@ -95,6 +95,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "remediation/dashboard.html", {"counts": dashboard_counts()})
 
 
+MACHINE_PREFIXES = ("/api/", "/hooks/")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: JSON for API and webhook paths, the portal page otherwise."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return JsonResponse({"detail": f"Not found: {request.path}"}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: JSON for API and webhook paths (no details leak), a plain page otherwise."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return JsonResponse({"detail": "Internal error; it has been logged."}, status=500)
+    return render(request, "500.html", status=500)
+
+
 def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:
     """RATELIMIT_VIEW: what django-ratelimit's decorators answer when a limit is hit."""
     return JsonResponse({"detail": "Too many requests. Slow down and try again later."}, status=429)

@@ -84,3 +84,13 @@ def test_it_refuses_to_start_daphne_with_an_unsafe_setup(tmp_path: Path) -> None
     stderr = result.stderr.decode()
     assert "Refusing to start" in stderr
     assert "remediation.E001" in stderr and "remediation.E003" in stderr and "remediation.E005" in stderr
+
+
+def test_it_answers_unknown_api_paths_with_json(client: Client, viewer) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found: /api/v1/no-such-thing/"}
+    client.force_login(viewer)
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404
+    assert b"Not found" in page.content
