@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from ai import views
 
 app_name = "ai"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("chat/", views.chat_list, name="chat"),
+    path("chat/new/", views.chat_new, name="chat-new"),
+    path("chat/<int:session_id>/", views.chat_session, name="chat-session"),
+]

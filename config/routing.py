@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from ai.routing import websocket_urlpatterns as ai_routes
+
+websocket_urlpatterns: list[URLPattern] = [*ai_routes]

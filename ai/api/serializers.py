@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from ai.markdown import render_markdown
 from ai.models import ChatMessage, ChatProposal, ChatSession, Provider
 
 
@@ -45,9 +46,14 @@ class ProbeResultSerializer(serializers.Serializer):
 
 
 class ChatMessageSerializer(serializers.ModelSerializer):
+    html = serializers.SerializerMethodField(help_text="The content as sanitized HTML (Markdown rendered).")
+
     class Meta:
         model = ChatMessage
-        fields = ["id", "role", "content", "status", "error", "created_at"]
+        fields = ["id", "role", "content", "html", "status", "error", "created_at"]
+
+    def get_html(self, message: ChatMessage) -> str:
+        return str(render_markdown(message.content))
 
 
 class ChatProposalSerializer(serializers.ModelSerializer):

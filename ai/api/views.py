@@ -7,14 +7,20 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ai.api.serializers import ProbeResultSerializer, ProviderSerializer
-from ai.models import Provider
+from ai.api.serializers import (
+    ChatSessionDetailSerializer,
+    ChatSessionSerializer,
+    ProbeResultSerializer,
+    ProviderSerializer,
+)
+from ai.models import ChatSession, Provider
+from ai.services.chat import create_session
 from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
 from remediation.api.permissions import HasPerm
 
@@ -54,3 +60,23 @@ class ProviderViewSet(viewsets.ModelViewSet):
         """One tiny request to the provider; reports latency or the error."""
         result = probe_provider(self.get_object(), actor=request.user, request=request)
         return Response(ProbeResultSerializer(result).data, status=status.HTTP_200_OK)
+
+
+class ChatSessionViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own chat sessions (needs remediation.use_chat); the conversation itself runs over WebSocket."""
+
+    permission_classes = [HasPerm]
+    read_perm = "remediation.use_chat"
+    write_perm = "remediation.use_chat"
+
+    def get_queryset(self) -> QuerySet[ChatSession]:
+        return ChatSession.objects.filter(user=self.request.user).order_by("-updated_at", "-id")
+
+    def get_serializer_class(self) -> type:
+        return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
+
+    def perform_create(self, serializer: ChatSessionSerializer) -> None:  # type: ignore[override]
+        title = serializer.validated_data.get("title", "")
+        serializer.instance = create_session(self.request.user, title=title, request=self.request)

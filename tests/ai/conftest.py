@@ -8,6 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.test import Client
 
 from ai.models import Provider
 from tests.factories import ProviderFactory
@@ -39,7 +43,27 @@ def provider(db, llm_server: LLMServer):  # type: ignore[no-untyped-def]
     )
 
 
-def run_async(function: Callable[[], Awaitable[T]]) -> T:
+def run_async(function: Callable[[], Awaitable[T]], *, uses_db: bool = True) -> T:
     """Run a coroutine function on a fresh event loop in its own thread (the browser tests leave one running)."""
+
+    async def closing() -> T:
+        try:
+            return await function()
+        finally:
+            if uses_db:
+                # Database connections opened by sync_to_async threads are closed where they were opened.
+                await database_sync_to_async(lambda: connection.close())()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, function()).result(timeout=120)  # type: ignore[arg-type]
+        return pool.submit(asyncio.run, closing()).result(timeout=120)
+
+
+def ws_headers(user: object | None = None, origin: bytes = b"http://127.0.0.1") -> list[tuple[bytes, bytes]]:
+    """Headers of a browser WebSocket: an Origin and, for a signed-in user, the session cookie."""
+    headers = [(b"origin", origin)]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+        headers.append((b"cookie", cookie.encode()))
+    return headers

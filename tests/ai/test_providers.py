@@ -77,7 +77,7 @@ def test_it_streams_deltas_then_a_final_completion_with_usage(llm_server: LLMSer
     async def collect() -> list:  # type: ignore[type-arg]
         return [event async for event in stream(_config(llm_server), HELLO)]
 
-    events = run_async(collect)
+    events = run_async(collect, uses_db=False)
     assert [e.text for e in events[:-1]] == ["one ", "two ", "three"]
     final = events[-1].final
     assert final is not None and final.content == "one two three" and final.completion_tokens == 30
@@ -91,5 +91,5 @@ def test_it_retries_a_stream_that_failed_before_any_token(llm_server: LLMServer)
     async def collect() -> str:
         return "".join([event.text async for event in stream(_config(llm_server), HELLO)])
 
-    assert run_async(collect) == "ok then"
+    assert run_async(collect, uses_db=False) == "ok then"
     assert len(llm_server.requests) == 2
