@@ -195,6 +195,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- SSH (remediation/ssh.py) -----------------------------------------------------------------------------------
+SSH_CONNECT_TIMEOUT = env.float("SSH_CONNECT_TIMEOUT", default=10.0)
+SSH_BANNER_TIMEOUT = env.float("SSH_BANNER_TIMEOUT", default=10.0)
+SSH_AUTH_TIMEOUT = env.float("SSH_AUTH_TIMEOUT", default=15.0)
+SSH_KEEPALIVE = env.int("SSH_KEEPALIVE", default=30)
+SSH_TEST_COMMAND = env.str("SSH_TEST_COMMAND", default="uname -a")
+
 # --- AI (LiteLLM) -----------------------------------------------------------------------------------------------
 # Retries of a failed LLM call (429, 5xx, timeouts, connection errors) and the first backoff, doubled each time.
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)

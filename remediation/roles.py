@@ -13,7 +13,12 @@ from remediation.choices import Role
 PRODUCT_APPS = ("remediation", "alerts", "runbooks", "ai", "terminal", "django_q")
 
 # Permissions read-only roles never get even as view_* (secrets or other users' transcripts).
-VIEWER_EXCLUDED = {"remediation.view_auditevent", "ai.view_chatsession", "ai.view_chatmessage"}
+VIEWER_EXCLUDED = {
+    "remediation.view_auditevent",
+    "remediation.view_credential",
+    "ai.view_chatsession",
+    "ai.view_chatmessage",
+}
 
 OPERATOR_EXTRA = {
     "remediation.execute_runbook",

@@ -3,5 +3,15 @@
 from __future__ import annotations
 
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
+from remediation.models.inventory import Credential, CredentialKind, Environment, Server
 
-__all__ = ["AuditEvent", "AuditEventQuerySet", "AuditImmutableError", "ProductPermission"]
+__all__ = [
+    "AuditEvent",
+    "AuditEventQuerySet",
+    "AuditImmutableError",
+    "Credential",
+    "CredentialKind",
+    "Environment",
+    "ProductPermission",
+    "Server",
+]

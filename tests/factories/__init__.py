@@ -31,12 +31,15 @@ from tests.factories.ai import (  # noqa: E402
     ProviderFactory,
     SensitiveLabelFactory,
 )
+from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
 
 __all__ = [
     "TEST_PASSWORD",
     "ChatMessageFactory",
     "ChatSessionFactory",
+    "CredentialFactory",
     "ProviderFactory",
     "SensitiveLabelFactory",
+    "ServerFactory",
     "UserFactory",
 ]

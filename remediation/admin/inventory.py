@@ -1,0 +1,171 @@
+"""Admin of servers and credentials: secrets write-only, writes through the services, pin and test actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from remediation.models import Credential, Server
+from remediation.models.inventory import SECRET_FIELDS
+from remediation.services import credentials as credential_service
+from remediation.services import inventory as inventory_service
+
+PLAIN_FIELDS = ["name", "kind", "username", "description"]
+
+
+class CredentialForm(forms.ModelForm):
+    """Plain fields plus write-only secret inputs: blank keeps the stored value, 'clear' removes it."""
+
+    password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+    private_key = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6}))
+    passphrase = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+    token = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
+    clear = forms.MultipleChoiceField(
+        required=False, choices=[(n, n) for n in SECRET_FIELDS], widget=forms.CheckboxSelectMultiple,
+        help_text="Remove these stored secrets.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Credential
+        fields = PLAIN_FIELDS
+
+    request: HttpRequest | None = None
+
+    def parts(self) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+        data = self.cleaned_data
+        secrets = {name: data[name] for name in SECRET_FIELDS if data.get(name)}
+        return {name: data[name] for name in PLAIN_FIELDS if name in data}, secrets, list(data.get("clear") or [])
+
+    def _post_clean(self) -> None:
+        # The model's own clean() cannot see secrets typed into this form; the service validates everything.
+        fields, secrets, clear = self.parts()
+        try:
+            credential_service.validate_credential(
+                self.instance, actor=self.request.user if self.request else None, fields=fields, secrets=secrets,
+                clear=clear,
+            )  # fmt: skip
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    form = CredentialForm
+    list_display = ["name", "kind", "username", "stored_secrets", "key_type", "key_fingerprint", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "username", "description", "key_fingerprint"]
+    readonly_fields = ["stored_secrets", "key_type", "key_fingerprint", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": PLAIN_FIELDS}),
+        ("Secrets (write-only)", {"fields": ["stored_secrets", *SECRET_FIELDS, "clear"]}),
+        ("Key", {"fields": ["key_type", "key_fingerprint", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Stored secrets")
+    def stored_secrets(self, obj: Credential) -> str:
+        return ", ".join(f"{k}: {'set' if v else 'not set'}" for k, v in obj.secret_status().items())
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["fields"] = PLAIN_FIELDS  # the secret inputs are declared on the form, not model fields
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Credential, form: Any, change: bool) -> None:
+        fields, secrets, clear = form.parts()
+        if change:
+            saved = credential_service.update_credential(
+                obj, actor=request.user, fields=fields, secrets=secrets, clear=clear, request=request
+            )
+        else:
+            saved = credential_service.create_credential(
+                actor=request.user, fields=fields, secrets=secrets, request=request
+            )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Credential) -> None:
+        credential_service.delete_credential(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
+        for credential in queryset:
+            credential_service.delete_credential(credential, actor=request.user, request=request)
+
+
+class ServerForm(forms.ModelForm):
+    known_hosts_line = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Paste a known_hosts / ssh-keyscan line to pin this server's host key.",
+    )  # fmt: skip
+
+    class Meta:
+        model = Server
+        fields = list(inventory_service.SERVER_FIELDS)
+
+
+@admin.register(Server)
+class ServerAdmin(admin.ModelAdmin):
+    form = ServerForm
+    list_display = [
+        "name", "hostname", "port", "username", "environment", "enabled", "host_key_fingerprint",
+        "connection_status", "last_test_at",
+    ]  # fmt: skip
+    list_filter = ["environment", "enabled", "last_test_ok", "credential"]
+    search_fields = ["name", "hostname", "aliases", "description", "username"]
+    readonly_fields = [
+        "host_key_type", "host_key_fingerprint", "host_key_pinned_at", "host_key_pinned_by", "last_test_at",
+        "last_test_ok", "last_test_result", "created_at", "updated_at",
+    ]  # fmt: skip
+    actions = ["fetch_and_pin_host_key", "test_connection"]
+
+    def save_model(self, request: HttpRequest, obj: Server, form: Any, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in inventory_service.SERVER_FIELDS if name in form.cleaned_data}
+        if change:
+            saved = inventory_service.update_server(obj, actor=request.user, data=data, request=request)
+        else:
+            saved = inventory_service.create_server(actor=request.user, data=data, request=request)
+        if form.cleaned_data.get("known_hosts_line"):
+            try:
+                saved = inventory_service.pin_host_key(
+                    saved, actor=request.user, known_hosts_line=form.cleaned_data["known_hosts_line"], request=request
+                )
+            except ValidationError as exc:
+                messages.error(request, f"Host key not pinned: {' '.join(exc.messages)}")
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def delete_model(self, request: HttpRequest, obj: Server) -> None:
+        inventory_service.delete_server(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        for server in queryset:
+            inventory_service.delete_server(server, actor=request.user, request=request)
+
+    @admin.action(description="Fetch and pin host key", permissions=["pin"])
+    def fetch_and_pin_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        for server in queryset:
+            try:
+                pinned = inventory_service.pin_host_key(server, actor=request.user, request=request)
+            except inventory_service.InventoryError as exc:
+                messages.error(request, f"{server.name}: {exc}")
+                continue
+            messages.success(request, f"{server.name}: pinned {pinned.host_key_type} {pinned.host_key_fingerprint}")
+
+    @admin.action(description="Test connection", permissions=["test"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+        for server in queryset:
+            tested = inventory_service.run_connection_test(server, actor=request.user, request=request)
+            summary = "; ".join(
+                f"{s['stage']}: {'ok' if s['ok'] else 'FAILED'} ({s['detail']})" for s in tested.last_test_result
+            )
+            level = messages.SUCCESS if tested.last_test_ok else messages.ERROR
+            messages.add_message(request, level, f"{server.name}: {summary}")
+
+    def has_pin_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("remediation.pin_host_key")
+
+    def has_test_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("remediation.test_server")
