@@ -7,7 +7,11 @@ from typing import Any
 from django.conf import settings
 
 from ai.models import Provider, SensitiveLabel
+from ai.providers import plain_key
+from remediation.choices import SYSTEM_ACTOR
+from remediation.models import Credential
 from remediation.redaction import mask_data
+from remediation.services.credentials import use_credential
 
 REDACTED = "[redacted]"
 
@@ -19,8 +23,14 @@ def sensitive_names() -> set[str]:
 
 
 def known_secret_values() -> list[str]:
-    """Secret values that must not appear in any prompt, wherever they turn up (alert text, chat messages)."""
-    return [key for key in (p.api_key for p in Provider.objects.all()) if key]
+    """Provider keys and credential secrets: masked wherever they turn up (alert text, chat messages)."""
+    values = [plain_key(p.api_key) for p in Provider.objects.exclude(api_key=None)]
+    for credential in Credential.objects.all():
+        if any(credential.secret_status().values()):
+            # The audited decryption: each use is recorded with its purpose, never the value.
+            secrets = use_credential(credential, actor=SYSTEM_ACTOR, purpose="mask its values in an AI prompt")
+            values += [v for v in (secrets.password, secrets.private_key, secrets.passphrase, secrets.token) if v]
+    return [value for value in values if value]
 
 
 def _drop_sensitive(value: Any, names: set[str]) -> Any:

@@ -40,11 +40,20 @@ class ProviderConfig:
             name=provider.name,
             model=provider.model,
             api_base=provider.api_base,
-            api_key=provider.api_key or "",
+            api_key=plain_key(provider.api_key),
             timeout=provider.timeout_seconds,
             temperature=provider.temperature,
             max_tokens=provider.max_tokens,
         )
+
+
+def plain_key(value: Any) -> str:
+    """A provider key as text: a freshly assigned str, or the stored sealed value opened with CRYPTOGRAPHY_KEY."""
+    from remediation.models.secrets import SealedSecret, unseal
+
+    if isinstance(value, SealedSecret):
+        return unseal(value) if value else ""
+    return value or ""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from ai.secrets import EncryptedTextField
+from remediation.models.secrets import EncryptedSecretField
 
 
 class Provider(models.Model):
@@ -15,7 +15,8 @@ class Provider(models.Model):
     name = models.CharField(max_length=100, unique=True)
     model = models.CharField(max_length=200, help_text="LiteLLM model string, e.g. openai/gpt-4o-mini, ollama/llama3.1")
     api_base = models.URLField(blank=True, help_text="Endpoint for self-hosted or OpenAI-compatible servers.")
-    api_key = EncryptedTextField(help_text="Write-only; encrypted with CRYPTOGRAPHY_KEY.")
+    # Encrypted like credential secrets, so `manage.py rotate_encryption_key` re-encrypts it too.
+    api_key = EncryptedSecretField(help_text="Write-only; encrypted with CRYPTOGRAPHY_KEY.")
     timeout_seconds = models.FloatField(default=60, validators=[MinValueValidator(1), MaxValueValidator(600)])
     temperature = models.FloatField(default=0.2, validators=[MinValueValidator(0), MaxValueValidator(2)])
     max_tokens = models.PositiveIntegerField(default=1024, validators=[MinValueValidator(16), MaxValueValidator(32768)])

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from ai.models import Provider
-from ai.providers import ProviderConfig, ProviderError, probe
+from ai.providers import ProviderConfig, ProviderError, plain_key, probe
 from remediation.services.audit import Actor, diff, record_event, snapshot
 
 SECRET_FIELDS = ("api_key",)
@@ -45,7 +45,7 @@ def save_provider(
     """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays."""
     creating = provider.pk is None
     before = None if creating else _snapshot(Provider.objects.get(pk=provider.pk))
-    old_key = "" if creating else provider.api_key
+    old_key = "" if creating else plain_key(provider.api_key)
     for name, value in data.items():
         setattr(provider, name, value)
     if api_key is not UNSET:
@@ -67,7 +67,7 @@ def save_provider(
         before=before,
         after=after,
         request=request,
-        known_secrets=[k for k in (provider.api_key, old_key) if k],
+        known_secrets=[k for k in (api_key if isinstance(api_key, str) else "", old_key) if k],
     )
     return provider
 

@@ -12,7 +12,7 @@ from ai.models import ChatMessage, ChatSession
 from config.asgi import application
 from remediation.models import AuditEvent
 from tests.ai.conftest import PROVIDER_KEY, run_async, ws_headers
-from tests.factories import ChatSessionFactory
+from tests.factories import ChatSessionFactory, CredentialFactory
 from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,8 +142,9 @@ def test_it_records_a_failed_reply_after_retries(operator, provider, llm_server:
 
 def test_it_masks_secrets_in_the_transcript_and_at_the_wire(operator, provider, llm_server: LLMServer) -> None:  # type: ignore[no-untyped-def]
     session = ChatSessionFactory(user=operator, provider=provider)
+    CredentialFactory(password="db1-root-Pa55word!")
     github = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4"
-    text = f"the deploy token is {github} and our LLM key is {PROVIDER_KEY}"
+    text = f"the deploy token is {github}, our LLM key is {PROVIDER_KEY}, root on db1 uses db1-root-Pa55word!"
 
     async def scenario() -> None:
         socket = _socket(session.pk, operator)
@@ -160,6 +161,7 @@ def test_it_masks_secrets_in_the_transcript_and_at_the_wire(operator, provider, 
     audit = json.dumps(list(AuditEvent.objects.values_list("after", flat=True)))
     for place in (wire, stored, audit):
         assert github not in place and PROVIDER_KEY not in place and "********" in place
+        assert "db1-root-Pa55word!" not in place
 
 
 def test_it_refuses_when_no_provider_is_enabled(operator) -> None:  # type: ignore[no-untyped-def]

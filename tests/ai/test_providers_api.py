@@ -8,7 +8,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from ai.models import Provider
+from ai.providers import plain_key
 from remediation.models import AuditEvent
+from remediation.services.credentials import rotate_encryption_key
 from tests.ai.conftest import PROVIDER_KEY
 from tests.factories import ProviderFactory
 from tests.llm_server import LLMServer, Reply
@@ -50,7 +52,7 @@ def test_it_stores_the_key_encrypted_and_never_returns_or_audits_it(admin_user, 
     listing = client.get(URL).content.decode()
     assert PROVIDER_KEY not in listing and PROVIDER_KEY not in response.content.decode()
     provider = Provider.objects.get(name="prod")
-    assert provider.api_key == PROVIDER_KEY
+    assert plain_key(provider.api_key) == PROVIDER_KEY
     with connection.cursor() as cursor:
         cursor.execute("SELECT api_key FROM ai_provider WHERE id = %s", [provider.pk])
         stored = cursor.fetchone()[0]
@@ -65,10 +67,10 @@ def test_it_keeps_the_key_unless_a_new_one_is_given(admin_user, api_as) -> None:
     client = api_as(admin_user)
     assert client.patch(f"{URL}{provider.pk}/", {"temperature": 0.5}, format="json").status_code == 200
     provider.refresh_from_db()
-    assert provider.api_key == PROVIDER_KEY and provider.temperature == 0.5
+    assert plain_key(provider.api_key) == PROVIDER_KEY and provider.temperature == 0.5
     assert client.patch(f"{URL}{provider.pk}/", {"api_key": NEW_KEY}, format="json").status_code == 200
     provider.refresh_from_db()
-    assert provider.api_key == NEW_KEY
+    assert plain_key(provider.api_key) == NEW_KEY
     changed = AuditEvent.objects.filter(action="provider.updated").order_by("id").last()
     assert changed is not None and changed.after == {"api_key": "changed"} and changed.before == {"api_key": "set"}
     assert PROVIDER_KEY not in _audit_text() and NEW_KEY not in _audit_text()
@@ -124,10 +126,19 @@ def test_it_creates_a_provider_and_tests_it_from_the_admin(admin_user, client, l
     }
     assert client.post("/admin/ai/provider/add/", form).status_code == 302
     provider = Provider.objects.get(name="from-admin")
-    assert provider.api_key == PROVIDER_KEY
+    assert plain_key(provider.api_key) == PROVIDER_KEY
     page = client.get(f"/admin/ai/provider/{provider.pk}/change/").content.decode()
     assert PROVIDER_KEY not in page and "Currently set" in page
     action = {"action": "test_providers", "_selected_action": [provider.pk]}
     result = client.post("/admin/ai/provider/", action, follow=True).content.decode()
     assert "answered in" in result and len(llm_server.requests) == 1
     assert AuditEvent.objects.filter(action="provider.created", object_id=str(provider.pk)).exists()
+
+
+def test_it_re_encrypts_provider_keys_with_the_credential_key_rotation(settings) -> None:  # type: ignore[no-untyped-def]
+    provider = ProviderFactory(api_key=PROVIDER_KEY)
+    old, new = settings.CRYPTOGRAPHY_KEY, "rotated-key-" + "Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0"
+    report = rotate_encryption_key(old_key=old, new_key=new, actor="system")
+    settings.CRYPTOGRAPHY_KEY = new
+    provider.refresh_from_db()
+    assert plain_key(provider.api_key) == PROVIDER_KEY and report is not None
