@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from alerts import views
 
 app_name = "alerts"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.alert_list, name="list"),
+    path("<int:pk>/", views.alert_detail, name="detail"),
+    path("<int:pk>/acknowledge/", views.alert_acknowledge, name="acknowledge"),
+]

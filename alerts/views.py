@@ -1,3 +1,71 @@
-"""Portal pages of the alerts app."""
+"""Portal pages of the alerts app: list (polled for live updates) and detail with timeline."""
 
 from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from alerts.models import Alert
+from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
+from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
+
+PAGE_SIZE = 100
+
+
+@login_required
+@permission_required("alerts.view_alert", raise_exception=True)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """Filterable list of the newest episodes; `?fragment=rows` returns only the rows for polling."""
+    error = ""
+    try:
+        alerts = filter_alerts(request.GET)
+    except AlertFilterError as exc:
+        error, alerts = str(exc), Alert.objects.none()
+    rows = list(alerts.prefetch_related("decisions").order_by("-id")[:PAGE_SIZE])
+    context = {
+        "alerts": rows,
+        "error": error,
+        "filters": {name: request.GET.get(name, "") for name in FILTER_NAMES},
+        "query": urlencode([(k, v) for k, vs in request.GET.lists() if k in FILTER_NAMES for v in vs if v]),
+        "page_size": PAGE_SIZE,
+    }
+    if request.GET.get("fragment") == "rows":
+        return render(request, "alerts/_rows.html", context)
+    return render(request, "alerts/list.html", context)
+
+
+def _link(url: str) -> str:
+    """Only http(s) generator URLs become links; anything else (javascript:, data:) is shown as text."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
+
+
+@login_required
+@permission_required("alerts.view_alert", raise_exception=True)
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Labels, annotations, timeline and generator link of one episode."""
+    alert = get_object_or_404(Alert.objects.select_related("acknowledged_by"), pk=pk)
+    context = {
+        "alert": alert,
+        "timeline": alert_timeline(alert),
+        "generator_link": _link(alert.generator_url),
+        "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
+    }
+    return render(request, "alerts/detail.html", context)
+
+
+@login_required
+@permission_required("remediation.acknowledge_alert", raise_exception=True)
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge from the portal (audited by the service)."""
+    alert = get_object_or_404(Alert, pk=pk)
+    try:
+        acknowledge_alert(alert, actor=request.user, reason=request.POST.get("reason", ""), request=request)
+        messages.success(request, "Alert acknowledged.")
+    except AlreadyAcknowledged as exc:
+        messages.info(request, str(exc))
+    return redirect("alerts:detail", pk=pk)

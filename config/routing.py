@@ -5,5 +5,6 @@ from __future__ import annotations
 from django.urls import URLPattern
 
 from ai.routing import websocket_urlpatterns as ai_routes
+from runbooks.routing import websocket_urlpatterns as runbooks_routes
 
-websocket_urlpatterns: list[URLPattern] = [*ai_routes]
+websocket_urlpatterns: list[URLPattern] = [*runbooks_routes, *ai_routes]

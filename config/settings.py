@@ -193,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "runbooks.choices.ExecutionStatus",
+        "StepRunStatusEnum": "runbooks.choices.StepRunStatus",
+    },
 }
 
 # --- SSH (remediation/ssh.py) -----------------------------------------------------------------------------------
@@ -224,6 +228,12 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = False
 USE_TZ = True
 
+# --- alert intake -----------------------------------------------------------------------------------------------
+# Largest webhook body accepted (bytes); bigger deliveries get 413.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+# Deliveries allowed per webhook token (N/s, N/m or N/h); more get 429 with Retry-After.
+WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="600/m")
+
 # --- operations -------------------------------------------------------------------------------------------------
 # When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -243,3 +253,13 @@ LOGGING = {
         "LiteLLM": {"level": "WARNING"},
     },
 }
+
+# --- runbooks ---------------------------------------------------------------------------------------------------
+# Hosts HTTP steps may call besides registered servers (link-local and metadata addresses are always refused).
+RUNBOOK_HTTP_ALLOWED_HOSTS = env.list("RUNBOOK_HTTP_ALLOWED_HOSTS", default=[])
+# Bytes of stdout/stderr kept per step run; the rest is replaced by a visible truncation marker.
+RUNBOOK_OUTPUT_LIMIT = env.int("RUNBOOK_OUTPUT_LIMIT", default=64 * 1024)
+# A running execution's lease; a worker renews it every few seconds, the reaper fails executions whose lease ran out.
+RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
+# Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
+RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Info
+from prometheus_client import Counter, Histogram, Info
 
 BUILD = Info("remediation_build", "Remediation Engine build information")
 BUILD.info({"version": "1.0.0"})
 
 AUDIT_EVENTS = Counter("remediation_audit_events_total", "Audit events written", ["action"])
 LOGINS = Counter("remediation_logins_total", "Login attempts by channel and result", ["channel", "result"])
+
+ALERTS_RECEIVED = Counter("remediation_alerts_received_total", "Alerts received on the webhook", ["status"])
+ALERT_EPISODES = Counter(
+    "remediation_alert_episodes_total",
+    "What received alerts did to episodes: created, duplicate (repeat of a known episode), resolved",
+    ["result"],
+)
+ALERT_DECISIONS = Counter(
+    "remediation_alert_decisions_total", "Rule decisions by action and outcome", ["action", "outcome"]
+)
+WEBHOOK_REJECTS = Counter("remediation_webhook_rejects_total", "Rejected webhook requests by reason", ["reason"])
+WEBHOOK_LATENCY = Histogram(
+    "remediation_webhook_seconds",
+    "Webhook request handling time",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
+)

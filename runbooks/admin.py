@@ -1,3 +1,132 @@
-"""Admin of the runbooks app."""
+"""Admin of the runbooks app: runbooks with inline steps and a plan action, the command policy, executions."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from runbooks.models import CommandPolicyRule, Execution, Runbook, Step, StepRun
+from runbooks.policy import delete_policy_rule, save_policy_rule
+from runbooks.services.definitions import STEP_FIELDS, DefinitionError, build, commit_version, definition_of
+from runbooks.services.plan import plan_runbook
+
+
+class StepFormSet(forms.BaseInlineFormSet):
+    """Validates the whole definition with the same service the API and YAML import use."""
+
+    def clean(self) -> None:
+        super().clean()
+        steps = [
+            {f: form.cleaned_data.get(f) for f in STEP_FIELDS if f in form.cleaned_data}
+            for form in sorted(self.forms, key=lambda f: f.cleaned_data.get("position") or 0)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            build({"name": "__admin_check__", "steps": steps})
+        except DefinitionError as exc:
+            raise forms.ValidationError([f"{k}: {' '.join(v)}" for k, v in exc.errors.items()]) from exc
+
+
+class StepInline(admin.StackedInline):
+    model = Step
+    formset = StepFormSet
+    extra = 0
+    fields = [
+        ("position", "name", "kind", "on_failure"),
+        "command",
+        "rollback_command",
+        ("method", "url", "credential", "tls_verify", "once"),
+        ("headers", "body"),
+        ("expected_exit_codes", "expected_statuses", "output_pattern", "capture_as"),
+        "condition",
+        ("timeout_seconds", "retries", "retry_backoff_seconds", "retry_on_failure"),
+    ]
+
+
+@admin.register(Runbook)
+class RunbookAdmin(admin.ModelAdmin):
+    """Saving here freezes a new version and audits the change, exactly like the API."""
+
+    list_display = ["name", "enabled", "version", "requires_approval", "updated_at"]
+    list_filter = ["enabled", "requires_approval"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["version", "created_by", "created_at", "updated_at"]
+    inlines = [StepInline]
+    actions = ["plan"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("remediation.author_runbook") and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("remediation.author_runbook") and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Runbook, form: Any, change: bool) -> None:
+        self._before = definition_of(Runbook.objects.get(pk=obj.pk)) if change else None
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        commit_version(form.instance, self._before, actor=request.user, request=request)
+
+    @admin.action(description="Plan (render every step; contacts nothing)")
+    def plan(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> HttpResponse:
+        plans = [(runbook, plan_runbook(runbook)) for runbook in queryset if runbook.versions.exists()]
+        context = {**self.admin_site.each_context(request), "plans": plans, "title": "Runbook plans"}
+        return TemplateResponse(request, "admin/runbooks/plan.html", context)
+
+
+@admin.register(CommandPolicyRule)
+class CommandPolicyRuleAdmin(admin.ModelAdmin):
+    """Blocklist rules; every change is audited as command_policy.changed."""
+
+    list_display = ["name", "enabled", "overridable", "pattern", "description"]
+    list_filter = ["enabled", "overridable"]
+
+    def save_model(self, request: HttpRequest, obj: CommandPolicyRule, form: Any, change: bool) -> None:
+        save_policy_rule(obj, actor=request.user, request=request)
+
+    def delete_model(self, request: HttpRequest, obj: CommandPolicyRule) -> None:
+        delete_policy_rule(obj, actor=request.user, request=request)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would bypass the audit
+        return actions
+
+
+class StepRunInline(admin.TabularInline):
+    model = StepRun
+    extra = 0
+    can_delete = False
+    fields = ["step_name", "phase", "target_name", "attempt", "status", "exit_code", "http_status", "error_kind"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Execution)
+class ExecutionAdmin(admin.ModelAdmin):
+    """Read-only: executions change only through the engine."""
+
+    list_display = ["id", "runbook", "status", "trigger", "dry_run", "requested_by", "created_at", "finished_at"]
+    list_filter = ["status", "trigger", "dry_run"]
+    search_fields = ["runbook__name", "status_reason"]
+    inlines = [StepRunInline]
+    list_select_related = ["runbook", "requested_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Execution._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

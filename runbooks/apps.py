@@ -8,3 +8,8 @@ from django.apps import AppConfig
 class RunbooksConfig(AppConfig):
     name = "runbooks"
     verbose_name = "Runbooks"
+
+    def ready(self) -> None:
+        from runbooks import metrics
+
+        metrics.register()

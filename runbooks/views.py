@@ -1,3 +1,118 @@
-"""Portal pages of the runbooks app."""
+"""Portal pages of the runbooks app: runbooks with their plan, executions and the live execution view."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from runbooks.models import Execution, Runbook
+from runbooks.services import execute as execute_service
+from runbooks.services.live import snapshot
+from runbooks.services.plan import plan_runbook
+
+
+def parse_inputs(data: Any) -> tuple[dict[str, str], list[int | str]]:
+    """`params` as key=value lines and `targets` as comma-separated server ids, from a form."""
+    params = {}
+    for line in (data.get("params") or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip():
+            params[key.strip()] = value.strip()
+    targets: list[int | str] = []
+    for item in (data.get("targets") or "").replace(" ", "").split(","):
+        if item:
+            targets.append(int(item) if item.isdigit() else item)
+    return params, targets
+
+
+@login_required
+@permission_required("runbooks.view_runbook", raise_exception=True)
+def runbook_list(request: HttpRequest) -> HttpResponse:
+    """All runbooks."""
+    runbooks = Runbook.objects.prefetch_related("steps").order_by("name")
+    return render(request, "runbooks/runbook_list.html", {"runbooks": runbooks})
+
+
+@login_required
+@permission_required("runbooks.view_runbook", raise_exception=True)
+def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A runbook, its steps and its plan for the parameters and targets in the query string."""
+    runbook = get_object_or_404(Runbook.objects.prefetch_related("steps"), pk=pk)
+    params, targets = parse_inputs(request.GET)
+    plan = plan_runbook(runbook, params=params, target_ids=targets) if runbook.versions.exists() else None
+    context = {
+        "runbook": runbook,
+        "plan": plan,
+        "params_text": request.GET.get("params", ""),
+        "targets_text": request.GET.get("targets", ""),
+        "can_execute": request.user.has_perm("remediation.execute_runbook"),
+    }
+    return render(request, "runbooks/runbook_detail.html", context)
+
+
+@login_required
+@permission_required("remediation.execute_runbook", raise_exception=True)
+@require_POST
+def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
+    """Request an execution (or a dry run) and go to its live view."""
+    runbook = get_object_or_404(Runbook, pk=pk)
+    params, targets = parse_inputs(request.POST)
+    try:
+        execution = execute_service.request_execution(
+            runbook, actor=request.user, params=params, target_ids=targets,
+            dry_run=bool(request.POST.get("dry_run")), trigger="manual", request=request,
+        )  # fmt: skip
+    except execute_service.ExecutionRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{runbook_url(runbook)}?params={request.POST.get('params', '')}")
+    return redirect("runbooks:execution", pk=execution.pk)
+
+
+def runbook_url(runbook: Runbook) -> str:
+    from django.urls import reverse
+
+    return reverse("runbooks:detail", args=[runbook.pk])
+
+
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def execution_list(request: HttpRequest) -> HttpResponse:
+    """Executions, newest first, filterable by status."""
+    executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
+    status = request.GET.get("status", "")
+    if status:
+        executions = executions.filter(status=status)
+    page = Paginator(executions, 50).get_page(request.GET.get("page"))
+    return render(request, "runbooks/execution_list.html", {"page": page, "status": status})
+
+
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
+    execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
+    context = {
+        "execution": execution,
+        "snapshot": snapshot(execution),
+        "can_cancel": request.user.has_perm("remediation.cancel_execution") and not execution.is_finished,
+    }
+    return render(request, "runbooks/execution_detail.html", context)
+
+
+@login_required
+@permission_required("remediation.cancel_execution", raise_exception=True)
+@require_POST
+def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = get_object_or_404(Execution, pk=pk)
+    try:
+        execute_service.cancel_execution(execution, actor=request.user, request=request)
+        messages.success(request, "Cancel requested.")
+    except execute_service.ExecutionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("runbooks:execution", pk=pk)

@@ -166,3 +166,10 @@ def blackhole_port() -> Iterator[int]:
 def unreachable_port() -> int:
     """A loopback port nothing listens on (connection refused)."""
     return sshd_module.free_port()
+
+
+from tests.webhooks import (  # noqa: E402, F401  (fixtures shared by alerts and rules tests)
+    post_hook,
+    task_queue,
+    webhook_token,
+)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from alerts.api.views import AlertViewSet
+
+router = SimpleRouter()
+router.register("alerts", AlertViewSet, basename="alert")
+
+urlpatterns = router.urls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from remediation.admin import audit, inventory, users  # noqa: F401  (registers the ModelAdmins)
+from remediation.admin import audit, inventory, rules, users, webhooks  # noqa: F401  (registers the ModelAdmins)
 
 admin.site.site_header = "Remediation Engine administration"
 admin.site.site_title = "Remediation Engine"

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
+from remediation.models.decisions import ActionRequest, Decision
 from remediation.models.inventory import Credential, CredentialKind, Environment, Server
+from remediation.models.maintenance import KillSwitch, MaintenanceWindow
+from remediation.models.rules import Rule, RuleMatcher
+from remediation.models.webhooks import WebhookToken, hash_token
 
 __all__ = [
+    "ActionRequest",
     "AuditEvent",
     "AuditEventQuerySet",
     "AuditImmutableError",
     "Credential",
     "CredentialKind",
+    "Decision",
     "Environment",
+    "KillSwitch",
+    "MaintenanceWindow",
     "ProductPermission",
+    "Rule",
+    "RuleMatcher",
     "Server",
+    "WebhookToken",
+    "hash_token",
 ]

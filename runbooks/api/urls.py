@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from runbooks.api.views import ExecutionViewSet, RunbookViewSet
+
+router = SimpleRouter()
+router.register("runbooks", RunbookViewSet, basename="runbook")
+router.register("executions", ExecutionViewSet, basename="execution")
+
+urlpatterns = router.urls

@@ -31,15 +31,45 @@ from tests.factories.ai import (  # noqa: E402
     ProviderFactory,
     SensitiveLabelFactory,
 )
+from tests.factories.alerts import AlertFactory  # noqa: E402
 from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
+from tests.factories.rules import (  # noqa: E402
+    ActionRequestFactory,
+    DecisionFactory,
+    MaintenanceWindowFactory,
+    RuleFactory,
+    RuleMatcherFactory,
+    WebhookTokenFactory,
+)
+from tests.factories.runbooks import (  # noqa: E402
+    CommandPolicyRuleFactory,
+    ExecutionFactory,
+    RunbookFactory,
+    RunbookVersionFactory,
+    StepFactory,
+    StepRunFactory,
+)
 
 __all__ = [
     "TEST_PASSWORD",
+    "ActionRequestFactory",
+    "AlertFactory",
     "ChatMessageFactory",
     "ChatSessionFactory",
+    "CommandPolicyRuleFactory",
     "CredentialFactory",
+    "DecisionFactory",
+    "ExecutionFactory",
+    "MaintenanceWindowFactory",
     "ProviderFactory",
+    "RuleFactory",
+    "RuleMatcherFactory",
+    "RunbookFactory",
+    "RunbookVersionFactory",
     "SensitiveLabelFactory",
     "ServerFactory",
+    "StepFactory",
+    "StepRunFactory",
     "UserFactory",
+    "WebhookTokenFactory",
 ]

@@ -1,0 +1,100 @@
+"""Serializers of the alerts API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from alerts.models import Alert
+from alerts.services.queries import alert_timeline
+from remediation.models import ActionRequest, Decision
+
+LIST_FIELDS = [
+    "id",
+    "fingerprint",
+    "status",
+    "alertname",
+    "severity",
+    "summary",
+    "labels",
+    "starts_at",
+    "ends_at",
+    "first_received_at",
+    "last_received_at",
+    "receive_count",
+    "ignored",
+    "source",
+    "acknowledged_at",
+    "acknowledged_by",
+    "rule",
+    "action",
+]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = ["id", "status", "rule", "rule_name", "action", "outcome", "matched", "suppressions", "created_at"]
+
+
+class ActionRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActionRequest
+        fields = ["id", "kind", "rule", "status", "note", "created_at", "dispatched_at", "finished_at"]
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    """An episode in a list: the first decision's rule and action come along (prefetched)."""
+
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    rule = serializers.SerializerMethodField()
+    action = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = LIST_FIELDS
+        read_only_fields = fields
+
+    def _first(self, alert: Alert) -> Decision | None:
+        decisions = list(alert.decisions.all())
+        return decisions[0] if decisions else None
+
+    def get_rule(self, alert: Alert) -> str:
+        first = self._first(alert)
+        return first.rule_name if first else ""
+
+    def get_action(self, alert: Alert) -> str:
+        first = self._first(alert)
+        return first.action if first else ""
+
+
+class AlertDetailSerializer(AlertSerializer):
+    """An episode with everything: annotations, decisions, queued effects and the timeline."""
+
+    decisions = DecisionSerializer(many=True, read_only=True)
+    action_requests = ActionRequestSerializer(many=True, read_only=True)
+    timeline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            *LIST_FIELDS,
+            "annotations",
+            "generator_url",
+            "receiver",
+            "group_key",
+            "external_url",
+            "resolved_at",
+            "decisions",
+            "action_requests",
+            "timeline",
+        ]
+        read_only_fields = fields
+
+    def get_timeline(self, alert: Alert) -> list[dict[str, Any]]:
+        return [{"at": i["at"], "kind": i["kind"], "text": i["text"]} for i in alert_timeline(alert)]
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

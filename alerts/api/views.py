@@ -1,0 +1,66 @@
+"""Alerts API: list with filters (cursor pages), detail with timeline, acknowledge."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alerts.api.serializers import AcknowledgeSerializer, AlertDetailSerializer, AlertSerializer
+from alerts.models import Alert
+from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
+from alerts.services.queries import AlertFilterError, filter_alerts
+from remediation.api.pagination import NewestFirstCursorPagination
+from remediation.api.permissions import HasPerm
+
+ALERT_FILTERS = [
+    OpenApiParameter("status", str, description="firing or resolved"),
+    OpenApiParameter("severity", str, description="severity label, exact"),
+    OpenApiParameter("alertname", str, description="alertname label, exact"),
+    OpenApiParameter("label", str, many=True, description="key:value, exact; repeat to combine"),
+    OpenApiParameter("q", str, description="text in alertname, labels or annotations"),
+    OpenApiParameter("since", str, description="startsAt at or after (ISO 8601)"),
+    OpenApiParameter("until", str, description="startsAt before (ISO 8601)"),
+]
+
+
+@extend_schema(parameters=ALERT_FILTERS)
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alert episodes; reading needs alerts.view_alert."""
+
+    permission_classes = [HasPerm]
+    read_perm = "alerts.view_alert"
+    write_perm = "remediation.acknowledge_alert"
+    pagination_class = NewestFirstCursorPagination
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return AlertSerializer if self.action == "list" else AlertDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Alert]:
+        if self.action != "list":
+            return Alert.objects.select_related("acknowledged_by").prefetch_related("decisions", "action_requests")
+        try:
+            alerts = filter_alerts(self.request.query_params)
+        except AlertFilterError as exc:
+            raise ValidationError({"filter": [str(exc)]}) from exc
+        return alerts.select_related("acknowledged_by").prefetch_related("decisions")
+
+    @extend_schema(request=AcknowledgeSerializer, responses=AlertDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        """Acknowledge the episode (audited); needs remediation.acknowledge_alert. 409 when already acknowledged."""
+        if not request.user.has_perm("remediation.acknowledge_alert"):
+            raise PermissionDenied("Acknowledging alerts needs the acknowledge permission.")
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            alert = acknowledge_alert(
+                self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request._request
+            )
+        except AlreadyAcknowledged as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(AlertDetailSerializer(self.get_queryset().get(pk=alert.pk)).data)

@@ -1,0 +1,34 @@
+"""Acknowledging an alert episode."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from alerts.models import Alert
+from remediation.services.audit import Actor, record_event
+
+
+class AlreadyAcknowledged(Exception):
+    """The episode was acknowledged before; nothing changed."""
+
+
+@transaction.atomic
+def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "", request: HttpRequest | None = None) -> Alert:
+    """Mark an episode acknowledged by `actor`; audited as alert.acknowledged."""
+    locked = Alert.objects.select_for_update().get(pk=alert.pk)
+    if locked.acknowledged_at is not None:
+        raise AlreadyAcknowledged(f"Alert {alert.pk} was already acknowledged.")
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    record_event(
+        actor=actor,
+        action="alert.acknowledged",
+        obj=locked,
+        after={"acknowledged_at": locked.acknowledged_at},
+        reason=reason[:2000],
+        request=request,
+    )
+    return locked

@@ -1,0 +1,91 @@
+"""Reading alerts: the filters shared by API and portal, and an episode's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
+
+from alerts.choices import AlertStatus
+from alerts.models import Alert
+
+FILTER_NAMES = ("status", "severity", "alertname", "label", "q", "since", "until")
+
+
+class AlertFilterError(ValueError):
+    """A filter value that cannot be used."""
+
+
+def _when(params: Mapping[str, Any], name: str):  # type: ignore[no-untyped-def]
+    raw = str(params.get(name, "") or "").strip()
+    if not raw:
+        return None
+    parsed = parse_datetime(raw)
+    if parsed is None:
+        raise AlertFilterError(f"'{name}' must be an ISO 8601 date-time, got {raw[:64]!r}.")
+    return parsed
+
+
+def _labels(params: Any) -> list[tuple[str, str]]:
+    values = params.getlist("label") if hasattr(params, "getlist") else [params.get("label", "")]
+    pairs = []
+    for raw in values:
+        if not raw:
+            continue
+        key, sep, value = str(raw).partition(":")
+        if not sep or not key:
+            raise AlertFilterError(f"'label' must look like key:value, got {str(raw)[:64]!r}.")
+        pairs.append((key, value))
+    return pairs
+
+
+def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = None) -> QuerySet[Alert]:
+    """Apply status, severity, alertname, label=key:value (repeatable), text and time-range filters."""
+    qs = queryset if queryset is not None else Alert.objects.all()
+    if status := str(params.get("status", "") or "").strip():
+        if status not in AlertStatus.values:
+            raise AlertFilterError("'status' must be firing or resolved.")
+        qs = qs.filter(status=status)
+    for name in ("severity", "alertname"):
+        if value := str(params.get(name, "") or "").strip():
+            qs = qs.filter(**{name: value})
+    for index, (key, value) in enumerate(_labels(params)):
+        # KeyTextTransform passes the key as a parameter: any label name is safe, and SQLite supports it too.
+        text = Cast(KeyTextTransform(key, "labels"), TextField())
+        qs = qs.alias(**{f"_label{index}": text}).filter(**{f"_label{index}": value})
+    if text := str(params.get("q", "") or "").strip():
+        qs = qs.alias(_labels_text=Cast("labels", TextField()), _annotations_text=Cast("annotations", TextField()))
+        qs = qs.filter(
+            Q(alertname__icontains=text) | Q(_labels_text__icontains=text) | Q(_annotations_text__icontains=text)
+        )
+    if since := _when(params, "since"):
+        qs = qs.filter(starts_at__gte=since)
+    if until := _when(params, "until"):
+        qs = qs.filter(starts_at__lt=until)
+    return qs
+
+
+def alert_timeline(alert: Alert) -> list[dict[str, Any]]:
+    """Everything that happened to an episode, oldest first: received, decisions, queued effects, resolution, ack."""
+    items: list[dict[str, Any]] = [
+        {"at": alert.first_received_at, "kind": "received", "text": f"first received ({alert.source or 'unknown'})"}
+    ]
+    for decision in alert.decisions.all():
+        rule = f"rule {decision.rule_name!r}" if decision.rule_name else "no rule"
+        text = f"{decision.status}: {rule} → {decision.action or 'none'} ({decision.outcome})"
+        items.append({"at": decision.created_at, "kind": "decision", "text": text, "decision": decision})
+        for suppression in decision.suppressions:
+            detail = f"{suppression['action']} by {suppression['rule']!r} suppressed: {suppression['detail']}"
+            items.append({"at": decision.created_at, "kind": "suppressed", "text": detail})
+    for request in alert.action_requests.all():
+        items.append({"at": request.created_at, "kind": "queued", "text": f"{request.kind} queued ({request.status})"})
+    if alert.resolved_at:
+        items.append({"at": alert.resolved_at, "kind": "resolved", "text": "resolved"})
+    if alert.acknowledged_at:
+        who = alert.acknowledged_by.get_username() if alert.acknowledged_by else "someone"
+        items.append({"at": alert.acknowledged_at, "kind": "acknowledged", "text": f"acknowledged by {who}"})
+    return sorted(items, key=lambda item: item["at"])

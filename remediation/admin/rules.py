@@ -1,0 +1,146 @@
+"""Admin of rules (inline matchers, simulate, replay), maintenance windows, the kill switch and decisions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from remediation.models import Decision, KillSwitch, MaintenanceWindow, Rule, RuleMatcher
+from remediation.services.decisions import simulate_alert
+from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+from remediation.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
+
+
+class RuleMatcherInline(admin.TabularInline):
+    model = RuleMatcher
+    extra = 1
+    fields = ["target", "name", "op", "value"]
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """Labels typed as JSON or as key=value lines."""
+    text = text.strip()
+    if text.startswith("{"):
+        data = json.loads(text)
+        return {str(k): str(v) for k, v in data.items()}
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {k.strip(): v.strip().strip('"') for k, v in pairs}
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "priority", "enabled", "status_filter", "action", "continue_matching", "updated_at"]
+    list_filter = ["enabled", "action", "status_filter"]
+    search_fields = ["name", "description", "matchers__name", "matchers__value"]
+    ordering = ["priority", "id"]
+    inlines = [RuleMatcherInline]
+    actions = ["replay_last_7_days"]
+    exclude = ["created_by"]
+    change_list_template = "admin/remediation/rule/change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: Any, change: bool) -> None:
+        request._rule_before = rule_snapshot(Rule.objects.get(pk=obj.pk)) if change else None  # type: ignore[attr-defined]
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        record_rule_saved(form.instance, request._rule_before, actor=request.user, request=request)  # type: ignore[attr-defined]
+
+    def delete_model(self, request: HttpRequest, obj: Rule) -> None:
+        delete_rule(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
+        for rule in queryset:
+            delete_rule(rule, actor=request.user, request=request)
+
+    @admin.action(description="Replay over the alerts of the last 7 days")
+    def replay_last_7_days(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
+        for rule in queryset:
+            counts = replay_rule(rule, days=7)
+            summary = ", ".join(
+                f"{k}: {v}" for k, v in counts.items() if isinstance(v, int) and k not in ("rule", "days")
+            )
+            self.message_user(request, f"Replay of {rule.name!r} over 7 days: {summary}", messages.INFO)
+
+    def get_urls(self) -> list[Any]:
+        custom = [path("simulate/", self.admin_site.admin_view(self.simulate_view), name="remediation_rule_simulate")]
+        return custom + super().get_urls()
+
+    def simulate_view(self, request: HttpRequest) -> HttpResponse:
+        """Which rule an alert with the given labels would hit, and why."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": "Simulate an alert", "opts": self.model._meta}
+        context.update(labels=request.POST.get("labels", ""), status=request.POST.get("status", "firing"))
+        if request.method == "POST":
+            try:
+                labels = _pairs(context["labels"])
+                annotations = _pairs(request.POST.get("annotations", ""))
+                context["result"] = simulate_alert(labels, annotations, context["status"])
+            except (ValueError, AttributeError) as exc:
+                context["error"] = f"Labels must be key=value lines or a JSON object: {exc}"
+        return TemplateResponse(request, "admin/remediation/rule/simulate.html", context)
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "enabled", "kind", "starts_at", "ends_at", "cron", "duration_minutes", "timezone"]
+    list_filter = ["enabled", "kind"]
+    search_fields = ["name", "reason"]
+
+    def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
+        save_maintenance_window(obj, actor=request.user, request=request)
+
+    def delete_model(self, request: HttpRequest, obj: MaintenanceWindow) -> None:
+        delete_maintenance_window(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
+        for window in queryset:
+            delete_maintenance_window(window, actor=request.user, request=request)
+
+
+@admin.register(KillSwitch)
+class KillSwitchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "changed_at", "changed_by"]
+    fields = ["engaged", "reason", "changed_at", "changed_by"]
+    readonly_fields = ["changed_at", "changed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("remediation.manage_kill_switch"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[KillSwitch]:
+        KillSwitch.current()
+        return super().get_queryset(request)
+
+    def save_model(self, request: HttpRequest, obj: KillSwitch, form: Any, change: bool) -> None:
+        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user, request=request)
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "alert", "status", "rule_name", "action", "outcome"]
+    list_filter = ["outcome", "action", "status"]
+    search_fields = ["rule_name"]
+    readonly_fields = [f.name for f in Decision._meta.fields]
+    list_select_related = ["alert"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,57 @@
+"""Admin of webhook tokens: created with the token shown once, revoked (never edited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from remediation.models import WebhookToken
+from remediation.services.webhook_tokens import create_webhook_token, revoke_webhook_token
+
+
+@admin.register(WebhookToken)
+class WebhookTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "active", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix"]
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["name"] if obj is None else ["name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoke instead: the row keeps its history (name, last use)
+
+    def save_model(self, request: HttpRequest, obj: WebhookToken, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing about an existing token is editable; a new token is a new row
+        token, raw = create_webhook_token(obj.name, actor=request.user, request=request)
+        obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
+        request._webhook_token_raw = raw  # type: ignore[attr-defined]  (rendered once by response_add, never stored)
+
+    def response_add(
+        self, request: HttpRequest, obj: WebhookToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Webhook token created",
+            "opts": self.model._meta,
+            "token": obj,
+            "raw": request._webhook_token_raw,  # type: ignore[attr-defined]
+        }
+        response = TemplateResponse(request, "admin/remediation/webhooktoken/created.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[WebhookToken]) -> None:
+        for token in queryset:
+            revoke_webhook_token(token, actor=request.user, request=request)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")

@@ -1,0 +1,106 @@
+"""Maintenance windows and kill switch API."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from remediation.api.permissions import ModelPerms
+from remediation.models import KillSwitch, MaintenanceWindow
+from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+
+
+class MaintenanceWindowSerializer(serializers.ModelSerializer):
+    is_open = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = [
+            "id",
+            "name",
+            "reason",
+            "enabled",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "cron",
+            "duration_minutes",
+            "timezone",
+            "matchers",
+            "is_open",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_open", "created_at", "updated_at"]
+
+    def get_is_open(self, window: MaintenanceWindow) -> bool:
+        return window.is_open(timezone.now())
+
+
+class MaintenanceWindowViewSet(viewsets.ModelViewSet):
+    """Maintenance windows; model permissions (view/add/change/delete_maintenancewindow)."""
+
+    serializer_class = MaintenanceWindowSerializer
+    permission_classes = [ModelPerms]
+    perm_model = "remediation.maintenancewindow"
+    queryset = MaintenanceWindow.objects.order_by("id")
+
+    def perform_create(self, serializer: MaintenanceWindowSerializer) -> None:
+        self._save(serializer, MaintenanceWindow())
+
+    def perform_update(self, serializer: MaintenanceWindowSerializer) -> None:
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer: MaintenanceWindowSerializer, window: MaintenanceWindow) -> None:
+        for name, value in serializer.validated_data.items():
+            setattr(window, name, value)
+        try:
+            serializer.instance = save_maintenance_window(
+                window, actor=self.request.user, request=self.request._request
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+
+    def perform_destroy(self, instance: MaintenanceWindow) -> None:
+        delete_maintenance_window(instance, actor=self.request.user, request=self.request._request)
+
+
+class KillSwitchSerializer(serializers.ModelSerializer):
+    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = KillSwitch
+        fields = ["engaged", "reason", "changed_at", "changed_by"]
+        read_only_fields = ["changed_at", "changed_by"]
+        extra_kwargs = {"reason": {"required": True, "allow_blank": False}, "engaged": {"required": True}}
+
+
+class KillSwitchView(APIView):
+    """GET the global kill switch (view_killswitch); PUT {engaged, reason} needs remediation.manage_kill_switch."""
+
+    serializer_class = KillSwitchSerializer
+
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("remediation.view_killswitch"):
+            raise PermissionDenied("Viewing the kill switch needs the view permission.")
+        return Response(KillSwitchSerializer(KillSwitch.current()).data)
+
+    @extend_schema(request=KillSwitchSerializer, responses=KillSwitchSerializer)
+    def put(self, request: Request) -> Response:
+        if not request.user.has_perm("remediation.manage_kill_switch"):
+            raise PermissionDenied("Changing the kill switch needs the manage kill switch permission.")
+        body = KillSwitchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        switch = set_kill_switch(
+            body.validated_data["engaged"],
+            reason=body.validated_data["reason"],
+            actor=request.user,
+            request=request._request,
+        )
+        return Response(KillSwitchSerializer(switch).data)

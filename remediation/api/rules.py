@@ -1,0 +1,123 @@
+"""Rules API: CRUD with nested matchers, simulate, replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from remediation.api.permissions import ModelPerms
+from remediation.models import Rule, RuleMatcher
+from remediation.services.decisions import simulate_alert
+from remediation.services.rules import delete_rule, replay_rule, save_rule
+
+
+class MatcherSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RuleMatcher
+        fields = ["target", "name", "op", "value"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            RuleMatcher(**attrs).clean()
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    matchers = MatcherSerializer(many=True, required=False)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "id",
+            "name",
+            "description",
+            "enabled",
+            "priority",
+            "status_filter",
+            "action",
+            "continue_matching",
+            "matchers",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class SimulateSerializer(serializers.Serializer):
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True, trim_whitespace=False))
+    annotations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False, default=dict
+    )
+    status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
+
+
+def _django_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class RuleViewSet(viewsets.ModelViewSet):
+    """Rules in evaluation order; model permissions (view/add/change/delete_rule)."""
+
+    serializer_class = RuleSerializer
+    permission_classes = [ModelPerms]
+    perm_model = "remediation.rule"
+    queryset = Rule.objects.prefetch_related("matchers").order_by("priority", "id")
+
+    def perform_create(self, serializer: RuleSerializer) -> None:
+        self._save(serializer, Rule())
+
+    def perform_update(self, serializer: RuleSerializer) -> None:
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer: RuleSerializer, rule: Rule) -> None:
+        data = dict(serializer.validated_data)
+        matchers = data.pop("matchers", None)
+        for name, value in data.items():
+            setattr(rule, name, value)
+        if rule.pk is None:
+            rule.created_by = self.request.user
+        try:
+            serializer.instance = save_rule(rule, matchers, actor=self.request.user, request=self.request._request)
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+
+    def perform_destroy(self, instance: Rule) -> None:
+        delete_rule(instance, actor=self.request.user, request=self.request._request)
+
+    @extend_schema(request=SimulateSerializer, responses=dict)
+    @action(detail=False, methods=["post"])
+    def simulate(self, request: Request) -> Response:
+        """Which rule an alert with these labels would hit, the action, suppressions and the reasoning."""
+        self._need_view()
+        body = SimulateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(simulate_alert(**body.validated_data))
+
+    @extend_schema(parameters=[OpenApiParameter("days", int, description="1-90, default 7")], responses=dict)
+    @action(detail=True, methods=["get"])
+    def replay(self, request: Request, pk: str | None = None) -> Response:
+        """What this rule would have done to the alerts of the last N days (counts by outcome)."""
+        raw = request.query_params.get("days", "7")
+        if not raw.isdigit() or not 1 <= int(raw) <= 90:
+            raise ValidationError({"days": ["must be a whole number of days from 1 to 90"]})
+        return Response(replay_rule(self.get_object(), days=int(raw)))
+
+    def _need_view(self) -> None:
+        if not self.request.user.has_perm("remediation.view_rule"):
+            raise PermissionDenied("Simulating rules needs the view rule permission.")
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        # simulate is a read (POST only because it carries a body): it needs view_rule, checked in the action.
+        if self.action == "simulate":
+            return [IsAuthenticated()]
+        return super().get_permissions()

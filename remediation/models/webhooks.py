@@ -1,0 +1,37 @@
+"""Bearer tokens that authenticate Alertmanager (or any other source) on the webhook."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+def hash_token(raw: str) -> str:
+    """SHA-256 of a token: tokens are 256-bit random, so a fast hash is enough and lookups stay indexed."""
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class WebhookToken(models.Model):
+    """A named, revocable bearer token; only its hash and a short prefix are stored."""
+
+    name = models.CharField(max_length=100, unique=True, help_text="The source, e.g. alertmanager-prod.")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=12, editable=False, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

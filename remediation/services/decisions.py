@@ -1,0 +1,126 @@
+"""Recording what the rules decided for new alert episodes, with suppressions, and queueing their effects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from remediation import metrics
+from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
+from remediation.matchers import all_match, compile_matchers
+from remediation.models import ActionRequest, Decision, KillSwitch, MaintenanceWindow
+from remediation.services.actions import enqueue_action_request
+from remediation.services.rules import Verdict, active_rules, evaluate
+
+EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
+
+
+@dataclass(slots=True)
+class DecisionEvent:
+    """An alert episode that needs a decision: just created, or just resolved."""
+
+    alert_id: int
+    status: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    verdict: Verdict
+
+
+class Guards:
+    """The kill switch and the open maintenance windows at one moment, loaded only when a remediation is due."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        switch = KillSwitch.objects.filter(pk=1).first()
+        self.kill_switch = switch if switch is not None and switch.engaged else None
+        windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(now)]
+        self.windows = [(w, compile_matchers(w.matchers)) for w in windows]
+
+    def suppression(self, event: DecisionEvent) -> tuple[str, str] | None:
+        if self.kill_switch is not None:
+            return SuppressionReason.KILL_SWITCH, f"kill switch engaged: {self.kill_switch.reason}".rstrip(": ")
+        for window, matchers in self.windows:
+            if all_match(matchers, event.labels, event.annotations):
+                return SuppressionReason.MAINTENANCE, f"maintenance window {window.name!r} (id {window.pk})"
+        return None
+
+
+def _plan(event: DecisionEvent, guards: Guards | None) -> tuple[Decision, list[ActionRequest]]:
+    verdict = event.verdict
+    first = verdict.matched[0] if verdict.matched else None
+    suppressions: list[dict[str, Any]] = []
+    requests: list[ActionRequest] = []
+    ignoring = next((r for r in verdict.matched if r.action == RuleAction.IGNORE), None)
+    for rule in verdict.matched:
+        if rule.action not in EFFECTS:
+            continue
+        reason = (SuppressionReason.IGNORED, f"ignored by rule {ignoring.name!r}") if ignoring else None
+        if reason is None and rule.action == RuleAction.REMEDIATE and guards is not None:
+            reason = guards.suppression(event)
+        if reason is not None:
+            suppressions.append({"rule": rule.name, "action": rule.action, "reason": reason[0], "detail": reason[1]})
+            continue
+        requests.append(ActionRequest(alert_id=event.alert_id, rule_id=rule.id, kind=rule.action))
+    decision = Decision(
+        alert_id=event.alert_id,
+        status=event.status,
+        rule_id=first.id if first else None,
+        rule_name=first.name if first else "",
+        action=first.action if first else "",
+        outcome=_outcome(verdict, requests, suppressions),
+        matched=[{"id": r.id, "name": r.name, "action": r.action} for r in verdict.matched],
+        suppressions=suppressions,
+    )
+    return decision, requests
+
+
+def _outcome(verdict: Verdict, requests: list[ActionRequest], suppressions: list[dict[str, Any]]) -> str:
+    if not verdict.matched:
+        return DecisionOutcome.NO_MATCH
+    if verdict.ignored:
+        return DecisionOutcome.IGNORED
+    if requests:
+        return DecisionOutcome.QUEUED
+    return DecisionOutcome.SUPPRESSED if suppressions else DecisionOutcome.RECORDED
+
+
+def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[Decision]:
+    """Store one decision per event and its action requests; each request is enqueued once, after commit."""
+    if not events:
+        return []
+    needs_guards = any(r.action == RuleAction.REMEDIATE for e in events for r in e.verdict.matched)
+    guards = Guards(now) if needs_guards else None
+    planned = [_plan(event, guards) for event in events]
+    decisions = Decision.objects.bulk_create([decision for decision, _ in planned])
+    requests: list[ActionRequest] = []
+    for decision, (_, pending) in zip(decisions, planned, strict=True):
+        for request in pending:
+            request.decision = decision
+            requests.append(request)
+        metrics.ALERT_DECISIONS.labels(action=decision.action or "none", outcome=decision.outcome).inc()
+    if requests:
+        ActionRequest.objects.bulk_create(requests)
+        ids = [r.pk for r in requests]
+        transaction.on_commit(lambda: [enqueue_action_request(pk) for pk in ids])
+    return decisions
+
+
+def simulate_alert(labels: Mapping[str, str], annotations: Mapping[str, str], status: str) -> dict[str, Any]:
+    """What the current rules, kill switch and maintenance windows would do to such an alert now (no writes)."""
+    verdict = evaluate(active_rules(), labels, annotations, status, explain=True)
+    event = DecisionEvent(0, status, labels, annotations, verdict)
+    needs_guards = any(r.action == RuleAction.REMEDIATE for r in verdict.matched)
+    decision, requests = _plan(event, Guards(timezone.now()) if needs_guards else None)
+    return {
+        "rule": {"id": decision.rule_id, "name": decision.rule_name} if decision.rule_id else None,
+        "action": decision.action,
+        "outcome": decision.outcome,
+        "matched": decision.matched,
+        "queued": [r.kind for r in requests],
+        "suppressions": decision.suppressions,
+        "reasoning": verdict.steps,
+    }

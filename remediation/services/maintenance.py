@@ -1,0 +1,72 @@
+"""Maintenance windows and the kill switch: audited changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from remediation.models import KillSwitch, MaintenanceWindow
+from remediation.services.audit import Actor, diff, record_event, snapshot
+
+WINDOW_FIELDS = (
+    "name",
+    "reason",
+    "enabled",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "cron",
+    "duration_minutes",
+    "timezone",
+    "matchers",
+)
+
+
+@transaction.atomic
+def save_maintenance_window(
+    window: MaintenanceWindow, *, actor: Actor, request: HttpRequest | None = None
+) -> MaintenanceWindow:
+    """Validate and save a window; audited as maintenance_window.created / .updated."""
+    created = window.pk is None
+    before = None if created else snapshot(MaintenanceWindow.objects.get(pk=window.pk), fields=WINDOW_FIELDS)
+    window.full_clean()
+    window.save()
+    old, new = diff(before, snapshot(window, fields=WINDOW_FIELDS))
+    action = "maintenance_window.created" if created else "maintenance_window.updated"
+    record_event(actor=actor, action=action, obj=window, before=old, after=new, request=request)
+    return window
+
+
+@transaction.atomic
+def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor, request: HttpRequest | None = None) -> None:
+    """Delete a window; audited as maintenance_window.deleted."""
+    before = snapshot(window, fields=WINDOW_FIELDS)
+    record_event(actor=actor, action="maintenance_window.deleted", obj=window, before=before, request=request)
+    window.delete()
+
+
+@transaction.atomic
+def set_kill_switch(engaged: bool, *, reason: str, actor: Actor, request: HttpRequest | None = None) -> KillSwitch:
+    """Engage or release the global kill switch; audited as kill_switch.changed (a reason is required)."""
+    if not reason.strip():
+        raise ValueError("Say why the kill switch is changed.")
+    switch = KillSwitch.objects.select_for_update().get_or_create(pk=1)[0]
+    before: dict[str, Any] = {"engaged": switch.engaged, "reason": switch.reason}
+    switch.engaged = engaged
+    switch.reason = reason.strip()
+    switch.changed_at = timezone.now()
+    switch.changed_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    switch.save()
+    record_event(
+        actor=actor,
+        action="kill_switch.changed",
+        obj=switch,
+        before=before,
+        after={"engaged": switch.engaged, "reason": switch.reason},
+        reason=switch.reason,
+        request=request,
+    )
+    return switch

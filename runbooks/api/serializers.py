@@ -1,0 +1,83 @@
+"""API representations of runbooks and executions (writes go through the services, never serializer.save)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from remediation.redaction import mask_data
+from runbooks.models import Execution, Runbook, Step, StepRun
+from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
+
+
+class StepSerializer(serializers.ModelSerializer):
+    credential = serializers.SlugRelatedField(slug_field="name", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = STEP_FIELDS
+
+
+class RunbookSerializer(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Runbook
+        fields = ["id", *RUNBOOK_FIELDS, "version", "created_at", "updated_at", "steps"]
+
+
+class RunbookWriteSerializer(serializers.Serializer):
+    """Schema of a runbook definition for the docs; validation happens in the definitions service."""
+
+    name = serializers.CharField()
+    description = serializers.CharField(required=False)
+    enabled = serializers.BooleanField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
+    timeout_seconds = serializers.IntegerField(required=False)
+    max_parallel = serializers.IntegerField(required=False)
+    requires_approval = serializers.BooleanField(required=False)
+    allowed_policy_rules = serializers.ListField(child=serializers.CharField(), required=False)
+    parameters = serializers.ListField(child=serializers.DictField(), required=False)
+    steps = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class PlanRequestSerializer(serializers.Serializer):
+    params = serializers.DictField(required=False, default=dict)
+    targets = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    alert = serializers.DictField(required=False, default=dict)
+
+
+class ExecuteRequestSerializer(PlanRequestSerializer):
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class StepRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StepRun
+        exclude = ["execution"]
+
+
+class ExecutionSerializer(serializers.ModelSerializer):
+    runbook_name = serializers.CharField(source="runbook.name", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    requested_by = serializers.StringRelatedField()
+    params = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField())
+    def get_params(self, execution: Execution) -> dict[str, object]:
+        """Parameters with secret-named values masked (a `token` parameter is never echoed)."""
+        return mask_data(execution.params)
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id", "runbook", "runbook_name", "version_number", "status", "trigger", "requested_by", "params",
+            "target_ids", "dry_run", "cancel_requested", "status_reason", "created_at", "started_at", "finished_at",
+        ]  # fmt: skip
+
+
+class ExecutionDetailSerializer(ExecutionSerializer):
+    step_runs = StepRunSerializer(many=True, read_only=True)
+
+    class Meta(ExecutionSerializer.Meta):
+        fields = [*ExecutionSerializer.Meta.fields, "alert", "plan", "variables", "step_runs"]

@@ -1,0 +1,125 @@
+"""The executor contract (validate / plan / execute / rollback) and the registry of executor kinds.
+
+Executors only render and perform one attempt on one target. The runner owns retries, timeouts across attempts,
+rollback order, persistence and broadcasting.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from runbooks.choices import ErrorKind
+from runbooks.targets import Target
+
+
+@dataclass
+class Action:
+    """A rendered step for one target: what would run, what the plan shows, what the policy must check."""
+
+    kind: str
+    step: dict[str, Any]
+    target: Target | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    display: str = ""
+    rollback_payload: dict[str, Any] | None = None
+    rollback_display: str = ""
+    commands: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    secrets: tuple[str, ...] = ()
+    raw: bool = False
+
+
+@dataclass
+class Outcome:
+    """What one attempt produced (output is streamed through StepIO as it arrives)."""
+
+    exit_code: int | None = None
+    http_status: int | None = None
+    error_kind: str = ErrorKind.NONE
+    error: str = ""
+
+
+class StepIO:
+    """The runner's side of one attempt: output sink, cancel signal and abort hooks."""
+
+    def __init__(self, emit: Callable[[str, str], None], cancel: threading.Event, timeout: float) -> None:
+        self._emit = emit
+        self.cancel = cancel
+        self.timeout = timeout
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._aborts: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def emit(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        (self.stdout if stream == "stdout" else self.stderr).append(text)
+        self._emit(stream, text)
+
+    def on_abort(self, hook: Callable[[], None]) -> None:
+        """Register how to break a blocking call (close a channel or socket) when the run is cancelled."""
+        with self._lock:
+            self._aborts.append(hook)
+        if self.cancel.is_set():
+            hook()
+
+    def abort(self) -> None:
+        with self._lock:
+            hooks = list(self._aborts)
+        for hook in hooks:
+            try:
+                hook()
+            except Exception:  # noqa: S110 (best effort: the connection may already be gone)
+                pass
+
+    @property
+    def output(self) -> str:
+        return "".join(self.stdout)
+
+
+class Executor:
+    """Base class of a step kind."""
+
+    kind: ClassVar[str] = ""
+
+    def validate(self, step: dict[str, Any]) -> list[str]:
+        """Problems with the step definition itself (no rendering, no I/O)."""
+        return []
+
+    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+        """Render the step for one target; never opens a connection."""
+        raise NotImplementedError
+
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+        """Runner thread, right before running: resolve what execute needs from the database (default: nothing)."""
+
+    def execute(self, action: Action, io: StepIO) -> Outcome:
+        """Perform one attempt of the action (pool thread: no database access)."""
+        raise NotImplementedError
+
+    def rollback(self, action: Action, io: StepIO) -> Outcome:
+        """Undo a completed action (default: nothing to undo)."""
+        return Outcome(error_kind=ErrorKind.NONE)
+
+
+REGISTRY: dict[str, Executor] = {}
+
+
+def register(cls: type[Executor]) -> type[Executor]:
+    """Class decorator adding an executor kind to the registry."""
+    REGISTRY[cls.kind] = cls()
+    return cls
+
+
+def get_executor(kind: str) -> Executor:
+    # Importing the package registers the built-in kinds.
+    import runbooks.executors  # noqa: F401
+
+    try:
+        return REGISTRY[kind]
+    except KeyError:
+        raise ValueError(f"unknown step kind {kind!r}") from None

@@ -1,3 +1,0 @@
-"""Models of the runbooks app."""
-
-from __future__ import annotations

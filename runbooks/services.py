@@ -1,3 +1,0 @@
-"""Workflows of the runbooks app: one service function per workflow."""
-
-from __future__ import annotations

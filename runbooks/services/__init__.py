@@ -1,0 +1,3 @@
+"""Workflows of the runbooks app, one module per workflow family (each service audits what it changes)."""
+
+from __future__ import annotations

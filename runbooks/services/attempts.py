@@ -1,0 +1,155 @@
+"""One step on one target: the attempt loop (worker threads, no database) and output buffering (runner thread)."""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from remediation.redaction import mask_text
+from runbooks.choices import ALWAYS_RETRIED, RETRIED_WHEN_ALLOWED, ErrorKind, Phase
+from runbooks.executors import Action, Executor, Outcome, StepIO
+
+TRUNCATED = "\n[… output truncated: {dropped} more characters not kept …]\n"
+
+
+@dataclass
+class Unit:
+    """One step (or its rollback) on one target, run in the pool; reports through the runner's event queue."""
+
+    key: int
+    index: int
+    executor: Executor
+    action: Action
+    phase: str = Phase.RUN
+    io: StepIO | None = None
+    deadline: float = 0.0
+    outcome: Outcome | None = None
+    output: str = ""
+    attempts: int = 0
+    future: Future[None] | None = None
+
+    @property
+    def step(self) -> dict[str, Any]:
+        return self.action.step
+
+
+def judge(step: dict[str, Any], outcome: Outcome, output: str) -> Outcome:
+    """Turn a completed attempt into success or a typed failure (expected exit codes, statuses, output pattern)."""
+    if outcome.error_kind:
+        return outcome
+    codes = step.get("expected_exit_codes") or [0]
+    if outcome.exit_code is not None and outcome.exit_code not in codes:
+        return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.EXIT_CODE, f"exit code {outcome.exit_code}")
+    statuses = step.get("expected_statuses") or []
+    if outcome.http_status is not None and statuses and outcome.http_status not in statuses:
+        message = f"HTTP status {outcome.http_status} not in {statuses}"
+        return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.HTTP_STATUS, message)
+    pattern = step.get("output_pattern")
+    if pattern and not re.search(pattern, output):
+        return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.OUTPUT, f"output does not match {pattern!r}")
+    return outcome
+
+
+def retryable(step: dict[str, Any], kind: str) -> bool:
+    return kind in ALWAYS_RETRIED or (bool(step.get("retry_on_failure")) and kind in RETRIED_WHEN_ALLOWED)
+
+
+def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading.Event, deadline: float) -> None:
+    """Attempts with backoff until success, a final failure, cancel or the runbook deadline (worker thread)."""
+    step = unit.step
+    attempts = 1 if unit.phase == Phase.ROLLBACK else 1 + int(step.get("retries") or 0)
+    try:
+        for attempt in range(1, attempts + 1):
+            remaining = deadline - time.monotonic()
+            if cancel.is_set() or remaining <= 0:
+                return
+            timeout = min(float(step.get("timeout_seconds") or 60), remaining)
+            unit.io = StepIO(
+                lambda stream, text, a=attempt: events.put(("output", unit.key, a, stream, text)), cancel, timeout
+            )
+            unit.deadline = time.monotonic() + timeout
+            unit.attempts = attempt
+            events.put(("start", unit.key, attempt))
+            outcome = _attempt(unit, unit.io)
+            if cancel.is_set() and outcome.error_kind:
+                outcome = Outcome(outcome.exit_code, outcome.http_status, ErrorKind.CANCELLED, "cancelled")
+            unit.outcome, unit.output = outcome, unit.io.output
+            events.put(("end", unit.key, attempt, outcome))
+            if not outcome.error_kind or not retryable(step, outcome.error_kind) or attempt == attempts:
+                return
+            if cancel.wait(float(step.get("retry_backoff_seconds") or 0) * 2 ** (attempt - 1)):
+                return
+    finally:
+        connection.close()  # pool threads never keep a database connection open
+
+
+def _attempt(unit: Unit, io: StepIO) -> Outcome:
+    try:
+        if unit.phase == Phase.ROLLBACK:
+            outcome = unit.executor.rollback(unit.action, io)
+        else:
+            outcome = unit.executor.execute(unit.action, io)
+    except Exception as exc:  # an executor bug must become a recorded failure, not a dead worker
+        return Outcome(error_kind=ErrorKind.INTERNAL, error=f"{type(exc).__name__}: {exc}")
+    return judge(unit.step, outcome, io.output) if unit.phase == Phase.RUN else outcome
+
+
+@dataclass
+class OutputBuffer:
+    """Output of one step run: masked line by line, capped with a visible marker, flushed in throttled batches."""
+
+    limit: int
+    secrets: tuple[str, ...]
+    text: dict[str, str] = field(default_factory=lambda: {"stdout": "", "stderr": ""})
+    partial: dict[str, str] = field(default_factory=lambda: {"stdout": "", "stderr": ""})
+    dropped: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
+    sent: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
+    dirty: bool = False
+
+    def add(self, stream: str, chunk: str) -> None:
+        data = self.partial[stream] + chunk
+        complete, _, rest = data.rpartition("\n")
+        self.partial[stream] = rest
+        if complete or data.endswith("\n"):
+            self._keep(stream, mask_text(complete + "\n", self.secrets))
+        if len(rest) > self.limit:  # one endless line must not grow without bound
+            self._keep(stream, mask_text(rest, self.secrets))
+            self.partial[stream] = ""
+
+    def close(self) -> None:
+        for stream, rest in self.partial.items():
+            if rest:
+                self._keep(stream, mask_text(rest, self.secrets))
+            self.partial[stream] = ""
+        for stream, dropped in self.dropped.items():
+            if dropped:
+                self.text[stream] += TRUNCATED.format(dropped=dropped)
+                self.dirty = True
+
+    def _keep(self, stream: str, text: str) -> None:
+        room = self.limit - len(self.text[stream])
+        if room > 0:
+            self.text[stream] += text[:room]
+        self.dropped[stream] += max(0, len(text) - max(room, 0))
+        self.dirty = True
+
+    @property
+    def truncated(self) -> bool:
+        return any(self.dropped.values())
+
+    def unsent(self) -> list[tuple[str, int, str]]:
+        """(stream, offset, text) chunks not broadcast yet; marks them sent."""
+        chunks = []
+        for stream, text in self.text.items():
+            offset = self.sent[stream]
+            if len(text) > offset:
+                chunks.append((stream, offset, text[offset:]))
+                self.sent[stream] = len(text)
+        return chunks

@@ -1,0 +1,106 @@
+"""Plan / dry-run: render every step for every target and check the policy, opening no connection at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediation.redaction import mask_data, mask_text
+from runbooks.choices import StepKind
+from runbooks.executors import Action, get_executor
+from runbooks.models import Runbook, RunbookVersion
+from runbooks.policy import active_rules, check_commands
+from runbooks.services.context import placeholder_result, resolve_params, variables
+from runbooks.targets import Target, resolve_targets
+
+
+def step_targets(step: dict[str, Any], targets: list[Target]) -> list[Target | None]:
+    """SSH steps run on every target; other kinds on every target, or once when `once` is set or none are given."""
+    if step["kind"] == StepKind.SSH:
+        return list(targets)
+    if step.get("once") or not targets:
+        return [None]
+    return list(targets)
+
+
+def check_action(action: Action, allowed: list[str], rules: list[Any] | None = None) -> list[str]:
+    """Problems that must stop an action from running: render problems, policy, target readiness."""
+    problems = list(action.problems)
+    problems += [str(v) for v in check_commands(action.commands, allowed, rules)]
+    target = action.target
+    if action.kind == StepKind.SSH and target is not None and not target.host_key_pinned:
+        problems.append(f"target {target.name!r} has no pinned SSH host key")
+    return problems
+
+
+def plan_definition(
+    definition: dict[str, Any], *, params: dict[str, Any], target_ids: list[Any], alert: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The rendered plan (secrets masked) and every problem found; `ok` is False when anything would block."""
+    values, problems = resolve_params(definition.get("parameters") or [], params)
+    targets, target_problems = resolve_targets(target_ids)
+    problems += target_problems
+    rules = active_rules()
+    allowed = definition.get("allowed_policy_rules") or []
+    earlier: dict[str, dict[str, Any]] = {}
+    captured: dict[str, Any] = {}
+    steps = []
+    for index, step in enumerate(definition.get("steps") or []):
+        executor = get_executor(step["kind"])
+        entry = {
+            "index": index,
+            "name": step["name"],
+            "kind": step["kind"],
+            "condition": step.get("condition", ""),
+            "on_failure": step.get("on_failure", "stop"),
+            # Raw is a property of the templates (checked before rendering), so an empty context is enough.
+            "raw": executor.plan(step, {}, None).raw,
+            "runs": [],
+        }
+        if step["kind"] == StepKind.SSH and not targets:
+            problems.append(f"step {step['name']!r}: an ssh step needs at least one target")
+        for target in step_targets(step, targets):
+            context = variables(params=values, alert=alert, target=target, steps=earlier, captured=captured)
+            action = executor.plan(step, context, target)
+            run_problems = check_action(action, allowed, rules)
+            entry["runs"].append(
+                {
+                    "target": target.name if target else None,
+                    "target_id": target.id if target else None,
+                    "rendered": mask_text(action.display, action.secrets),
+                    "rollback": mask_text(action.rollback_display, action.secrets),
+                    "problems": run_problems,
+                }
+            )
+            where = f" on {target.name!r}" if target else ""
+            problems += [f"step {step['name']!r}{where}: {p}" for p in run_problems]
+        earlier[step["name"]] = placeholder_result(step["name"])
+        if step.get("capture_as"):
+            captured[step["capture_as"]] = f"<vars.{step['capture_as']}>"
+        steps.append(entry)
+    return {
+        "ok": not problems,
+        "problems": problems,
+        "params": mask_data(values),
+        "targets": [{"id": t.id, "name": t.name} for t in targets],
+        "raw_steps": [s["name"] for s in steps if s["raw"]],
+        "steps": steps,
+    }
+
+
+def latest_version(runbook: Runbook) -> RunbookVersion:
+    version = runbook.versions.order_by("-number").first()
+    if version is None:
+        raise ValueError(f"runbook {runbook} has no saved version")
+    return version
+
+
+def plan_runbook(
+    runbook: Runbook,
+    *,
+    params: dict[str, Any] | None = None,
+    target_ids: list[Any] | None = None,
+    alert: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Plan the runbook's current version (read-only: nothing is stored, nothing is contacted)."""
+    definition = latest_version(runbook).definition
+    return plan_definition(definition, params=params or {}, target_ids=target_ids or [], alert=alert)

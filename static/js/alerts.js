@@ -1,0 +1,14 @@
+// Live alert list: re-fetch the rows fragment every 10 s (server-rendered and escaped; inserted as HTML).
+(function () {
+  "use strict";
+  var rows = document.getElementById("alert-rows");
+  var status = document.getElementById("live-status");
+  if (!rows) { return; }
+  function refresh() {
+    fetch(rows.dataset.src, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (html) { rows.innerHTML = html; status.textContent = "live: updated " + new Date().toLocaleTimeString(); })
+      .catch(function () { status.textContent = "live: refresh failed, retrying"; });
+  }
+  setInterval(refresh, 10000);
+})();

@@ -1,0 +1,53 @@
+"""The webhook served by a real Daphne process: 202 with counts, and the body limit on a chunked upload."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.processes import ROOT, daphne_args, free_port, product_env, running, wait_http
+from tests.webhooks import payload_bytes
+
+SECRET = "w" * 10 + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8Vb7Nm6Mn5Bv4"
+CRYPTO = "k" * 10 + "Mn8bV7cX6zL5kJ4hG3fD2sA1pO0iU9yT"
+MAKE_TOKEN = "from remediation.services.webhook_tokens import create_webhook_token as c; print(c('am', actor='t')[1])"
+
+
+def _post(port: int, token: str, body: bytes, *, chunked: bool = False) -> tuple[int, dict[str, object]]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if chunked:
+        connection.request("POST", "/hooks/alertmanager/", body=iter([body]), headers=headers, encode_chunked=True)
+    else:
+        connection.request("POST", "/hooks/alertmanager/", body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def test_it_ingests_through_daphne_and_limits_chunked_bodies(tmp_path: Path) -> None:
+    env = product_env(
+        SECRET_KEY=SECRET,
+        CRYPTOGRAPHY_KEY=CRYPTO,
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+        WEBHOOK_MAX_BODY_BYTES="4096",
+    )
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    token = made.stdout.decode().strip().splitlines()[-1]
+    port = free_port()
+    with running(daphne_args(port), env, tmp_path / "daphne.log") as daphne:
+        wait_http(f"http://127.0.0.1:{port}/healthz", daphne)
+        status, counts = _post(port, token, payload_bytes("am_firing_3alerts"))
+        assert (status, counts["created"]) == (202, 3)
+        status, counts = _post(port, token, payload_bytes("am_firing_3alerts"), chunked=True)
+        assert (status, counts["updated"]) == (202, 3)
+        big = payload_bytes("am_firing_100alerts_1group")  # over the 4 KiB limit, sent without a Content-Length
+        status, _ = _post(port, token, big, chunked=True)
+        assert status == 413

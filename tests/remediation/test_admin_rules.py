@@ -1,0 +1,131 @@
+"""Admin: rules with inline matchers (audited, invalid regex shown), simulate, replay; webhook tokens shown once."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from remediation.models import AuditEvent, Rule, WebhookToken, hash_token
+from tests.factories import AlertFactory, RuleFactory, RuleMatcherFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def _rule_form(value: str) -> dict[str, str]:
+    return {
+        "name": "page-oncall",
+        "description": "",
+        "enabled": "on",
+        "priority": "10",
+        "status_filter": "firing",
+        "action": "analyze",
+        "matchers-TOTAL_FORMS": "1",
+        "matchers-INITIAL_FORMS": "0",
+        "matchers-MIN_NUM_FORMS": "0",
+        "matchers-MAX_NUM_FORMS": "1000",
+        "matchers-0-target": "label",
+        "matchers-0-name": "severity",
+        "matchers-0-op": "=~",
+        "matchers-0-value": value,
+    }
+
+
+def test_it_saves_a_rule_with_inline_matchers_and_audits_it(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client_.post("/admin/remediation/rule/add/", _rule_form("crit.*"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = Rule.objects.get()
+    assert [str(m) for m in rule.matchers.all()] == ['severity=~"crit.*"']
+    assert AuditEvent.objects.get(action="rule.created").after["matchers"] == ['severity=~"crit.*"']
+
+
+def test_it_shows_the_invalid_regex_in_the_inline_form(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client_.post("/admin/remediation/rule/add/", _rule_form("(crit"))
+    assert response.status_code == 200
+    assert "Invalid regular expression &#x27;(crit&#x27;" in response.content.decode()
+    assert not Rule.objects.exists()
+
+
+def test_it_simulates_from_the_admin(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    rule = RuleFactory(name="disk-rule", action="analyze")
+    RuleMatcherFactory(rule=rule, name="alertname", op="=", value="DiskFull")
+    assert "Simulate an alert" in admin_client_.get("/admin/remediation/rule/").content.decode()
+    page = admin_client_.post("/admin/remediation/rule/simulate/", {"labels": "alertname=DiskFull\nenv=prod"})
+    html = page.content.decode()
+    assert "disk-rule" in html and "Would queue: analyze" in html
+
+
+def test_it_replays_selected_rules_from_the_admin(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    rule = RuleFactory(name="disk-rule")
+    RuleMatcherFactory(rule=rule, name="alertname", op="=", value="DiskFull")
+    AlertFactory()
+    response = admin_client_.post(
+        "/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]}, follow=True
+    )
+    assert "Replay of &#x27;disk-rule&#x27; over 7 days: alerts: 1, matched: 1" in response.content.decode()
+
+
+def test_it_shows_a_new_webhook_token_once_and_stores_only_its_hash(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    response = admin_client_.post("/admin/remediation/webhooktoken/add/", {"name": "alertmanager-prod"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    token = WebhookToken.objects.get()
+    raw = html.split("<pre", 1)[1].split(">", 1)[1].split("</pre>", 1)[0].strip()
+    assert raw.startswith("rwh_") and len(raw) > 40
+    assert token.token_hash == hash_token(raw) and raw not in token.token_hash
+    assert raw not in admin_client_.get(f"/admin/remediation/webhooktoken/{token.pk}/change/").content.decode()
+    assert raw not in admin_client_.get("/admin/remediation/webhooktoken/").content.decode()
+    for event in AuditEvent.objects.all():
+        assert raw not in f"{event.before} {event.after} {event.reason} {event.object_repr}"
+    revoke = {"action": "revoke", "_selected_action": [token.pk]}
+    admin_client_.post("/admin/remediation/webhooktoken/", revoke, follow=True)
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(action="webhook_token.revoked").exists()
+    hook = Client().post(
+        "/hooks/alertmanager/", data=b"{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert hook.status_code == 401
+
+
+def test_it_shows_decisions_inline_on_the_alert(admin_client_, post_hook) -> None:  # type: ignore[no-untyped-def]
+    from tests.webhooks import payload
+
+    rule = RuleFactory(name="node-rule")
+    RuleMatcherFactory(rule=rule, name="job", op="=", value="node")
+    post_hook(payload("am_firing_3alerts"))
+    from alerts.models import Alert
+
+    html = admin_client_.get(f"/admin/alerts/alert/{Alert.objects.first().pk}/change/").content.decode()
+    assert "node-rule" in html and "recorded" in html.lower()
+
+
+def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    from remediation.models import KillSwitch, MaintenanceWindow
+
+    assert admin_client_.get("/admin/remediation/killswitch/").status_code == 200
+    response = admin_client_.post("/admin/remediation/killswitch/1/change/", {"engaged": "on", "reason": "db failover"})
+    assert response.status_code == 302
+    assert KillSwitch.current().engaged
+    assert AuditEvent.objects.get(action="kill_switch.changed").reason == "db failover"
+    window = {
+        "name": "nightly",
+        "enabled": "on",
+        "kind": "recurring",
+        "cron": "0 3 * * *",
+        "duration_minutes": "30",
+        "timezone": "UTC",
+        "matchers": '[{"name": "env", "op": "=", "value": "prod"}]',
+    }
+    assert admin_client_.post("/admin/remediation/maintenancewindow/add/", window).status_code == 302
+    assert MaintenanceWindow.objects.get().matchers == [{"name": "env", "op": "=", "value": "prod"}]
+    assert AuditEvent.objects.filter(action="maintenance_window.created").exists()
+    bad = admin_client_.post("/admin/remediation/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
+    assert bad.status_code == 200 and "Invalid cron expression" in bad.content.decode()
