@@ -12,8 +12,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from ai.api.serializers import ChatMessageSerializer, ChatProposalSerializer
 from ai.choices import MessageStatus
 from ai.models import ChatMessage, ChatProposal, ChatSession
-from ai.providers import ProviderError, stream
-from ai.services import chat
+from ai.providers import ProviderError, ensure_loaded, stream
+from ai.services import chat, proposals
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -81,6 +81,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "detail": str(exc)})
             return
         await self.send_json({"type": "started", "message": prepared.assistant.pk})
+        # The first chat in a process imports LiteLLM: do it in a thread so the event loop keeps serving sockets.
+        await asyncio.to_thread(ensure_loaded)
         self.reply = asyncio.create_task(self._stream(prepared))
 
     async def _stream(self, prepared: chat.PreparedReply) -> None:
@@ -89,8 +91,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             async for event in stream(prepared.config, prepared.messages, tools=prepared.tools):
                 if event.final is not None:
-                    proposals = await finish(assistant, text="".join(parts), status="complete", completion=event.final)
-                    await self._done(assistant, proposals)
+                    made = await finish(assistant, text="".join(parts), status="complete", completion=event.final)
+                    await self._done(assistant, made)
                     return
                 parts.append(event.text)
                 await self.send_json({"type": "token", "message": assistant.pk, "text": event.text})
@@ -104,10 +106,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "stopped", "message": assistant.pk})
             raise
 
-    async def _done(self, assistant: ChatMessage, proposals: list[ChatProposal]) -> None:
+    async def _done(self, assistant: ChatMessage, made: list[ChatProposal]) -> None:
         await database_sync_to_async(assistant.refresh_from_db)()
         await self.send_json({"type": "done", "message": ChatMessageSerializer(assistant).data})
-        for proposal in proposals:
+        for proposal in made:
             await self.send_json({"type": "proposal", "proposal": ChatProposalSerializer(proposal).data})
 
     async def _stop(self) -> None:
@@ -118,11 +120,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await task
 
     async def _decide(self, kind: str, proposal_id: Any) -> None:
-        decide = chat.confirm_proposal if kind == "confirm" else chat.decline_proposal
+        decide = proposals.confirm_proposal if kind == "confirm" else proposals.decline_proposal
         try:
             proposal = await database_sync_to_async(self._proposal)(proposal_id)
             proposal = await database_sync_to_async(decide)(proposal, actor=self.scope["user"])
-        except (chat.ProposalRefused, ChatProposal.DoesNotExist, ValueError, TypeError) as exc:
+        except (proposals.ProposalRefused, ChatProposal.DoesNotExist, ValueError, TypeError) as exc:
             await self.send_json({"type": "error", "detail": str(exc) or "No such proposal."})
             return
         await self.send_json({"type": "proposal", "proposal": ChatProposalSerializer(proposal).data})

@@ -101,6 +101,11 @@ def _litellm() -> Any:
     return litellm
 
 
+def ensure_loaded() -> None:
+    """Import LiteLLM now (seconds of CPU): call it from a worker thread, never on an event loop."""
+    _litellm()
+
+
 def _classify(exc: Exception, config: ProviderConfig) -> ProviderError:
     litellm = _litellm()
     message = mask_text(f"{type(exc).__name__}: {exc}", [config.api_key])[:2000]

@@ -1,14 +1,31 @@
-"""Portal pages of the ai app: the chat (list, new, one session)."""
+"""Portal pages of the ai app: "analyze" on an alert, and the chat (list, new, one session)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ai.models import ChatSession
+from ai.services.analysis import AnalysisRateLimited, request_analysis
 from ai.services.chat import can_chat, create_session
+from alerts.models import Alert
+
+
+@login_required
+@permission_required("remediation.analyze_alert", raise_exception=True)
+@require_POST
+def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """The portal's "Analyze" button (same service, rate limit and audit as the API)."""
+    alert = get_object_or_404(Alert, pk=alert_id)
+    try:
+        _, created = request_analysis(alert, actor=request.user, force=bool(request.POST.get("force")), request=request)
+        messages.success(request, "Analysis queued." if created else "This episode already has an analysis.")
+    except AnalysisRateLimited as exc:
+        messages.error(request, str(exc))
+    return redirect("alerts:detail", pk=alert.pk)
 
 
 @login_required
@@ -24,7 +41,11 @@ def chat_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chat_new(request: HttpRequest) -> HttpResponse:
     """Start a session and open it."""
-    session = create_session(request.user, title=request.POST.get("title", "").strip(), request=request)
+    alert_id = request.POST.get("alert", "")
+    alert = get_object_or_404(Alert, pk=int(alert_id)) if alert_id.isdigit() else None
+    session = create_session(request.user, title=request.POST.get("title", "").strip(), alert=alert, request=request)
+    if alert is not None:
+        return redirect("alerts:detail", pk=alert.pk)
     return redirect("ai:chat-session", session_id=session.pk)
 
 

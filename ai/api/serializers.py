@@ -59,13 +59,16 @@ class ChatMessageSerializer(serializers.ModelSerializer):
 class ChatProposalSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatProposal
-        fields = ["id", "message", "runbook_name", "params", "targets", "reason", "status", "execution_id", "error"]
+        fields = [
+            "id", "message", "runbook_name", "params", "targets", "target_ids", "plan", "reason", "status",
+            "execution_id", "error",
+        ]  # fmt: skip
 
 
 class ChatSessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatSession
-        fields = ["id", "title", "created_at", "updated_at"]
+        fields = ["id", "title", "alert", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

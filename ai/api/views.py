@@ -78,5 +78,7 @@ class ChatSessionViewSet(
         return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
 
     def perform_create(self, serializer: ChatSessionSerializer) -> None:  # type: ignore[override]
-        title = serializer.validated_data.get("title", "")
-        serializer.instance = create_session(self.request.user, title=title, request=self.request)
+        data = serializer.validated_data
+        serializer.instance = create_session(
+            self.request.user, title=data.get("title", ""), alert=data.get("alert"), request=self.request
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from ai.models.analysis import Analysis
 from ai.models.chat import ChatMessage, ChatProposal, ChatSession
 from ai.models.providers import Provider, SensitiveLabel
 
-__all__ = ["ChatMessage", "ChatProposal", "ChatSession", "Provider", "SensitiveLabel"]
+__all__ = ["Analysis", "ChatMessage", "ChatProposal", "ChatSession", "Provider", "SensitiveLabel"]

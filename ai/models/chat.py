@@ -13,6 +13,9 @@ class ChatSession(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
     title = models.CharField(max_length=200, blank=True)
+    alert = models.ForeignKey(
+        "alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_sessions"
+    )
     provider = models.ForeignKey("ai.Provider", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -53,6 +56,8 @@ class ChatProposal(models.Model):
     runbook_name = models.CharField(max_length=100)
     params = models.JSONField(default=dict, blank=True)
     targets = models.JSONField(default=list, blank=True, help_text="Server names the assistant suggested.")
+    target_ids = models.JSONField(default=list, blank=True, help_text="The servers those names resolved to.")
+    plan = models.JSONField(default=dict, blank=True, help_text="Dry-run plan shown to the user (secrets masked).")
     reason = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
     execution_id = models.BigIntegerField(null=True, blank=True, help_text="The execution request it created.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,14 +13,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ai.catalogue import runbook_catalogue
-from ai.choices import MessageRole, MessageStatus, ProposalStatus
+from ai.choices import AnalysisStatus, MessageRole, MessageStatus
+from ai.context import alert_context
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.privacy import known_secret_values, redact
 from ai.prompts import chat_system_message, proposal_tool
 from ai.providers import Completion, ProviderConfig, count_tokens
+from ai.services.proposals import create_proposal
 from ai.services.providers import default_provider
 from remediation.redaction import mask_text
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import record_event
+from runbooks.models import Execution
 
 PROPOSAL_TOOL = "propose_runbook_execution"
 
@@ -35,18 +37,43 @@ def can_chat(user: AbstractBaseUser, session: ChatSession) -> bool:
     return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm("remediation.use_chat"))
 
 
-def create_session(user: AbstractBaseUser, *, title: str = "", request: HttpRequest | None = None) -> ChatSession:
-    """A new session for `user` with the default provider."""
-    session = ChatSession.objects.create(user=user, title=title[:200], provider=default_provider())
-    record_event(
-        actor=user, action="chat.session_created", obj=session, after={"title": session.title}, request=request
-    )
+def create_session(
+    user: AbstractBaseUser, *, title: str = "", alert: Any = None, request: HttpRequest | None = None
+) -> ChatSession:
+    """A new session for `user` with the default provider, optionally about an alert."""
+    if not title and alert is not None:
+        title = f"About {alert}"
+    session = ChatSession.objects.create(user=user, title=title[:200], alert=alert, provider=default_provider())
+    after = {"title": session.title, "alert": alert.pk if alert is not None else None}
+    record_event(actor=user, action="chat.session_created", obj=session, after=after, request=request)
     return session
 
 
 def session_context(session: ChatSession) -> dict[str, Any] | None:
-    """The alert context a session carries (none: sessions are not yet tied to alerts)."""
-    return None
+    """The alert a session is about, with its latest usable analysis (before redaction)."""
+    if session.alert_id is None:
+        return None
+    context = alert_context(session.alert)
+    analysis = session.alert.analyses.filter(status=AnalysisStatus.SUCCEEDED).order_by("-id").first()
+    if analysis is not None:
+        context["analysis"] = {
+            "summary": analysis.summary,
+            "probable_cause": analysis.probable_cause,
+            "impact": analysis.impact,
+            "recommended_runbook": analysis.recommended_runbook or None,
+            "recommended_params": analysis.recommended_params,
+        }
+    context["recent_executions"] = recent_executions(session.alert)
+    return context
+
+
+def recent_executions(alert: Any) -> list[dict[str, Any]]:
+    """The latest runbook executions started for this alert episode (what was already tried)."""
+    rows = Execution.objects.filter(alert__fingerprint=alert.fingerprint).select_related("runbook").order_by("-id")
+    return [
+        {"runbook": e.runbook.name, "status": e.status, "trigger": e.trigger, "created_at": e.created_at}
+        for e in rows[:5]
+    ]
 
 
 def trim_history(model: str, system: dict[str, Any], turns: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
@@ -97,25 +124,6 @@ def start_reply(session: ChatSession, text: str, *, actor: AbstractBaseUser) -> 
     )
 
 
-def _proposal(message: ChatMessage, arguments: str) -> ChatProposal | None:
-    try:
-        data = json.loads(arguments or "{}")
-    except json.JSONDecodeError:
-        return None
-    names = {item["name"] for item in runbook_catalogue()}
-    if not isinstance(data, dict) or data.get("runbook") not in names or not isinstance(data.get("params", {}), dict):
-        return None
-    targets = [str(t)[:200] for t in data.get("targets") or [] if isinstance(t, str | int)][:50]
-    return ChatProposal.objects.create(
-        session=message.session,
-        message=message,
-        runbook_name=data["runbook"],
-        params=data.get("params") or {},
-        targets=targets,
-        reason=str(data.get("reason", ""))[:2000],
-    )
-
-
 @transaction.atomic
 def finish_reply(
     assistant: ChatMessage, *, text: str, status: str, completion: Completion | None = None, error: str = ""
@@ -132,7 +140,7 @@ def finish_reply(
     assistant.save()
     proposals = []
     for call in completion.tool_calls if completion is not None else []:
-        if call.name == PROPOSAL_TOOL and (proposal := _proposal(assistant, call.arguments)) is not None:
+        if call.name == PROPOSAL_TOOL and (proposal := create_proposal(assistant, call.arguments)) is not None:
             proposals.append(proposal)
     record_event(
         actor=assistant.session.user,
@@ -142,26 +150,3 @@ def finish_reply(
         known_secrets=secrets,
     )
     return proposals
-
-
-class ProposalRefused(Exception):
-    """The proposal cannot be confirmed or declined (not the owner's, already decided, or no runbook engine)."""
-
-
-def decline_proposal(proposal: ChatProposal, *, actor: AbstractBaseUser) -> ChatProposal:
-    """The user says no; nothing is requested."""
-    updated = ChatProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PROPOSED).update(
-        status=ProposalStatus.DECLINED, decided_at=timezone.now()
-    )
-    if not updated:
-        raise ProposalRefused("This proposal was already decided.")
-    record_event(actor=actor, action="chat.proposal_declined", obj=proposal.session, after={"proposal": proposal.pk})
-    proposal.refresh_from_db()
-    return proposal
-
-
-def confirm_proposal(proposal: ChatProposal, *, actor: Actor) -> ChatProposal:
-    """Turn a proposal into a normal execution request with trigger `chat` (needs the runbooks engine)."""
-    raise ProposalRefused(
-        "Confirming a proposal needs the runbook engine's execution requests, which are not installed yet."
-    )

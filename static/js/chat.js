@@ -39,11 +39,18 @@
         node.dataset.proposal = p.id;
         proposals.appendChild(node);
       }
+      const plan = p.plan || {};
+      const lines = (plan.steps || []).flatMap(function (step) {
+        return step.runs.map(function (run) { return step.name + (run.target ? " @ " + run.target : "") + ": " + run.rendered; });
+      });
       node.replaceChildren(
         el("strong", "", "Proposed runbook: " + p.runbook_name),
         el("pre", "", JSON.stringify({params: p.params, targets: p.targets}, null, 2)),
         el("p", "", p.reason),
-        el("p", "muted", "Status: " + p.status + (p.error ? " — " + p.error : ""))
+        el("p", "muted", "Dry-run plan (nothing has run):"),
+        el("pre", "", lines.join("\n") || "(no steps)"),
+        el("p", plan.ok === false ? "error" : "muted", (plan.problems || []).join("; ")),
+        el("p", "muted", "Status: " + p.status + (p.execution_id ? " — execution #" + p.execution_id : "") + (p.error ? " — " + p.error : ""))
       );
       if (p.status === "proposed") {
         ["confirm", "decline"].forEach(function (kind) {

@@ -55,7 +55,7 @@ def run_async(function: Callable[[], Awaitable[T]], *, uses_db: bool = True) -> 
                 await database_sync_to_async(lambda: connection.close())()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, closing()).result(timeout=120)
+        return pool.submit(asyncio.run, closing()).result(timeout=600)
 
 
 def ws_headers(user: object | None = None, origin: bytes = b"http://127.0.0.1") -> list[tuple[bytes, bytes]]:

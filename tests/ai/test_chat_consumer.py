@@ -12,7 +12,7 @@ from ai.models import ChatMessage, ChatSession
 from config.asgi import application
 from remediation.models import AuditEvent
 from tests.ai.conftest import PROVIDER_KEY, run_async, ws_headers
-from tests.factories import ChatSessionFactory, CredentialFactory
+from tests.factories import AlertFactory, ChatSessionFactory, CredentialFactory, SensitiveLabelFactory
 from tests.llm_server import LLMServer, Reply
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,14 +61,14 @@ def test_it_streams_tokens_as_they_arrive_and_persists_the_reply(operator, provi
     async def scenario() -> list[dict[str, Any]]:
         socket = _socket(session.pk, operator)
         assert (await socket.connect())[0]
-        assert (await socket.receive_json_from())["type"] == "history"
+        assert (await socket.receive_json_from(timeout=60))["type"] == "history"
         await socket.send_json_to({"type": "message", "content": "Why is db1 alerting?"})
-        started = await socket.receive_json_from(timeout=30)
-        first = [await socket.receive_json_from(timeout=30) for _ in range(2)]
+        started = await socket.receive_json_from(timeout=120)
+        first = [await socket.receive_json_from(timeout=120) for _ in range(2)]
         # The server is holding back the rest: these tokens reached the browser before the reply was finished.
         seen["while_streaming"] = await _assistant(started["message"])
         reply.gate.set()
-        rest = [await socket.receive_json_from(timeout=30) for _ in range(3)]
+        rest = [await socket.receive_json_from(timeout=120) for _ in range(3)]
         await socket.disconnect()
         return [started, *first, *rest]
 
@@ -103,11 +103,11 @@ def test_it_stops_a_reply_and_keeps_what_arrived(operator, provider, llm_server:
     async def scenario() -> list[dict[str, Any]]:
         socket = _socket(session.pk, operator)
         await socket.connect()
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=60)
         await socket.send_json_to({"type": "message", "content": "go"})
-        events = [await socket.receive_json_from(timeout=30) for _ in range(2)]
+        events = [await socket.receive_json_from(timeout=120) for _ in range(2)]
         await socket.send_json_to({"type": "stop"})
-        events.append(await socket.receive_json_from(timeout=30))
+        events.append(await socket.receive_json_from(timeout=120))
         await socket.disconnect()
         return events
 
@@ -127,9 +127,9 @@ def test_it_records_a_failed_reply_after_retries(operator, provider, llm_server:
     async def scenario() -> list[dict[str, Any]]:
         socket = _socket(session.pk, operator)
         await socket.connect()
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=60)
         await socket.send_json_to({"type": "message", "content": "hello"})
-        events = [await socket.receive_json_from(timeout=30) for _ in range(2)]
+        events = [await socket.receive_json_from(timeout=120) for _ in range(2)]
         await socket.disconnect()
         return events
 
@@ -149,9 +149,9 @@ def test_it_masks_secrets_in_the_transcript_and_at_the_wire(operator, provider, 
     async def scenario() -> None:
         socket = _socket(session.pk, operator)
         await socket.connect()
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=60)
         await socket.send_json_to({"type": "message", "content": text})
-        while (await socket.receive_json_from(timeout=30))["type"] != "done":
+        while (await socket.receive_json_from(timeout=120))["type"] != "done":
             pass
         await socket.disconnect()
 
@@ -170,12 +170,32 @@ def test_it_refuses_when_no_provider_is_enabled(operator) -> None:  # type: igno
     async def scenario() -> dict[str, Any]:
         socket = _socket(session.pk, operator)
         await socket.connect()
-        await socket.receive_json_from()
+        await socket.receive_json_from(timeout=60)
         await socket.send_json_to({"type": "message", "content": "hello"})
-        event = await socket.receive_json_from(timeout=30)
+        event = await socket.receive_json_from(timeout=120)
         await socket.disconnect()
         return event
 
     event = run_async(scenario)
     assert event["type"] == "error" and "provider" in event["detail"]
     assert not ChatMessage.objects.exists()
+
+
+def test_it_carries_the_alert_context_redacted_into_the_prompt(operator, provider, llm_server: LLMServer) -> None:  # type: ignore[no-untyped-def]
+    SensitiveLabelFactory(name="customer")
+    alert = AlertFactory(labels={"alertname": "DiskFull", "instance": "db1:9100", "customer": "ACME Bank"})
+    session = ChatSessionFactory(user=operator, provider=provider, alert=alert)
+
+    async def scenario() -> None:
+        socket = _socket(session.pk, operator)
+        await socket.connect()
+        await socket.receive_json_from(timeout=60)
+        await socket.send_json_to({"type": "message", "content": "what now?"})
+        while (await socket.receive_json_from(timeout=120))["type"] != "done":
+            pass
+        await socket.disconnect()
+
+    run_async(scenario)
+    system = llm_server.requests[0]["messages"][0]["content"]
+    assert "<alert-data>" in system and "db1:9100" in system and "[redacted]" in system
+    assert "ACME Bank" not in json.dumps(llm_server.requests)

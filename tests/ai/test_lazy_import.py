@@ -1,4 +1,4 @@
-"""A web process that serves the portal, the API and the webhook never imports litellm (it costs seconds and RAM)."""
+"""A web process that serves the portal, the API and the webhook (queueing analyses) never imports litellm."""
 
 from __future__ import annotations
 
@@ -23,13 +23,19 @@ from django.contrib.auth.models import Group
 from django.contrib.auth import get_user_model
 user = get_user_model().objects.create_user("op", password={PASSWORD!r})
 user.groups.add(Group.objects.get(name="Operator"))
+from remediation.models import Rule, RuleMatcher
+from remediation.services.webhook_tokens import create_webhook_token
+rule = Rule.objects.create(name="analyze-all", action="analyze")
+RuleMatcher.objects.create(rule=rule, name="alertname", op="=~", value=".+")
+print("TOKEN=" + create_webhook_token("probe", actor="system")[1])
 """
+QUEUED = "from remediation.models import ActionRequest; print(ActionRequest.objects.filter(kind='analyze').count())"
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
-    )
+def _manage(env: dict[str, str], *args: str) -> str:
+    command = [sys.executable, "manage.py", *args]
+    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300, text=True)
+    return done.stdout
 
 
 def _sign_in(base: str) -> urllib.request.OpenerDirector:
@@ -67,7 +73,7 @@ def test_it_serves_portal_api_and_webhook_without_importing_litellm(tmp_path: Pa
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     _manage(env, "migrate", "--no-input")
-    _manage(env, "shell", "-c", SETUP)
+    token = _manage(env, "shell", "-c", SETUP).split("TOKEN=", 1)[1].strip()
     args = [
         sys.executable,
         "-m",
@@ -81,9 +87,18 @@ def test_it_serves_portal_api_and_webhook_without_importing_litellm(tmp_path: Pa
     with running(args, env, tmp_path / "daphne.log") as web:
         wait_http(base + "/healthz", web, seconds=120)
         opener = _sign_in(base)
-        for path in ("/", "/ai/chat/", "/api/v1/chat/sessions/"):
+        for path in ("/", "/ai/chat/", "/api/v1/chat/sessions/", "/api/v1/ai/analyses/"):
             with opener.open(base + path, timeout=20) as response:
                 assert response.status == 200, path
+        webhook = urllib.request.Request(  # noqa: S310 (loopback)
+            base + "/hooks/alertmanager/",
+            data=(ROOT / "tests" / "payloads" / "am_firing_3alerts.json").read_bytes(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(webhook, timeout=20) as response:  # noqa: S310 (loopback)
+            assert response.status == 202
         modules = _loaded_modules(web.pid, probe)
+    queued = _manage(env, "shell", "-c", QUEUED)
+    assert queued.strip().splitlines()[-1] == "3"  # the webhook handed three analyze requests to the queue
     assert "config.asgi" in modules and "ai.providers" in modules and "ai.consumers" in modules
     assert not [name for name in modules if name == "litellm" or name.startswith("litellm.")]
