@@ -1,3 +1,136 @@
-"""Admin of the ai app."""
+"""Admin of the ai app: providers (write-only key, "test provider"), sensitive labels, read-only chats."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from ai.models import ChatMessage, ChatProposal, ChatSession, Provider, SensitiveLabel
+from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
+from remediation.admin.users import AuditedAdminMixin
+from remediation.services.audit import record_event
+
+EDITABLE_FIELDS = ("name", "model", "api_base", "timeout_seconds", "temperature", "max_tokens", "enabled", "is_default")
+
+
+class ProviderForm(forms.ModelForm):
+    """The API key is write-only: the form never shows it; leave it empty to keep the stored one."""
+
+    new_api_key = forms.CharField(
+        label="API key", required=False, widget=forms.PasswordInput(render_value=False), strip=True
+    )
+    clear_api_key = forms.BooleanField(label="Clear the stored API key", required=False)
+
+    class Meta:
+        model = Provider
+        fields = [*EDITABLE_FIELDS, "new_api_key", "clear_api_key"]
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
+    list_display = ["name", "model", "api_base", "enabled", "is_default", "key_status", "updated_at"]
+    list_filter = ["enabled", "is_default"]
+    search_fields = ["name", "model"]
+    actions = ["test_providers"]
+
+    @admin.display(description="API key")
+    def key_status(self, obj: Provider) -> str:
+        return obj.api_key_status
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            form.base_fields["new_api_key"].help_text = f"Currently {obj.api_key_status}; leave empty to keep it."
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Provider, form: Any, change: bool) -> None:
+        # The form already applied its fields to `obj`; the service saves and audits them.
+        data = {name: getattr(obj, name) for name in EDITABLE_FIELDS}
+        key: Any = UNSET
+        if form.cleaned_data.get("clear_api_key"):
+            key = ""
+        elif form.cleaned_data.get("new_api_key"):
+            key = form.cleaned_data["new_api_key"]
+        target = Provider.objects.get(pk=obj.pk) if change else Provider()
+        saved = save_provider(target, data, actor=request.user, api_key=key, request=request)
+        obj.pk = saved.pk
+
+    def log_addition(self, *args: Any, **kwargs: Any) -> None:
+        return None  # audited by the service
+
+    def log_change(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def delete_model(self, request: HttpRequest, obj: Provider) -> None:
+        delete_provider(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        for provider in queryset:
+            delete_provider(provider, actor=request.user, request=request)
+
+    @admin.action(description="Test provider (one tiny request)")
+    def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        for provider in queryset:
+            result = probe_provider(provider, actor=request.user, request=request)
+            if result.ok:
+                self.message_user(request, f"{provider}: answered in {result.latency_ms} ms.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"{provider}: {result.error}", messages.ERROR)
+
+
+@admin.register(SensitiveLabel)
+class SensitiveLabelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Label and annotation names whose values are replaced before any prompt leaves."""
+
+    list_display = ["name", "note"]
+    search_fields = ["name"]
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyInline):
+    model = ChatMessage
+    fields = ["role", "status", "content", "created_at"]
+    readonly_fields = fields
+
+
+class ProposalInline(ReadOnlyInline):
+    model = ChatProposal
+    fields = ["runbook_name", "params", "targets", "status", "execution_id", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(ChatSession)
+class ChatSessionAdmin(admin.ModelAdmin):
+    """Read-only transcripts for admins; every opening of one is audited (chat.transcript_viewed)."""
+
+    list_display = ["__str__", "user", "created_at", "updated_at"]
+    search_fields = ["title", "user__username"]
+    readonly_fields = ["user", "title", "provider", "created_at", "updated_at"]
+    inlines = [MessageInline, ProposalInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
+        session = ChatSession.objects.filter(pk=object_id).first()
+        if session is not None and self.has_view_permission(request, session):
+            record_event(actor=request.user, action="chat.transcript_viewed", obj=session, request=request)
+        return super().change_view(request, object_id, *args, **kwargs)

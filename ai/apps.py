@@ -8,3 +8,11 @@ from django.apps import AppConfig
 class AiConfig(AppConfig):
     name = "ai"
     verbose_name = "AI"
+
+    def ready(self) -> None:
+        from ai import metrics
+        from remediation.services.actions import register_handler
+
+        # The rules' `analyze` action reaches this app through the core's queued hand-off (ids only).
+        register_handler("analyze", "ai.tasks.analyze_action_request")
+        metrics.register()

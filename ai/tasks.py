@@ -1,3 +1,28 @@
 """Background tasks of the ai app (django-q2; each message carries only ids)."""
 
 from __future__ import annotations
+
+from ai.choices import AnalysisStatus
+from ai.services import analysis as analysis_service
+from remediation.models import ActionRequest
+from remediation.services.actions import finish_action_request
+
+
+def run_analysis(analysis_id: int) -> str:
+    """Run one queued analysis; returns its final status (or why it did nothing)."""
+    analysis = analysis_service.run_analysis(analysis_id)
+    return analysis.status if analysis is not None else "not queued"
+
+
+def analyze_action_request(action_request_id: int) -> None:
+    """A rule said `analyze`: analyse the episode (once) and report the outcome to the hand-off row."""
+    request = ActionRequest.objects.select_related("alert", "rule").get(pk=action_request_id)
+    rule_name = request.rule.name if request.rule else ""
+    analysis = analysis_service.analysis_for_rule(request.alert, rule_name=rule_name)
+    if analysis is None:
+        finish_action_request(action_request_id, ok=True, note="The episode already has an analysis.")
+        return
+    done = analysis_service.run_analysis(analysis.pk) or analysis
+    ok = done.status == AnalysisStatus.SUCCEEDED
+    note = f"analysis {done.pk}: {done.status}" + (f" ({done.error_kind})" if done.error_kind else "")
+    finish_action_request(action_request_id, ok=ok, note=note)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from ai.routing import websocket_urlpatterns as ai_routes
 from runbooks.routing import websocket_urlpatterns as runbooks_routes
 from terminal.routing import websocket_urlpatterns as terminal_routes
 
-websocket_urlpatterns: list[URLPattern] = [*runbooks_routes, *terminal_routes]
+websocket_urlpatterns: list[URLPattern] = [*runbooks_routes, *terminal_routes, *ai_routes]

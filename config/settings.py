@@ -216,6 +216,17 @@ SSH_AUTH_TIMEOUT = env.float("SSH_AUTH_TIMEOUT", default=15.0)
 SSH_KEEPALIVE = env.int("SSH_KEEPALIVE", default=30)
 SSH_TEST_COMMAND = env.str("SSH_TEST_COMMAND", default="uname -a")
 
+# --- AI (LiteLLM) -----------------------------------------------------------------------------------------------
+# Retries of a failed LLM call (429, 5xx, timeouts, connection errors) and the first backoff, doubled each time.
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+AI_RETRY_BACKOFF_SECONDS = env.float("AI_RETRY_BACKOFF_SECONDS", default=2.0)
+# Manual analyses one user may request (django-ratelimit rate syntax).
+AI_ANALYSIS_RATE_LIMIT = env.str("AI_ANALYSIS_RATE_LIMIT", default="10/h")
+# Token budget of the chat history sent with each message (oldest turns are dropped first).
+AI_CHAT_HISTORY_TOKENS = env.int("AI_CHAT_HISTORY_TOKENS", default=6000)
+# Label / annotation names never sent to an LLM, in addition to those marked sensitive in the admin.
+AI_SENSITIVE_LABELS = env.list("AI_SENSITIVE_LABELS", default=[])
+
 # --- static, i18n -----------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
@@ -246,7 +257,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        "LiteLLM": {"level": "WARNING"},
+    },
 }
 
 # --- runbooks ---------------------------------------------------------------------------------------------------

@@ -24,6 +24,13 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+# Per-app factories (imported last: they build on UserFactory).
+from tests.factories.ai import (  # noqa: E402
+    ChatMessageFactory,
+    ChatSessionFactory,
+    ProviderFactory,
+    SensitiveLabelFactory,
+)
 from tests.factories.alerts import AlertFactory  # noqa: E402
 from tests.factories.inventory import CredentialFactory, ServerFactory  # noqa: E402
 from tests.factories.rules import (  # noqa: E402
@@ -48,15 +55,19 @@ __all__ = [
     "TEST_PASSWORD",
     "ActionRequestFactory",
     "AlertFactory",
+    "ChatMessageFactory",
+    "ChatSessionFactory",
     "CommandPolicyRuleFactory",
     "CredentialFactory",
     "DecisionFactory",
     "ExecutionFactory",
     "MaintenanceWindowFactory",
+    "ProviderFactory",
     "RuleFactory",
     "RuleMatcherFactory",
     "RunbookFactory",
     "RunbookVersionFactory",
+    "SensitiveLabelFactory",
     "ServerFactory",
     "StepFactory",
     "StepRunFactory",

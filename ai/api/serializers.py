@@ -1,0 +1,80 @@
+"""API shapes of the ai app; the provider API key is write-only and shown only as "set" / "not set"."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ai.markdown import render_markdown
+from ai.models import ChatMessage, ChatProposal, ChatSession, Provider
+
+
+class ProviderSerializer(serializers.ModelSerializer):
+    api_key = serializers.CharField(write_only=True, required=False, allow_blank=True, trim_whitespace=True)
+    api_key_status = serializers.CharField(read_only=True)
+    # Declared, so DRF does not derive a uniqueness validator from the one-default constraint: setting a new
+    # default hands the role over (service) and the constraint still guards against races (database).
+    is_default = serializers.BooleanField(required=False, default=False)
+
+    class Meta:
+        model = Provider
+        fields = [
+            "id",
+            "name",
+            "model",
+            "api_base",
+            "api_key",
+            "api_key_status",
+            "timeout_seconds",
+            "temperature",
+            "max_tokens",
+            "enabled",
+            "is_default",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_api_base(self, value: str) -> str:
+        return value.strip()
+
+
+class ProbeResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    latency_ms = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    model = serializers.CharField()
+
+
+class ChatMessageSerializer(serializers.ModelSerializer):
+    html = serializers.SerializerMethodField(help_text="The content as sanitized HTML (Markdown rendered).")
+
+    class Meta:
+        model = ChatMessage
+        fields = ["id", "role", "content", "html", "status", "error", "created_at"]
+
+    def get_html(self, message: ChatMessage) -> str:
+        return str(render_markdown(message.content))
+
+
+class ChatProposalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChatProposal
+        fields = [
+            "id", "message", "runbook_name", "params", "targets", "target_ids", "plan", "reason", "status",
+            "execution_id", "error",
+        ]  # fmt: skip
+
+
+class ChatSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChatSession
+        fields = ["id", "title", "alert", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ChatSessionDetailSerializer(ChatSessionSerializer):
+    messages = ChatMessageSerializer(many=True, read_only=True)
+    proposals = ChatProposalSerializer(many=True, read_only=True)
+
+    class Meta(ChatSessionSerializer.Meta):
+        fields = [*ChatSessionSerializer.Meta.fields, "messages", "proposals"]

@@ -1,0 +1,84 @@
+"""AI API: providers (Admin only, with "test") and the user's own chat sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ai.api.serializers import (
+    ChatSessionDetailSerializer,
+    ChatSessionSerializer,
+    ProbeResultSerializer,
+    ProviderSerializer,
+)
+from ai.models import ChatSession, Provider
+from ai.services.chat import create_session
+from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
+from remediation.api.permissions import HasPerm
+
+
+class ProviderViewSet(viewsets.ModelViewSet):
+    """LLM providers; reading or changing them needs ai.change_provider (Admin). The key is never returned."""
+
+    serializer_class = ProviderSerializer
+    permission_classes = [HasPerm]
+    read_perm = "ai.change_provider"
+    write_perm = "ai.change_provider"
+    queryset = Provider.objects.all()
+
+    def get_queryset(self) -> QuerySet[Provider]:
+        return Provider.objects.order_by("name")
+
+    def _save(self, serializer: ProviderSerializer, instance: Provider) -> Provider:
+        data: dict[str, Any] = dict(serializer.validated_data)
+        key = data.pop("api_key", UNSET)
+        try:
+            return save_provider(instance, data, actor=self.request.user, api_key=key, request=self.request)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+
+    def perform_create(self, serializer: ProviderSerializer) -> None:  # type: ignore[override]
+        serializer.instance = self._save(serializer, Provider())
+
+    def perform_update(self, serializer: ProviderSerializer) -> None:  # type: ignore[override]
+        serializer.instance = self._save(serializer, self.get_object())
+
+    def perform_destroy(self, instance: Provider) -> None:
+        delete_provider(instance, actor=self.request.user, request=self.request)
+
+    @extend_schema(request=None, responses={200: ProbeResultSerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        """One tiny request to the provider; reports latency or the error."""
+        result = probe_provider(self.get_object(), actor=request.user, request=request)
+        return Response(ProbeResultSerializer(result).data, status=status.HTTP_200_OK)
+
+
+class ChatSessionViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The caller's own chat sessions (needs remediation.use_chat); the conversation itself runs over WebSocket."""
+
+    permission_classes = [HasPerm]
+    read_perm = "remediation.use_chat"
+    write_perm = "remediation.use_chat"
+
+    def get_queryset(self) -> QuerySet[ChatSession]:
+        return ChatSession.objects.filter(user=self.request.user).order_by("-updated_at", "-id")
+
+    def get_serializer_class(self) -> type:
+        return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
+
+    def perform_create(self, serializer: ChatSessionSerializer) -> None:  # type: ignore[override]
+        data = serializer.validated_data
+        serializer.instance = create_session(
+            self.request.user, title=data.get("title", ""), alert=data.get("alert"), request=self.request
+        )

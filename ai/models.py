@@ -1,3 +1,0 @@
-"""Models of the ai app."""
-
-from __future__ import annotations

@@ -1,0 +1,9 @@
+"""WebSocket routes of the ai app."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from ai.consumers import ChatConsumer
+
+websocket_urlpatterns = [path("ws/chat/<int:session_id>/", ChatConsumer.as_asgi())]

@@ -1,0 +1,44 @@
+"""Factories of the ai app."""
+
+from __future__ import annotations
+
+import factory
+
+from ai.models import ChatMessage, ChatSession, Provider, SensitiveLabel
+from tests.factories import UserFactory
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"provider-{n}")
+    model = "openai/gpt-4o-mini"
+    api_base = "http://127.0.0.1:9/v1"
+    api_key = "sk-test-provider-key-0123456789abcdef"
+    timeout_seconds = 5
+    enabled = True
+
+
+class SensitiveLabelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SensitiveLabel
+
+    name = factory.Sequence(lambda n: f"label_{n}")
+
+
+class ChatSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChatSession
+
+    user = factory.SubFactory(UserFactory)
+    title = "Chat"
+
+
+class ChatMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChatMessage
+
+    session = factory.SubFactory(ChatSessionFactory)
+    role = "user"
+    content = "hello"
