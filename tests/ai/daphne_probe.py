@@ -13,8 +13,11 @@ from types import FrameType
 
 
 def _dump(signum: int, frame: FrameType | None) -> None:
-    with open(os.environ["PROBE_FILE"], "w") as out:
+    # Written aside and renamed, so the test never reads a half-written file.
+    target = os.environ["PROBE_FILE"]
+    with open(target + ".partial", "w") as out:
         json.dump(sorted(sys.modules), out)
+    os.replace(target + ".partial", target)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ def _sign_in(base: str) -> urllib.request.OpenerDirector:
 
 
 def _loaded_modules(pid: int, probe: Path) -> list[str]:
+    probe.unlink(missing_ok=True)  # every answer is fresh (the probe writes it whole, by rename)
     os.kill(pid, signal.SIGUSR1)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
