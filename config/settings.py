@@ -248,3 +248,18 @@ RUNBOOK_OUTPUT_LIMIT = env.int("RUNBOOK_OUTPUT_LIMIT", default=64 * 1024)
 RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
+
+# --- schedules, housekeeping, retention, worker liveness --------------------------------------------------------
+# A worker whose heartbeat (every minute) is older than this is no longer counted as seen.
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
+# When true, /readyz answers 503 while no worker heartbeat is fresh (off: workers are reported, not required).
+READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
+# A scheduled run that starts later than this after its time (workers were down) is recorded `missed`, not run.
+SCHEDULE_MISSED_GRACE_SECONDS = env.int("SCHEDULE_MISSED_GRACE_SECONDS", default=300)
+# Retention in days (0 keeps forever): closed alerts, finished executions, step output (cleared, rows kept),
+# terminal recordings and chat (purged by their apps once they exist).
+RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)
+RETENTION_EXECUTIONS_DAYS = env.int("RETENTION_EXECUTIONS_DAYS", default=180)
+RETENTION_STEP_OUTPUT_DAYS = env.int("RETENTION_STEP_OUTPUT_DAYS", default=30)
+RETENTION_RECORDINGS_DAYS = env.int("RETENTION_RECORDINGS_DAYS", default=30)
+RETENTION_CHAT_DAYS = env.int("RETENTION_CHAT_DAYS", default=90)

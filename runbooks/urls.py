@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from runbooks import views
+from runbooks import views, views_schedules
 
 app_name = "runbooks"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("executions/", views.execution_list, name="executions"),
     path("executions/<int:pk>/", views.execution_detail, name="execution"),
     path("executions/<int:pk>/cancel/", views.execution_cancel, name="cancel"),
+    path("schedules/", views_schedules.schedule_list, name="schedules"),
+    path("schedules/<int:pk>/", views_schedules.schedule_detail, name="schedule"),
+    path("schedules/<int:pk>/toggle/", views_schedules.schedule_toggle, name="schedule_toggle"),
 ]
