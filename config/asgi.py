@@ -7,6 +7,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Web processes pool their PostgreSQL connections (see DB_POOL in settings); set DB_POOL=false to opt out.
+os.environ.setdefault("DB_POOL", "true")
 
 # Django must be set up before anything imports models (consumers do).
 django_asgi_app = get_asgi_application()

@@ -5,5 +5,6 @@ from __future__ import annotations
 from django.urls import URLPattern
 
 from runbooks.routing import websocket_urlpatterns as runbooks_routes
+from terminal.routing import websocket_urlpatterns as terminal_routes
 
-websocket_urlpatterns: list[URLPattern] = [*runbooks_routes]
+websocket_urlpatterns: list[URLPattern] = [*runbooks_routes, *terminal_routes]

@@ -91,6 +91,16 @@ if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("TEST", {"NAME": env.str("TEST_DATABASE_NAME", default="") or None})
+    # Under ASGI every request runs in a thread of its own, so without a pool each request opens (and PostgreSQL
+    # forks) a new connection. config/asgi.py turns the pool on for web processes; forking workers keep it off.
+    DB_POOL = env.bool("DB_POOL", default=False)
+    if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
 else:
     SQLITE_PATH = env.str("SQLITE_PATH", default=str(BASE_DIR / "var" / "db.sqlite3"))
     Path(SQLITE_PATH).parent.mkdir(parents=True, exist_ok=True)
@@ -249,6 +259,19 @@ RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
 
+# --- terminal ---------------------------------------------------------------------------------------------------
+# Browser SSH sessions end after this many seconds without a keystroke, and after this many seconds in any case.
+TERMINAL_IDLE_TIMEOUT = env.int("TERMINAL_IDLE_TIMEOUT", default=15 * 60)
+TERMINAL_MAX_SESSION_SECONDS = env.int("TERMINAL_MAX_SESSION_SECONDS", default=4 * 3600)
+TERMINAL_MAX_SESSIONS_PER_USER = env.int("TERMINAL_MAX_SESSIONS_PER_USER", default=3)
+# Recordings (asciicast v2) live here, in dated folders; purged after the retention period (0 keeps them).
+TERMINAL_RECORDINGS_DIR = env.str("TERMINAL_RECORDINGS_DIR", default=str(BASE_DIR / "var" / "recordings"))
+TERMINAL_RECORDING_RETENTION_DAYS = env.int("TERMINAL_RECORDING_RETENTION_DAYS", default=90)
+# Also record keystrokes. Off by default: input includes whatever is typed at a password prompt.
+TERMINAL_RECORD_INPUT = env.bool("TERMINAL_RECORD_INPUT", default=False)
+# Output bytes the server may send ahead of what the browser has rendered (flow control).
+TERMINAL_FLOW_WINDOW = env.int("TERMINAL_FLOW_WINDOW", default=1024 * 1024)
+
 # --- schedules, housekeeping, retention, worker liveness --------------------------------------------------------
 # A worker whose heartbeat (every minute) is older than this is no longer counted as seen.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
@@ -257,9 +280,8 @@ READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
 # A scheduled run that starts later than this after its time (workers were down) is recorded `missed`, not run.
 SCHEDULE_MISSED_GRACE_SECONDS = env.int("SCHEDULE_MISSED_GRACE_SECONDS", default=300)
 # Retention in days (0 keeps forever): closed alerts, finished executions, step output (cleared, rows kept),
-# terminal recordings and chat (purged by their apps once they exist).
+# chat (purged by the ai app once it exists); terminal recordings: TERMINAL_RECORDING_RETENTION_DAYS.
 RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)
 RETENTION_EXECUTIONS_DAYS = env.int("RETENTION_EXECUTIONS_DAYS", default=180)
 RETENTION_STEP_OUTPUT_DAYS = env.int("RETENTION_STEP_OUTPUT_DAYS", default=30)
-RETENTION_RECORDINGS_DAYS = env.int("RETENTION_RECORDINGS_DAYS", default=30)
 RETENTION_CHAT_DAYS = env.int("RETENTION_CHAT_DAYS", default=90)

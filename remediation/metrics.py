@@ -34,6 +34,11 @@ WEBHOOK_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
 )
 
+TERMINAL_SESSIONS = Counter(
+    "remediation_terminal_sessions_total", "Terminal sessions by event (opened, refused, closed)", ["event", "reason"]
+)
+TERMINAL_BYTES = Counter("remediation_terminal_bytes_total", "Bytes through closed terminal sessions", ["direction"])
+
 
 class WorkerCollector(Collector):
     """Worker liveness read from the heartbeat table and the broker at scrape time."""

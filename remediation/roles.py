@@ -18,6 +18,7 @@ VIEWER_EXCLUDED = {
     "remediation.view_credential",
     "ai.view_chatsession",
     "ai.view_chatmessage",
+    "terminal.view_terminalsession",
 }
 
 OPERATOR_EXTRA = {

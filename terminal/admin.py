@@ -1,3 +1,37 @@
-"""Admin of the terminal app."""
+"""Admin of the terminal app: grants (audited changes) and sessions (read-only)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from remediation.admin.users import AuditedAdminMixin
+from terminal.models import TerminalGrant, TerminalSession
+
+
+@admin.register(TerminalGrant)
+class TerminalGrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "server", "tag", "expires_at", "note", "created_at")
+    list_filter = ("tag",)
+    search_fields = ("user__username", "server__name", "tag", "note")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("server",)
+
+
+@admin.register(TerminalSession)
+class TerminalSessionAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "user", "server_name", "status", "end_reason", "bytes_in", "bytes_out")
+    list_filter = ("status", "end_reason")
+    search_fields = ("user__username", "server_name", "uuid")
+    readonly_fields = [f.name for f in TerminalSession._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

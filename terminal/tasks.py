@@ -1,3 +1,15 @@
 """Background tasks of the terminal app (django-q2; each message carries only ids)."""
 
 from __future__ import annotations
+
+from terminal import services
+
+
+def purge_recordings() -> int:
+    """Housekeeping: delete recordings past the retention period."""
+    return services.purge_recordings()
+
+
+def reap_stale_sessions() -> int:
+    """Housekeeping: close session rows a dead web process left open."""
+    return services.reap_stale_sessions()

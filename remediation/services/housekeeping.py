@@ -26,7 +26,9 @@ JOBS: tuple[Job, ...] = (
     Job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60),
 )
 # Jobs of feature apps that are not in this build yet: (app label, job). Added when their app is installed.
-OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = ()
+OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
+    ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
+)
 
 
 def housekeeping_jobs() -> list[Job]:

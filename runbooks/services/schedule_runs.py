@@ -29,6 +29,8 @@ def fire_schedule(schedule_id: int, *, intended: dt.datetime, now: dt.datetime |
             return "paused or deleted: nothing fired"
         if schedule.runs.filter(scheduled_for=intended).exists():
             return "already handled"
+        if schedule.next_run_at is not None and intended < schedule.next_run_at:
+            return "superseded: the schedule was changed or re-armed after this run was queued"
         too_late = now - dt.timedelta(seconds=settings.SCHEDULE_MISSED_GRACE_SECONDS)
         if intended < too_late:
             missed = _record_missed(schedule, intended, too_late, now)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from terminal.api.views import TerminalSessionViewSet
+
+router = SimpleRouter()
+router.register("terminal-sessions", TerminalSessionViewSet, basename="terminal-session")
+
+urlpatterns = router.urls

@@ -42,6 +42,7 @@ from tests.factories.runbooks import (  # noqa: E402
     StepFactory,
     StepRunFactory,
 )
+from tests.factories.terminal import TerminalGrantFactory, TerminalSessionFactory  # noqa: E402
 
 __all__ = [
     "TEST_PASSWORD",
@@ -59,6 +60,8 @@ __all__ = [
     "ServerFactory",
     "StepFactory",
     "StepRunFactory",
+    "TerminalGrantFactory",
+    "TerminalSessionFactory",
     "UserFactory",
     "WebhookTokenFactory",
 ]

@@ -81,3 +81,8 @@ def test_it_finds_purgers_through_app_configs_and_audits_the_run(retention, caps
     assert "alerts: 0" in capsys.readouterr().out
     event = AuditEvent.objects.get(action="retention.purged")
     assert event.actor_label == "manage.py purge_old_data" and event.after["removed"]["alerts"] == 0
+
+
+def test_it_purges_terminal_recordings_through_the_terminal_apps_purger(retention) -> None:
+    assert "terminal.retention.purge_recordings" in registered_purgers()
+    assert purge_old_data(now=NOW)["recordings"] == 0

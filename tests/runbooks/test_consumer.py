@@ -68,7 +68,7 @@ def test_it_rejects_anonymous_and_unauthorized_clients(request, who, code) -> No
 
     async def scenario():  # type: ignore[no-untyped-def]
         communicator = _connect(execution.pk, user)
-        connected, close_code = await communicator.connect()
+        connected, close_code = await communicator.connect(timeout=15)
         assert (connected, close_code) == (False, code)
 
     run_async(scenario)
@@ -80,7 +80,7 @@ def test_it_rejects_a_foreign_origin(viewer) -> None:  # type: ignore[no-untyped
     async def scenario():  # type: ignore[no-untyped-def]
         headers = [(b"origin", b"http://evil.example"), *_headers(viewer)[1:]]
         communicator = WebsocketCommunicator(application, f"/ws/executions/{execution.pk}/", headers=headers)
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=15)
         assert not connected
 
     run_async(scenario)
@@ -92,7 +92,7 @@ def test_it_sends_a_snapshot_then_live_chunks_once_each(viewer) -> None:  # type
 
     async def scenario():  # type: ignore[no-untyped-def]
         communicator = _connect(execution.pk, viewer)
-        assert (await communicator.connect())[0]
+        assert (await communicator.connect(timeout=15))[0]
         snapshot = await communicator.receive_json_from(timeout=5)
         assert snapshot["type"] == "snapshot" and snapshot["step_runs"][0]["stdout"] == "line 1\n"
         # Group path (Redis in production): an output chunk arrives at once.
@@ -122,7 +122,7 @@ def test_it_gives_a_late_joiner_the_whole_run(viewer, script_executor) -> None: 
 
     async def scenario():  # type: ignore[no-untyped-def]
         communicator = _connect(execution.pk, viewer)
-        assert (await communicator.connect())[0]
+        assert (await communicator.connect(timeout=15))[0]
         snapshot = await communicator.receive_json_from(timeout=5)
         assert snapshot["execution"]["status"] == "failed"
         assert [(r["step_name"], r["status"], r["stdout"]) for r in snapshot["step_runs"]] == [
@@ -141,7 +141,7 @@ def test_it_streams_a_run_in_progress_from_the_database(viewer, script_executor)
 
     async def scenario():  # type: ignore[no-untyped-def]
         communicator = _connect(execution.pk, viewer)
-        assert (await communicator.connect())[0]
+        assert (await communicator.connect(timeout=15))[0]
         assert (await communicator.receive_json_from(timeout=5))["type"] == "snapshot"
         worker = threading.Thread(target=run_and_close, args=(execution.pk,))
         worker.start()

@@ -155,6 +155,13 @@ def test_it_handles_a_duplicate_delivery_once(runbook, admin_user) -> None:
     assert Execution.objects.count() == 1
 
 
+def test_it_ignores_a_run_queued_before_the_schedule_was_changed(runbook, admin_user) -> None:
+    schedule = make(runbook, admin_user, at(2026, 1, 1))
+    update_schedule(schedule, actor=admin_user, now=at(2026, 1, 1), cron="0 4 * * *")
+    assert fire_schedule(schedule.pk, intended=at(2026, 1, 1, 2), now=at(2026, 1, 1, 2)).startswith("superseded")
+    assert not Execution.objects.exists()
+
+
 def test_it_updates_and_deletes_the_backing_q2_schedule(runbook, admin_user) -> None:
     schedule = make(runbook, admin_user, at(2026, 1, 1))
     update_schedule(schedule, actor=admin_user, now=at(2026, 1, 1), kind="interval", cron="", interval_minutes=30)

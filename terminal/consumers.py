@@ -1,0 +1,148 @@
+"""`/ws/terminal/<server>/`: the browser side of a terminal session (Channels here, no paramiko).
+
+Protocol. Browser → server, JSON text frames: {"type": "input", "data": "..."}, {"type": "resize", "cols": C,
+"rows": R}, {"type": "ack", "bytes": N} (output bytes rendered so far). Server → browser: terminal output only as
+binary frames; control messages only as JSON text frames: {"type": "status", ...} and {"type": "closed",
+"reason": ..., "message": ...}. The two never mix, so no output can forge a control message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from terminal import services
+from terminal.bridge import Bridge
+from terminal.choices import EndReason
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_ENDED = 4000
+MAX_MESSAGE = 64 * 1024
+MAX_EARLY = 256  # messages held while the shell connects; more are dropped
+
+
+class TerminalConsumer(AsyncWebsocketConsumer):
+    """Authorizes the user, opens the shell off the event loop, then relays frames to and from its Bridge."""
+
+    bridge: Bridge | None = None
+    task: asyncio.Task[None] | None = None
+    departed = False
+    early: list[str] | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        try:
+            server_id = int(self.scope["url_route"]["kwargs"]["server_id"])
+            self.server = await database_sync_to_async(services.authorize_terminal)(user, server_id)
+        except services.TerminalDenied:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.early = []
+        await self.accept()
+        self.task = asyncio.create_task(self._run(user))
+
+    def _size(self) -> tuple[int, int]:
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        try:
+            return int(query.get("cols", ["80"])[0]), int(query.get("rows", ["24"])[0])
+        except ValueError:
+            return 80, 24
+
+    async def _run(self, user: Any) -> None:
+        cols, rows = self._size()
+        client = self.scope.get("client") or ("", 0)
+        # Not the shared DB thread: an SSH connect can take seconds and must not stall other consumers.
+        open_session = database_sync_to_async(services.open_session, thread_sensitive=False)
+        try:
+            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=client[0])
+        except services.TerminalDenied as denied:
+            await self._finish(denied.reason, denied.message)
+            return
+        session, recorder = opened.session, opened.recorder
+        self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
+        # Started at once: whatever happens next, stopping it closes the shell and the recording.
+        running = asyncio.ensure_future(self.bridge.run())
+        reason = EndReason.ERROR
+        try:
+            if self.departed:  # the browser left while the shell was connecting
+                self.bridge.stop(EndReason.USER_CLOSED)
+            for text in self.early or ():  # keystrokes typed while the shell was connecting, in order
+                await self._handle(text)
+            self.early = None
+            await self._control("status", state="connected", session=str(session.uuid), server=self.server.name)
+            reason = await asyncio.shield(running)
+        except asyncio.CancelledError:  # the web process is stopping
+            reason = EndReason.SERVER_SHUTDOWN
+            raise
+        finally:
+            self.bridge.stop(reason)
+            await running
+            await database_sync_to_async(services.close_session)(
+                session.pk, actor=user, reason=reason, bytes_in=recorder.bytes_in, bytes_out=recorder.bytes_out
+            )
+        if reason != EndReason.USER_CLOSED:
+            await self._finish(reason, EndReason(reason).label)
+
+    async def _send_output(self, data: bytes) -> None:
+        await self.send(bytes_data=data)
+
+    async def _control(self, kind: str, **fields: Any) -> None:
+        await self.send(text_data=json.dumps({"type": kind, **fields}))
+
+    async def _finish(self, reason: str, message: str) -> None:
+        try:
+            await self._control("closed", reason=str(reason), message=message)
+            await self.close(code=CLOSE_ENDED)
+        except Exception:
+            logger.debug("terminal closed after the browser left")
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Keystrokes touch no database. Channels would first hop to the shared sync thread for every message
+        # (close_old_connections): ~0.3 ms each, queued behind any other consumer's database work.
+        if message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+            return
+        await super().dispatch(message)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not text_data or len(text_data) > MAX_MESSAGE:
+            return
+        if self.early is not None and len(self.early) < MAX_EARLY:
+            self.early.append(text_data)
+        elif self.bridge is not None:
+            await self._handle(text_data)
+
+    async def _handle(self, text_data: str) -> None:
+        if self.bridge is None:
+            return
+        try:
+            message = json.loads(text_data)
+            kind = message.get("type")
+            if kind == "input":
+                self.bridge.input(str(message["data"]).encode("utf-8", "replace"))
+            elif kind == "ack":
+                self.bridge.ack(int(message["bytes"]))
+            elif kind == "resize":
+                self.bridge.resize(int(message["cols"]), int(message["rows"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            await self._control("status", state="error", message="Malformed message ignored.")
+
+    async def disconnect(self, code: int) -> None:
+        self.departed = True
+        if self.bridge is not None:
+            self.bridge.stop(EndReason.USER_CLOSED)
+        if self.task is not None:
+            # Wait for the row to be closed and audited before Channels tears the consumer down.
+            await asyncio.shield(self.task)

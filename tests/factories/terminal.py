@@ -1,0 +1,26 @@
+"""Factories of the terminal app: grants and session rows."""
+
+from __future__ import annotations
+
+import factory
+
+from terminal.models import TerminalGrant, TerminalSession
+from tests.factories import UserFactory
+
+
+class TerminalGrantFactory(factory.django.DjangoModelFactory):
+    """A grant for one server (pass server=…), or for a tag (pass tag=… and server=None)."""
+
+    class Meta:
+        model = TerminalGrant
+
+    user = factory.SubFactory(UserFactory)
+
+
+class TerminalSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TerminalSession
+
+    user = factory.SubFactory(UserFactory)
+    server = None
+    server_name = factory.Sequence(lambda n: f"server-{n}")

@@ -1,0 +1,92 @@
+"""Who may open a terminal where, what each user may see, and housekeeping of rows and recordings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from remediation.models import AuditEvent
+from terminal import services
+from terminal.choices import DenyReason, EndReason, SessionStatus
+from terminal.models import TerminalSession
+from terminal.recordings import resolve
+from tests.factories import ServerFactory, TerminalGrantFactory, TerminalSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_needs_the_role_permission_and_a_server_or_tag_grant(operator, viewer, stranger) -> None:  # type: ignore[no-untyped-def]
+    web, db = ServerFactory(tags=["web"]), ServerFactory(tags=["db"])
+    assert not services.can_open_terminal(operator, web)
+    TerminalGrantFactory(user=operator, server=None, tag="web")
+    TerminalGrantFactory(user=viewer, server=web)
+    TerminalGrantFactory(user=stranger, server=web)
+    assert services.can_open_terminal(operator, web)
+    assert not services.can_open_terminal(operator, db)
+    assert not services.can_open_terminal(viewer, web)  # a grant does not replace the role permission
+    assert not services.can_open_terminal(stranger, web)
+    TerminalGrantFactory(user=operator, server=db)
+    assert services.can_open_terminal(operator, db)
+
+
+def test_it_ignores_expired_grants_and_lets_admins_open_any_server(operator, admin_user) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory()
+    TerminalGrantFactory(user=operator, server=server, expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert not services.can_open_terminal(operator, server)
+    assert services.can_open_terminal(admin_user, server)
+
+
+def test_it_refuses_disabled_and_unknown_servers(admin_user) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(enabled=False)
+    with pytest.raises(services.TerminalDenied) as disabled:
+        services.authorize_terminal(admin_user, server.pk)
+    assert disabled.value.reason == DenyReason.DISABLED
+    with pytest.raises(services.TerminalDenied) as unknown:
+        services.authorize_terminal(admin_user, server.pk + 1000)
+    assert unknown.value.reason == DenyReason.FORBIDDEN
+
+
+def test_it_shows_operators_their_own_sessions_and_admins_all(operator, approver, admin_user) -> None:  # type: ignore[no-untyped-def]
+    mine, theirs = TerminalSessionFactory(user=operator), TerminalSessionFactory(user=admin_user)
+    assert list(services.visible_sessions(operator)) == [mine]
+    assert set(services.visible_sessions(admin_user)) == {mine, theirs}
+    assert not services.visible_sessions(approver).exists()
+
+
+def test_it_closes_a_session_once_and_audits_it(operator) -> None:  # type: ignore[no-untyped-def]
+    session = TerminalSessionFactory(user=operator)
+    kwargs = {"actor": operator, "reason": EndReason.SHELL_EXITED, "bytes_in": 3, "bytes_out": 10}
+    assert services.close_session(session.pk, **kwargs) is not None
+    assert services.close_session(session.pk, **kwargs) is None
+    session.refresh_from_db()
+    assert (session.status, session.bytes_in, session.bytes_out) == (SessionStatus.CLOSED, 3, 10)
+    assert AuditEvent.objects.filter(action="terminal.closed").count() == 1
+
+
+def test_it_reaps_stale_rows_and_purges_old_recordings(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.TERMINAL_RECORDINGS_DIR = str(tmp_path)
+    settings.TERMINAL_RECORDING_RETENTION_DAYS = 30
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    stale = TerminalSessionFactory(started_at=long_ago)
+    fresh = TerminalSessionFactory()
+    assert services.reap_stale_sessions() == 1
+    stale.refresh_from_db()
+    assert stale.end_reason == EndReason.STALE and TerminalSession.objects.get(pk=fresh.pk).status == "open"
+    TerminalSession.objects.filter(pk=stale.pk).update(ended_at=long_ago, recording_path="2020/01/01/x.cast")
+    resolve("2020/01/01/x.cast").parent.mkdir(parents=True)
+    resolve("2020/01/01/x.cast").write_text("{}\n")
+    assert services.purge_recordings() == 1
+    assert not resolve("2020/01/01/x.cast").exists()
+    stale.refresh_from_db()
+    assert not stale.has_recording
+    assert AuditEvent.objects.filter(action="terminal.recordings_purged").exists()
+
+
+def test_it_lists_the_servers_a_page_may_link_to_a_terminal(operator, admin_user, viewer) -> None:  # type: ignore[no-untyped-def]
+    web, db, off = ServerFactory(tags=["web"]), ServerFactory(), ServerFactory(tags=["web"], enabled=False)
+    TerminalGrantFactory(user=operator, server=None, tag="web")
+    assert services.openable_server_ids(operator, [web, db, off]) == {web.pk}
+    assert services.openable_server_ids(admin_user, [web, db, off]) == {web.pk, db.pk}
+    assert services.openable_server_ids(viewer, [web, db, off]) == set()
