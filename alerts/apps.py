@@ -8,3 +8,4 @@ from django.apps import AppConfig
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Alerts"
+    retention_purgers = ["alerts.retention.purge_alerts"]

@@ -286,3 +286,17 @@ TERMINAL_RECORDING_RETENTION_DAYS = env.int("TERMINAL_RECORDING_RETENTION_DAYS",
 TERMINAL_RECORD_INPUT = env.bool("TERMINAL_RECORD_INPUT", default=False)
 # Output bytes the server may send ahead of what the browser has rendered (flow control).
 TERMINAL_FLOW_WINDOW = env.int("TERMINAL_FLOW_WINDOW", default=1024 * 1024)
+
+# --- schedules, housekeeping, retention, worker liveness --------------------------------------------------------
+# A worker whose heartbeat (every minute) is older than this is no longer counted as seen.
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
+# When true, /readyz answers 503 while no worker heartbeat is fresh (off: workers are reported, not required).
+READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
+# A scheduled run that starts later than this after its time (workers were down) is recorded `missed`, not run.
+SCHEDULE_MISSED_GRACE_SECONDS = env.int("SCHEDULE_MISSED_GRACE_SECONDS", default=300)
+# Retention in days (0 keeps forever): closed alerts, finished executions, step output (cleared, rows kept),
+# chat (purged by the ai app once it exists); terminal recordings: TERMINAL_RECORDING_RETENTION_DAYS.
+RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)
+RETENTION_EXECUTIONS_DAYS = env.int("RETENTION_EXECUTIONS_DAYS", default=180)
+RETENTION_STEP_OUTPUT_DAYS = env.int("RETENTION_STEP_OUTPUT_DAYS", default=30)
+RETENTION_CHAT_DAYS = env.int("RETENTION_CHAT_DAYS", default=90)

@@ -12,8 +12,17 @@ class RemediationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from remediation import checks  # noqa: F401  (registers the system checks)
+        from remediation import checks, metrics  # noqa: F401  (checks registers the system checks)
         from remediation.roles import sync_roles_after_migrate
 
         # Permissions of models added by later migrations join the roles they belong to.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="remediation.sync_roles")
+        post_migrate.connect(upsert_after_migrate, sender=self, dispatch_uid="remediation.housekeeping")
+        metrics.register()
+
+
+def upsert_after_migrate(sender: AppConfig, **kwargs: object) -> None:
+    """Keep the housekeeping schedules in step with the code after every migrate (all migrations have run)."""
+    from remediation.services.housekeeping import upsert_housekeeping_schedules
+
+    upsert_housekeeping_schedules()

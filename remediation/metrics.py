@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
+from django.db import DatabaseError
 from prometheus_client import Counter, Histogram, Info
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+logger = logging.getLogger(__name__)
 
 BUILD = Info("remediation_build", "Remediation Engine build information")
 BUILD.info({"version": "1.0.0"})
@@ -30,3 +38,40 @@ TERMINAL_SESSIONS = Counter(
     "remediation_terminal_sessions_total", "Terminal sessions by event (opened, refused, closed)", ["event", "reason"]
 )
 TERMINAL_BYTES = Counter("remediation_terminal_bytes_total", "Bytes through closed terminal sessions", ["direction"])
+
+
+class WorkerCollector(Collector):
+    """Worker liveness read from the heartbeat table and the broker at scrape time."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Without describe() the registry would call collect() (a database query) at registration time.
+        yield GaugeMetricFamily("remediation_workers_seen", "")
+        yield GaugeMetricFamily("remediation_oldest_queued_task_seconds", "")
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from remediation.services.heartbeat import liveness
+
+        try:
+            report = liveness()
+        except DatabaseError:
+            logger.warning("worker metrics unavailable: database error", exc_info=True)
+            return
+        seen = GaugeMetricFamily("remediation_workers_seen", "qcluster instances with a fresh heartbeat")
+        seen.add_metric([], report["workers_seen"])
+        yield seen
+        oldest = GaugeMetricFamily(
+            "remediation_oldest_queued_task_seconds", "Age of the oldest task message waiting in the broker"
+        )
+        oldest.add_metric([], report["oldest_queued_task_seconds"] or 0.0)
+        yield oldest
+
+
+_registered = False
+
+
+def register() -> None:
+    """Add the worker collector to the default registry once per process."""
+    global _registered
+    if not _registered:
+        REGISTRY.register(WorkerCollector())
+        _registered = True

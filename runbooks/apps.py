@@ -8,6 +8,11 @@ from django.apps import AppConfig
 class RunbooksConfig(AppConfig):
     name = "runbooks"
     verbose_name = "Runbooks"
+    retention_purgers = [
+        "runbooks.services.retention.purge_executions",
+        "runbooks.services.retention.clear_step_output",
+        "runbooks.services.retention.purge_schedule_runs",
+    ]
 
     def ready(self) -> None:
         from runbooks import metrics

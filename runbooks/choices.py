@@ -79,3 +79,20 @@ class ErrorKind(models.TextChoices):
 # Which failures a step retries: transport errors always; the rest only when the step says so.
 ALWAYS_RETRIED = frozenset({ErrorKind.TRANSPORT})
 RETRIED_WHEN_ALLOWED = frozenset({ErrorKind.EXIT_CODE, ErrorKind.HTTP_STATUS, ErrorKind.OUTPUT, ErrorKind.TIMEOUT})
+
+
+class ScheduleKind(models.TextChoices):
+    CRON = "cron", "Cron expression (in the schedule's time zone)"
+    INTERVAL = "interval", "Every N minutes"
+
+
+class OverlapPolicy(models.TextChoices):
+    SKIP = "skip", "Skip the run while the previous one is still going"
+    ALLOW = "allow", "Start the run anyway"
+
+
+class ScheduleRunStatus(models.TextChoices):
+    STARTED = "started", "Execution requested"
+    MISSED = "missed", "Missed (workers were down)"
+    SKIPPED = "skipped", "Skipped (previous run still going)"
+    REFUSED = "refused", "Refused (kill switch, maintenance or plan problems)"

@@ -29,3 +29,19 @@ def close_verifications() -> int:
     from runbooks.services.verification import close_overdue
 
     return close_overdue()
+
+
+def fire_schedule(schedule_id: int, intended: str) -> str:
+    """Run one intended run of a runbook schedule, or record it missed / skipped / refused."""
+    import datetime as dt
+
+    from runbooks.services.schedule_runs import fire_schedule as fire
+
+    return fire(schedule_id, intended=dt.datetime.fromisoformat(intended))
+
+
+def rearm_schedules() -> int:
+    """Give enabled schedules whose django-q2 row was lost a fresh one (scheduled every few minutes)."""
+    from runbooks.services.schedules import rearm_schedules as rearm
+
+    return rearm()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from runbooks import views
+from runbooks import views, views_schedules
 
 app_name = "runbooks"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("executions/<int:pk>/cancel/", views.execution_cancel, name="cancel"),
     path("approvals/", views.approval_list, name="approvals"),
     path("approvals/<int:pk>/", views.approval_decide, name="decide"),
+    path("schedules/", views_schedules.schedule_list, name="schedules"),
+    path("schedules/<int:pk>/", views_schedules.schedule_detail, name="schedule"),
+    path("schedules/<int:pk>/toggle/", views_schedules.schedule_toggle, name="schedule_toggle"),
 ]

@@ -8,3 +8,4 @@ from django.apps import AppConfig
 class TerminalConfig(AppConfig):
     name = "terminal"
     verbose_name = "Terminal"
+    retention_purgers = ["terminal.retention.purge_recordings"]

@@ -8,6 +8,7 @@ from remediation.models.inventory import Credential, CredentialKind, Environment
 from remediation.models.maintenance import KillSwitch, MaintenanceWindow
 from remediation.models.rules import Rule, RuleMatcher
 from remediation.models.webhooks import WebhookToken, hash_token
+from remediation.models.workers import WorkerHeartbeat
 
 __all__ = [
     "ActionRequest",
@@ -25,5 +26,6 @@ __all__ = [
     "RuleMatcher",
     "Server",
     "WebhookToken",
+    "WorkerHeartbeat",
     "hash_token",
 ]

@@ -4,5 +4,15 @@ from __future__ import annotations
 
 from runbooks.models.definitions import CommandPolicyRule, Runbook, RunbookVersion, Step
 from runbooks.models.runs import Execution, StepRun
+from runbooks.models.schedules import RunbookSchedule, ScheduleRun
 
-__all__ = ["CommandPolicyRule", "Execution", "Runbook", "RunbookVersion", "Step", "StepRun"]
+__all__ = [
+    "CommandPolicyRule",
+    "Execution",
+    "Runbook",
+    "RunbookSchedule",
+    "RunbookVersion",
+    "ScheduleRun",
+    "Step",
+    "StepRun",
+]

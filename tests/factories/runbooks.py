@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import factory
 
-from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookVersion, Step, StepRun
+from runbooks.models import (
+    CommandPolicyRule,
+    Execution,
+    Runbook,
+    RunbookSchedule,
+    RunbookVersion,
+    ScheduleRun,
+    Step,
+    StepRun,
+)
 from runbooks.services.definitions import definition_of
 
 
@@ -59,6 +69,24 @@ class CommandPolicyRuleFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"rule_{n}")
     pattern = r"\bforbidden\b"
+
+
+class RunbookScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RunbookSchedule
+
+    name = factory.Sequence(lambda n: f"schedule-{n}")
+    runbook = factory.SubFactory(RunbookFactory)
+    cron = "*/5 * * * *"
+
+
+class ScheduleRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduleRun
+
+    schedule = factory.SubFactory(RunbookScheduleFactory)
+    scheduled_for = factory.Sequence(lambda n: dt.datetime(2026, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n))
+    status = "started"
 
 
 def step(name: str, **fields: Any) -> dict[str, Any]:

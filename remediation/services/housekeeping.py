@@ -1,0 +1,55 @@
+"""Housekeeping jobs defined in code and upserted into django-q2 schedules by name (never duplicated)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recurring housekeeping task: a unique schedule name, a task dotted path and an interval in minutes."""
+
+    name: str
+    func: str
+    minutes: int
+    intended_kwarg: str = ""  # passes the run's intended time to tasks that measure their own lag
+
+
+# The lease reaper's name matches the one runbooks migration 0003 registered, so the upsert takes that row over.
+JOBS: tuple[Job, ...] = (
+    Job("remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, "intended"),
+    Job("runbooks.reap_expired_leases", "runbooks.tasks.reap_expired_leases", 1),
+    Job("runbooks.rearm_schedules", "runbooks.tasks.rearm_schedules", 5),
+    Job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60),
+)
+# Jobs of feature apps that are not in this build yet: (app label, job). Added when their app is installed.
+OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
+    ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
+)
+
+
+def housekeeping_jobs() -> list[Job]:
+    """The jobs of this build (optional ones only when their app is installed)."""
+    return list(JOBS) + [job for label, job in OPTIONAL_JOBS if apps.is_installed(label)]
+
+
+@transaction.atomic
+def upsert_housekeeping_schedules() -> list[str]:
+    """Create or update each job's django-q2 schedule by name; duplicates left by older code are removed."""
+    from django_q.models import Schedule
+
+    names = []
+    for job in housekeeping_jobs():
+        rows = list(Schedule.objects.select_for_update().filter(name=job.name).order_by("id"))
+        for extra in rows[1:]:
+            extra.delete()
+        schedule = rows[0] if rows else Schedule(name=job.name)
+        schedule.func, schedule.schedule_type, schedule.minutes = job.func, Schedule.MINUTES, job.minutes
+        schedule.repeats, schedule.args, schedule.kwargs = -1, None, None
+        schedule.intended_date_kwarg = job.intended_kwarg or None
+        schedule.save()
+        names.append(job.name)
+    return names

@@ -1,0 +1,127 @@
+"""Runbook schedules: the one service that changes them and keeps their django-q2 schedules in step (audited)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from remediation.services.audit import Actor, record_event
+from runbooks.models import RunbookSchedule
+
+FIRE_TASK = "runbooks.tasks.fire_schedule"
+EDITABLE = ("name", "runbook", "kind", "cron", "timezone", "interval_minutes", "params", "target_ids", "dry_run",
+            "enabled", "overlap_policy")  # fmt: skip
+
+
+def snapshot(schedule: RunbookSchedule) -> dict[str, Any]:
+    """The audited view of a schedule."""
+    values = {field: getattr(schedule, field) for field in EDITABLE if field != "runbook"}
+    return {**values, "runbook": schedule.runbook.name}
+
+
+def preview(schedule: RunbookSchedule, *, count: int = 5, now: dt.datetime | None = None) -> list[dt.datetime]:
+    """The next `count` intended runs of a (possibly unsaved) schedule."""
+    schedule.full_clean(exclude=["runbook", "name"])
+    return schedule.next_runs(now or timezone.now(), count)
+
+
+def sync_q2(schedule: RunbookSchedule) -> None:
+    """Make the django-q2 row match: one ONCE schedule at next_run_at while enabled, none while paused."""
+    from django_q.models import Schedule
+
+    if not schedule.enabled or schedule.next_run_at is None:
+        Schedule.objects.filter(name=schedule.q2_name).delete()
+        return
+    # A plain UPDATE waits for the scheduler's row lock, so a re-arm from the fired task is never overwritten by
+    # the scheduler saving the row it is firing (repeats=0) after the task already ran.
+    fields = {"func": FIRE_TASK, "args": repr(schedule.pk), "schedule_type": Schedule.ONCE, "repeats": 1,
+              "next_run": schedule.next_run_at, "intended_date_kwarg": "intended"}  # fmt: skip
+    if not Schedule.objects.filter(name=schedule.q2_name).update(**fields):
+        Schedule.objects.create(name=schedule.q2_name, **fields)
+
+
+def arm(schedule: RunbookSchedule, now: dt.datetime) -> None:
+    """Set the next intended run (none while paused) and sync the django-q2 row."""
+    schedule.next_run_at = schedule.next_runs(now)[0] if schedule.enabled else None
+    schedule.save(update_fields=["next_run_at", "updated_at"])
+    sync_q2(schedule)
+
+
+@transaction.atomic
+def create_schedule(
+    *, actor: Actor, now: dt.datetime | None = None, request: HttpRequest | None = None, **values: Any
+) -> RunbookSchedule:
+    """Validate, save and arm a new schedule; audited as schedule.created."""
+    schedule = RunbookSchedule(**values, created_by=actor if hasattr(actor, "pk") else None)  # type: ignore[misc]
+    schedule.full_clean()
+    schedule.save()
+    arm(schedule, now or timezone.now())
+    record_event(actor=actor, action="schedule.created", obj=schedule, after=snapshot(schedule), request=request)
+    return schedule
+
+
+@transaction.atomic
+def update_schedule(
+    schedule: RunbookSchedule, *, actor: Actor, now: dt.datetime | None = None, request: HttpRequest | None = None,
+    **changes: Any,
+) -> RunbookSchedule:  # fmt: skip
+    """Apply changes, re-validate and re-arm; audited as schedule.updated with the before/after diff."""
+    before = snapshot(schedule)
+    for field, value in changes.items():
+        if field not in EDITABLE:
+            raise ValueError(f"{field!r} cannot be changed")
+        setattr(schedule, field, value)
+    schedule.full_clean()
+    schedule.save()
+    arm(schedule, now or timezone.now())
+    record_event(actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule),
+                 request=request)  # fmt: skip
+    return schedule
+
+
+@transaction.atomic
+def set_schedule_enabled(
+    schedule: RunbookSchedule, enabled: bool, *, actor: Actor, now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
+) -> RunbookSchedule:  # fmt: skip
+    """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
+    schedule.enabled = enabled
+    schedule.save(update_fields=["enabled", "updated_at"])
+    arm(schedule, now or timezone.now())
+    action = "schedule.resumed" if enabled else "schedule.paused"
+    record_event(actor=actor, action=action, obj=schedule, after={"next_run_at": schedule.next_run_at},
+                 request=request)  # fmt: skip
+    return schedule
+
+
+@transaction.atomic
+def delete_schedule(schedule: RunbookSchedule, *, actor: Actor, request: HttpRequest | None = None) -> None:
+    """Delete a schedule, its django-q2 row and its history; audited as schedule.deleted."""
+    from django_q.models import Schedule
+
+    record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule), request=request)
+    Schedule.objects.filter(name=schedule.q2_name).delete()
+    schedule.delete()
+
+
+def rearm_schedules(now: dt.datetime | None = None) -> int:
+    """Self-heal: give every enabled schedule whose django-q2 row is gone or spent a fresh one (returns how many)."""
+    from django_q.models import Schedule
+
+    now = now or timezone.now()
+    armed = set(Schedule.objects.filter(name__startswith="runbook-schedule:").exclude(repeats=0)
+                .values_list("name", flat=True))  # fmt: skip
+    healed = 0
+    for schedule in RunbookSchedule.objects.filter(enabled=True):
+        if schedule.q2_name in armed:
+            continue
+        if schedule.next_run_at is None:
+            schedule.next_run_at = schedule.next_runs(now)[0]
+            schedule.save(update_fields=["next_run_at"])
+        sync_q2(schedule)  # a past next_run fires at once and is then recorded as missed, not run late
+        healed += 1
+    return healed

@@ -1,0 +1,12 @@
+"""Retention of terminal recordings (registered in TerminalConfig.retention_purgers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def purge_recordings(now: dt.datetime) -> dict[str, int]:
+    """Delete recording files past TERMINAL_RECORDING_RETENTION_DAYS (session rows stay)."""
+    from terminal.services import purge_recordings as purge
+
+    return {"recordings": purge(now=now)}
