@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,9 +74,37 @@ def baseline(host: str, port: int, user: str, key_path: str, n: int, command: st
     return time.monotonic() - started
 
 
+def ansible_raw(ansible: str, host: str, port: int, user: str, key_path: str, known_hosts: str, n: int) -> float:
+    """`ansible all -m raw -a 'echo ok' -f N` on an inventory of N aliases of the same sshd, no connection sharing.
+
+    ControlMaster is off so that every host opens its own SSH connection, as the engine does (with the default
+    ControlPersist all N aliases of one host:port would multiplex over a single connection).
+    """
+    inventory = WORK / f"inventory-{n}.ini"
+    inventory.write_text(
+        "".join(f"host{i} ansible_host={host} ansible_port={port}\n" for i in range(n))
+        + f"[all:vars]\nansible_user={user}\nansible_ssh_private_key_file={key_path}\n"
+    )
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_SSH_ARGS=f"-o ControlMaster=no -o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
+        ANSIBLE_LOCAL_TEMP=str(WORK / "ansible-tmp"), ANSIBLE_HOME=str(WORK / "ansible-home"),
+        ANSIBLE_GATHERING="explicit", ANSIBLE_NOCOLOR="1",
+    )  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(
+        [ansible, "all", "-i", str(inventory), "-m", "raw", "-a", "echo ok", "-f", str(n)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0 and done.stdout.count("CHANGED") == n, done.stdout[-2000:] + done.stderr[-2000:]
+    return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ansible", default=shutil.which("ansible") or "", help="ansible binary for the comparison")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     password = "pw-" + secrets.token_urlsafe(18)
@@ -110,7 +139,17 @@ def main() -> None:
                 baseline(sshd.host, sshd.port, sshd.username, str(key_file), n, steps[name]) for _ in range(args.repeat)
             )
             print(f"{steps[name]:>8}  N={n:<3} engine {ours:6.3f}  paramiko pool {base:6.3f}  ratio {ours / base:5.2f}")
-        print("ansible:", shutil.which("ansible") or "not installed here (no comparison run)")
+        if not args.ansible:
+            print("ansible: not installed here (no comparison run; pass --ansible PATH)")
+            return
+        known_hosts = WORK / "known_hosts"
+        known_hosts.write_text(sshd.known_hosts_line() + "\n")
+        ours = statistics.median(engine(runbooks["echo"], servers) for _ in range(args.repeat))
+        theirs = statistics.median(
+            ansible_raw(args.ansible, sshd.host, sshd.port, sshd.username, str(key_file), str(known_hosts), 50)
+            for _ in range(args.repeat)
+        )
+        print(f" echo ok  N=50  engine {ours:6.3f}  ansible -m raw {theirs:6.3f}  ratio {theirs / ours:5.2f}")
     finally:
         sshd.stop()
         shutil.rmtree(WORK, ignore_errors=True)
