@@ -36,6 +36,9 @@ class Alert(models.Model):
     )
     # Which delivery inserted the row: under concurrent deliveries only that one evaluates rules and queues actions.
     batch_id = models.UUIDField(editable=False)
+    resolved_batch_id = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="The delivery (batch) whose resolution closed the episode."
+    )
 
     class Meta:
         ordering = ["-id"]

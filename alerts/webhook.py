@@ -1,13 +1,20 @@
-"""The Alertmanager webhook edge: authenticate, limit, parse, call the ingest service, answer with counts."""
+"""The Alertmanager webhook edge: authenticate, limit, parse, call the ingest service, answer with counts.
+
+`handle_delivery` is the one place the webhook's rules live. Two thin transports call it: the Django view below
+(WSGI, the test client) and `alerts.asgi.WebhookRoute`, which production web processes (Daphne) use so that
+deliveries skip the middleware stack and run in a thread pool of their own.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -19,62 +26,78 @@ from remediation.services.webhook_tokens import authenticate_webhook, webhook_ra
 logger = logging.getLogger(__name__)
 
 
-def _reject(reason: str, status: int, detail: str, **extra: object) -> JsonResponse:
+@dataclass(slots=True)
+class Reply:
+    """What the webhook answers: a status, a JSON document and extra headers."""
+
+    status: int
+    document: dict[str, object]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> bytes:
+        return json.dumps(self.document).encode()
+
+
+def _reject(reason: str, status: int, detail: str, **extra: object) -> Reply:
     metrics.WEBHOOK_REJECTS.labels(reason=reason).inc()
-    return JsonResponse({"detail": detail, **extra}, status=status)
+    return Reply(status, {"detail": detail, **extra})
 
 
-def _unavailable() -> JsonResponse:
-    response = _reject("database_unavailable", 503, "The database is unavailable; Alertmanager will retry.")
-    response["Retry-After"] = "5"
-    return response
-
-
-def _read_body(request: HttpRequest, limit: int) -> bytes | None:
-    """The body, or None when it is over `limit` bytes (judged by Content-Length first, then by reading)."""
+def declared_too_large(content_length: str | None, limit: int) -> bool:
+    """Whether a Content-Length header already says the body is over `limit` bytes."""
     try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        return int(content_length or 0) > limit
     except ValueError:
-        declared = 0
-    if declared > limit:
-        return None
-    body = request.read(limit + 1)
-    return None if len(body) > limit else body
+        return False
 
 
-@csrf_exempt
-@require_POST
-def alertmanager_webhook(request: HttpRequest) -> JsonResponse:
-    """POST /hooks/alertmanager/ — Alertmanager webhook v4, `Authorization: Bearer <token>`."""
+def handle_delivery(authorization: str, body: bytes | None) -> Reply:
+    """One delivery: `body` is None when it was over WEBHOOK_MAX_BODY_BYTES (the token is still checked first)."""
     started = time.perf_counter()
     try:
-        return _handle(request)
+        return _handle(authorization, body)
     except (OperationalError, InterfaceError) as exc:
         # The message names the failure (connection refused, deadlock, too many clients); bodies are never logged.
         logger.warning("webhook answered 503: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300])
-        return _unavailable()
+        reply = _reject("database_unavailable", 503, "The database is unavailable; Alertmanager will retry.")
+        reply.headers["Retry-After"] = "5"
+        return reply
     finally:
         metrics.WEBHOOK_LATENCY.observe(time.perf_counter() - started)
 
 
-def _handle(request: HttpRequest) -> JsonResponse:
-    token = authenticate_webhook(request.META.get("HTTP_AUTHORIZATION", ""))
+def _handle(authorization: str, body: bytes | None) -> Reply:
+    token = authenticate_webhook(authorization)
     if token is None:
-        response = _reject("unauthorized", 401, "A valid webhook bearer token is required.")
-        response["WWW-Authenticate"] = 'Bearer realm="alertmanager"'
-        return response
+        reply = _reject("unauthorized", 401, "A valid webhook bearer token is required.")
+        reply.headers["WWW-Authenticate"] = 'Bearer realm="alertmanager"'
+        return reply
     wait = webhook_rate_wait(token, settings.WEBHOOK_RATE_LIMIT)
     if wait is not None:
-        response = _reject("rate_limited", 429, f"Too many deliveries for this token; retry in {wait} s.")
-        response["Retry-After"] = str(wait)
-        return response
-    limit = settings.WEBHOOK_MAX_BODY_BYTES
-    body = _read_body(request, limit)
+        reply = _reject("rate_limited", 429, f"Too many deliveries for this token; retry in {wait} s.")
+        reply.headers["Retry-After"] = str(wait)
+        return reply
     if body is None:
-        return _reject("too_large", 413, f"The body is larger than the {limit}-byte limit.")
+        return _reject("too_large", 413, f"The body is larger than the {settings.WEBHOOK_MAX_BODY_BYTES}-byte limit.")
     try:
         batch = parse_payload(body)
     except PayloadError as exc:
         return _reject("invalid", 400, "Invalid webhook payload; nothing was stored.", errors=exc.errors)
     result = ingest_alerts(batch, source=token.name)
-    return JsonResponse(result.as_dict(), status=202)
+    return Reply(202, result.as_dict())
+
+
+@csrf_exempt
+@require_POST
+def alertmanager_webhook(request: HttpRequest) -> HttpResponse:
+    """POST /hooks/alertmanager/ — Alertmanager webhook v4, `Authorization: Bearer <token>` (WSGI transport)."""
+    limit = settings.WEBHOOK_MAX_BODY_BYTES
+    body: bytes | None = None
+    if not declared_too_large(request.META.get("CONTENT_LENGTH"), limit):
+        body = request.read(limit + 1)
+        body = None if len(body) > limit else body
+    reply = handle_delivery(request.META.get("HTTP_AUTHORIZATION", ""), body)
+    response = HttpResponse(reply.body(), status=reply.status, content_type="application/json")
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response

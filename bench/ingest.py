@@ -59,6 +59,22 @@ def product_env() -> dict[str, str]:
     return env
 
 
+def cpu_seconds(match: str) -> float:
+    """User + system CPU seconds of the live processes whose command line contains `match` (Linux /proc)."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if match not in (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                continue
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def alert(request: int, index: int, severity: str) -> dict[str, object]:
     return {
         "status": "firing",
@@ -108,19 +124,23 @@ async def sender(
     writer.close()
 
 
-async def scenario(port: int, token: str, size: int, senders: int, seconds: float, run: int) -> dict[str, float]:
+async def scenario(
+    port: int, token: str, size: int, senders: int, seconds: float, run: int, database: str
+) -> dict[str, object]:
     counter = [run * 10_000_000]
     warm: list[float] = []
     errors: list[bytes] = []
     stop = time.perf_counter() + 2
     await asyncio.gather(*(sender(port, token, size, run, counter, stop, warm, []) for _ in range(senders)))
     latencies: list[float] = []
+    cpu_before = cpu_seconds("daphne -v 0 --fd"), cpu_seconds(f"postgres {database} "), time.process_time()
     started = time.perf_counter()
     stop = started + seconds
     await asyncio.gather(
         *(sender(port, token, size, run + 1, counter, stop, latencies, errors) for _ in range(senders))
     )
     elapsed = time.perf_counter() - started
+    cpu_after = cpu_seconds("daphne -v 0 --fd"), cpu_seconds(f"postgres {database} "), time.process_time()
     latencies.sort()
     return {
         "alerts_per_payload": size,
@@ -131,6 +151,11 @@ async def scenario(port: int, token: str, size: int, senders: int, seconds: floa
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "errors": len(errors),
         "error_kinds": sorted({e.decode() for e in errors}),
+        # Where the CPU went, per request: the web processes, this database's PostgreSQL backends, the senders.
+        "cpu_ms_per_request": {
+            name: round((after - before) * 1000 / max(1, len(latencies)), 2)
+            for name, before, after in zip(("web", "postgres", "senders"), cpu_before, cpu_after, strict=True)
+        },
     }
 
 
@@ -142,6 +167,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10")
     args = parser.parse_args()
     env = product_env()
+    database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     token = (
@@ -164,7 +190,9 @@ def main() -> None:
         results = []
         for run, size in enumerate(int(s) for s in args.sizes.split(",")):
             results.append(
-                asyncio.run(scenario(port, token, size, args.senders, args.seconds, run * 2 + int(time.time())))
+                asyncio.run(
+                    scenario(port, token, size, args.senders, args.seconds, run * 2 + int(time.time()), database)
+                )
             )
             print(json.dumps(results[-1]), flush=True)
         machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"

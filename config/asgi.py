@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (session auth + origin check)."""
+"""ASGI entry point: HTTP through Django (the webhook through its own route), WebSockets through Channels."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from alerts.asgi import WebhookRoute  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from remediation.checks import refuse_unsafe_start  # noqa: E402
 
@@ -24,7 +25,8 @@ refuse_unsafe_start()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The Alertmanager webhook bypasses Django's one-thread sync bridge (alerts/asgi.py); the rest is Django.
+        "http": WebhookRoute(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -14,6 +14,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from remediation.choices import Role
+from remediation.services.rules import invalidate_rules
+from remediation.services.webhook_tokens import forget_webhook_tokens
 from tests import sshd as sshd_module
 from tests.factories import UserFactory
 from tests.realparts import need_sshd
@@ -26,10 +28,17 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _isolated_cache() -> Iterator[None]:
-    """Rate-limit counters live in the cache; no test inherits another's."""
+    """Rate-limit counters live in the cache, compiled rules and known tokens in the process: no test inherits them."""
     cache.clear()
+    forget_process_caches()
     yield
     cache.clear()
+    forget_process_caches()
+
+
+def forget_process_caches() -> None:
+    invalidate_rules()
+    forget_webhook_tokens()
 
 
 def _member(role: Role | None, username: str, **extra: object):  # type: ignore[no-untyped-def]
@@ -169,6 +178,8 @@ def unreachable_port() -> int:
 
 
 from tests.webhooks import (  # noqa: E402, F401  (fixtures shared by alerts and rules tests)
+    both_hook_clients,
+    hook_client,
     post_hook,
     task_queue,
     webhook_token,

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from alerts.choices import AlertStatus
@@ -17,7 +17,6 @@ from remediation.services.decisions import DecisionEvent, record_decisions
 from remediation.services.rules import Verdict, active_rules, evaluate, invalidate_rules
 
 Key = tuple[str, dt.datetime]
-LOCKED_FIELDS = ("id", "fingerprint", "starts_at", "status", "batch_id", "receive_count", "labels", "annotations")
 
 
 @dataclass(slots=True)
@@ -66,19 +65,67 @@ def _new_row(alert: IncomingAlert, batch: Batch, *, source: str, batch_id: uuid.
         last_received_at=now,
         resolved_at=now if resolved else None,
         batch_id=batch_id,
+        resolved_batch_id=batch_id if resolved else None,
     )
 
 
-def _lock(keys: list[Key]) -> dict[Key, Alert]:
-    # Row locks in id order: concurrent deliveries of overlapping batches queue up instead of deadlocking.
-    rows = (
-        Alert.objects.select_for_update()
-        .filter(fingerprint__in={k[0] for k in keys}, starts_at__in={k[1] for k in keys})
-        .only(*LOCKED_FIELDS)
-        .order_by("id")
+# Columns the upsert writes for a new episode; a repeat only touches the counters and, once, the resolution.
+INSERT_FIELDS = (
+    "fingerprint", "starts_at", "ends_at", "status", "alertname", "severity", "labels", "annotations",
+    "generator_url", "receiver", "group_key", "external_url", "source", "ignored", "first_received_at",
+    "last_received_at", "receive_count", "resolved_at", "batch_id", "resolved_batch_id",
+)  # fmt: skip
+CHUNK = 500  # rows per statement: far below SQLite's and PostgreSQL's bind-parameter limits
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(str(value))
+
+
+def _upsert_sql(rows: int) -> str:
+    quote = connection.ops.quote_name
+    table = quote(Alert._meta.db_table)
+    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in INSERT_FIELDS)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"] * rows)
+    resolves = f"{table}.status = 'firing' AND excluded.status = 'resolved'"
+
+    def on_resolve(column: str, value: str) -> str:
+        return f"{quote(column)} = CASE WHEN {resolves} THEN {value} ELSE {table}.{quote(column)} END"
+
+    # Every SET expression sees the row as it was, so a stale firing never reopens and only the first
+    # resolution of an episode stamps resolved_batch_id with its delivery.
+    update = ", ".join(
+        [
+            f"receive_count = {table}.receive_count + excluded.receive_count",
+            "last_received_at = excluded.last_received_at",
+            on_resolve("status", "'resolved'"),
+            on_resolve("ends_at", "excluded.ends_at"),
+            on_resolve("resolved_at", "excluded.resolved_at"),
+            on_resolve("resolved_batch_id", "excluded.batch_id"),
+        ]
     )
-    wanted = set(keys)
-    return {(row.fingerprint, row.starts_at): row for row in rows if (row.fingerprint, row.starts_at) in wanted}
+    # Identifiers come from the model's metadata and every value is a bind parameter.
+    insert = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
+    returning = "RETURNING id, batch_id, resolved_batch_id"
+    return f"{insert} ON CONFLICT (fingerprint, starts_at) DO UPDATE SET {update} {returning}"
+
+
+def _upsert(rows: list[Alert]) -> list[tuple[int, uuid.UUID, uuid.UUID | None]]:
+    """Insert new episodes and count repeats in one statement per chunk, returning (id, batch, resolving batch).
+
+    Rows come back in the order they were given (what Django's bulk_create relies on too); the caller sorts them by
+    episode so that concurrent deliveries lock shared rows in the same order and cannot deadlock.
+    """
+    fields = [Alert._meta.get_field(name) for name in INSERT_FIELDS]
+    returned: list[tuple[int, uuid.UUID, uuid.UUID | None]] = []
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), CHUNK):
+            chunk = rows[first : first + CHUNK]
+            params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
+            cursor.execute(_upsert_sql(len(chunk)), params)
+            # UUIDs come back as uuid.UUID from PostgreSQL and as 32 hex digits from SQLite.
+            returned += [(pk, _uuid(batch), _uuid(resolver)) for pk, batch, resolver in cursor.fetchall()]
+    return returned
 
 
 def ingest_alerts(batch: Batch, *, source: str) -> IngestResult:
@@ -102,55 +149,40 @@ def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
     verdicts: dict[Key, Verdict] = {k: evaluate(rules, a.labels, a.annotations, a.status) for k, a in merged.items()}
     batch_id = uuid.uuid4()
     keys = sorted(merged)
+    rows = [_new_row(merged[k], batch, source=source, batch_id=batch_id, now=now) for k in keys]
+    for row, key in zip(rows, keys, strict=True):
+        row.ignored = verdicts[key].ignored
+        row.receive_count = seen[key]
     with transaction.atomic():
-        rows = [_new_row(merged[k], batch, source=source, batch_id=batch_id, now=now) for k in keys]
-        for row, key in zip(rows, keys, strict=True):
-            row.ignored = verdicts[key].ignored
-        Alert.objects.bulk_create(rows, ignore_conflicts=True)
-        stored = _lock(keys)
-        events, changed = _apply(merged, seen, stored, verdicts, batch_id=batch_id, now=now, result=result)
-        if changed:
-            Alert.objects.bulk_update(
-                changed, ["status", "ends_at", "resolved_at", "last_received_at", "receive_count"]
-            )
+        stored = dict(zip(keys, _upsert(rows), strict=True))
+        events = _classify(merged, stored, verdicts, batch_id=batch_id, result=result)
         record_decisions(events, now=now)
     result.ignored = sum(seen[k] for k in keys if verdicts[k].ignored)
     return result
 
 
-def _apply(
+def _classify(
     merged: dict[Key, IncomingAlert],
-    seen: dict[Key, int],
-    stored: dict[Key, Alert],
+    stored: dict[Key, tuple[int, uuid.UUID, uuid.UUID | None]],
     verdicts: dict[Key, Verdict],
     *,
     batch_id: uuid.UUID,
-    now: dt.datetime,
     result: IngestResult,
-) -> tuple[list[DecisionEvent], list[Alert]]:
-    """Classify each episode: created by us, repeated, or resolved now; stale firings never reopen."""
+) -> list[DecisionEvent]:
+    """Count each episode as created by this delivery or repeated; decide what this delivery created or resolved."""
     events: list[DecisionEvent] = []
-    changed: list[Alert] = []
     for key, incoming in merged.items():
-        row = stored[key]
-        if row.batch_id == batch_id:
+        pk, created_by, resolved_by = stored[key]
+        if created_by == batch_id:
             result.created += 1
             result.resolved += incoming.status == AlertStatus.RESOLVED
-            extra = seen[key] - 1
-            if extra:
-                row.receive_count, row.last_received_at = 1 + extra, now
-                changed.append(row)
-            events.append(DecisionEvent(row.pk, incoming.status, incoming.labels, incoming.annotations, verdicts[key]))
-            continue
-        result.updated += 1
-        row.receive_count += seen[key]
-        row.last_received_at = now
-        if row.status == AlertStatus.FIRING and incoming.status == AlertStatus.RESOLVED:
-            row.status, row.ends_at, row.resolved_at = AlertStatus.RESOLVED, incoming.ends_at or now, now
+        else:
+            result.updated += 1
+            if resolved_by != batch_id:
+                continue
             result.resolved += 1
-            events.append(DecisionEvent(row.pk, incoming.status, row.labels, row.annotations, verdicts[key]))
-        changed.append(row)
-    return events, changed
+        events.append(DecisionEvent(pk, incoming.status, incoming.labels, incoming.annotations, verdicts[key]))
+    return events
 
 
 def _count(batch: Batch, result: IngestResult) -> None:

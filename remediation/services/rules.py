@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -25,7 +26,10 @@ from remediation.services.audit import Actor, diff, record_event, snapshot
 logger = logging.getLogger(__name__)
 VERSION_KEY = "remediation:rules:version"
 _lock = threading.Lock()
-_compiled: dict[str, Any] = {"version": None, "rules": ()}
+_compiled: dict[str, Any] = {"version": None, "rules": (), "checked_at": 0.0}
+# How long a process trusts its compiled rules before asking the shared cache for the version again. A change made
+# in this process is seen at once (invalidate_rules resets the copy); one made elsewhere within this many seconds.
+RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,8 @@ class Verdict:
 
 def invalidate_rules() -> None:
     """Make every process recompile the rule set on its next evaluation (call after commit)."""
+    with _lock:
+        _compiled["version"] = None
     try:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     except Exception:  # the shared cache (Redis) is down; readers then recompile on every call, see below
@@ -94,12 +100,17 @@ def _load_rules() -> tuple[CompiledRule, ...]:
 
 
 def active_rules() -> tuple[CompiledRule, ...]:
-    """The enabled rules in evaluation order, compiled once per change (one cache read per call)."""
+    """The enabled rules in evaluation order, compiled once per change (at most one cache read a second)."""
+    now = time.monotonic()
+    with _lock:
+        if _compiled["version"] is not None and now - _compiled["checked_at"] < RECHECK_SECONDS:
+            return _compiled["rules"]
     version = _cached_version()
     with _lock:
         if _compiled["version"] != version or version is None:
             _compiled["rules"] = _load_rules()
             _compiled["version"] = version
+        _compiled["checked_at"] = now
         return _compiled["rules"]
 
 

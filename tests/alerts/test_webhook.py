@@ -14,6 +14,11 @@ from tests.webhooks import payload, payload_bytes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def hook_client(both_hook_clients):  # type: ignore[no-untyped-def]
+    return both_hook_clients
+
+
 def test_it_stores_one_episode_per_alert_of_a_real_payload(post_hook) -> None:  # type: ignore[no-untyped-def]
     response = post_hook(payload_bytes("am_firing_3alerts"))
     assert response.status_code == 202
@@ -142,16 +147,16 @@ def test_it_accepts_an_empty_batch(post_hook) -> None:  # type: ignore[no-untype
     assert not Alert.objects.exists()
 
 
-def test_it_only_accepts_post(client, webhook_token) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/hooks/alertmanager/", HTTP_AUTHORIZATION=f"Bearer {webhook_token}")
+def test_it_only_accepts_post(hook_client, webhook_token) -> None:  # type: ignore[no-untyped-def]
+    response = hook_client.get("/hooks/alertmanager/", HTTP_AUTHORIZATION=f"Bearer {webhook_token}")
     assert response.status_code == 405
 
 
-def test_it_accepts_a_token_made_by_the_factory(client) -> None:  # type: ignore[no-untyped-def]
+def test_it_accepts_a_token_made_by_the_factory(hook_client) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import WebhookTokenFactory
 
     token = WebhookTokenFactory(raw="rwh_" + "k" * 43)
-    response = client.post(
+    response = hook_client.post(
         "/hooks/alertmanager/",
         data=payload_bytes("am_firing_3alerts"),
         content_type="application/json",

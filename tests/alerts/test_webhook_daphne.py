@@ -1,4 +1,4 @@
-"""The webhook served by a real Daphne process: 202 with counts, and the body limit on a chunked upload."""
+"""The webhook served by real Daphne (its ASGI route and thread pool): counts, body limit, parallel repeats."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import http.client
 import json
 import subprocess
 import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from tests.processes import ROOT, daphne_args, free_port, product_env, running, wait_http
+from tests.realparts import need_postgresql
 from tests.webhooks import payload_bytes
 
 SECRET = "w" * 10 + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8Vb7Nm6Mn5Bv4"
@@ -51,3 +57,43 @@ def test_it_ingests_through_daphne_and_limits_chunked_bodies(tmp_path: Path) -> 
         big = payload_bytes("am_firing_100alerts_1group")  # over the 4 KiB limit, sent without a Content-Length
         status, _ = _post(port, token, big, chunked=True)
         assert status == 413
+
+
+@pytest.mark.django_db
+def test_it_takes_parallel_deliveries_through_daphnes_thread_pool_on_postgresql(tmp_path: Path) -> None:
+    """Production shape: Daphne, PostgreSQL with the pool, WEBHOOK_THREADS=8; 16 parallel repeats → one episode each."""
+    need_postgresql()
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    name = f"rm_webhook_{uuid.uuid4().hex[:12]}"
+    user, host, port = params.get("user") or "postgres", params.get("host") or "127.0.0.1", params.get("port") or 5432
+    server = f"postgres://{user}@{host}:{port}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        env = product_env(
+            SECRET_KEY=SECRET, CRYPTOGRAPHY_KEY=CRYPTO, DATABASE_URL=f"{server}/{name}", WEBHOOK_THREADS="8"
+        )
+        env.pop("REDIS_URL", None)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=180)
+        made = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        token = made.stdout.decode().strip().splitlines()[-1]
+        web = free_port()
+        body = payload_bytes("am_firing_3alerts")
+        with running(daphne_args(web), env, tmp_path / "daphne.log") as daphne:
+            wait_http(f"http://127.0.0.1:{web}/healthz", daphne)
+            with ThreadPoolExecutor(16) as pool:
+                answers = list(pool.map(lambda _: _post(web, token, body), range(16)))
+        assert [status for status, _ in answers] == [202] * 16
+        assert sum(counts["created"] for _, counts in answers) == 3  # type: ignore[misc]
+        with psycopg.connect(f"{server}/{name}") as database:
+            rows = database.execute("SELECT receive_count FROM alerts_alert").fetchall()
+            decisions = database.execute("SELECT count(*) FROM remediation_decision").fetchone()
+        assert sorted(rows) == [(16,), (16,), (16,)]
+        assert decisions == (3,)
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -17,6 +17,11 @@ from tests.webhooks import payload, payload_bytes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def hook_client(both_hook_clients):  # type: ignore[no-untyped-def]
+    return both_hook_clients
+
+
 def _state() -> tuple[int, int, int, list[tuple[int, str]]]:
     rows = list(Alert.objects.order_by("id").values_list("receive_count", "status"))
     return Alert.objects.count(), Decision.objects.count(), ActionRequest.objects.count(), rows
@@ -34,10 +39,10 @@ def unchanged(post_hook) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Basic dXNlcjpwYXNz", "Bearer ", "bearer"])
-def test_it_refuses_missing_or_wrong_tokens_with_401(post_hook, unchanged, header, client) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_missing_or_wrong_tokens_with_401(post_hook, unchanged, header, hook_client) -> None:  # type: ignore[no-untyped-def]
     extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
     body = payload_bytes("am_firing_3alerts")
-    response = client.post("/hooks/alertmanager/", data=body, content_type="application/json", **extra)
+    response = hook_client.post("/hooks/alertmanager/", data=body, content_type="application/json", **extra)
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
 
