@@ -18,10 +18,13 @@ class Job:
     intended_kwarg: str = ""  # passes the run's intended time to tasks that measure their own lag
 
 
-# The lease reaper's name matches the one runbooks migration 0003 registered, so the upsert takes that row over.
+# The lease reaper, approval expiry and verification closing keep the names runbooks migrations 0003 and 0006
+# registered them under, so the upsert takes those rows over (one row per job on old and fresh databases alike).
 JOBS: tuple[Job, ...] = (
     Job("remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, "intended"),
     Job("runbooks.reap_expired_leases", "runbooks.tasks.reap_expired_leases", 1),
+    Job("runbooks.expire_approvals", "runbooks.tasks.expire_approvals", 1),
+    Job("runbooks.close_verifications", "runbooks.tasks.close_verifications", 1),
     Job("runbooks.rearm_schedules", "runbooks.tasks.rearm_schedules", 5),
     Job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60),
 )
