@@ -28,9 +28,11 @@ JOBS: tuple[Job, ...] = (
     Job("runbooks.rearm_schedules", "runbooks.tasks.rearm_schedules", 5),
     Job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60),
 )
-# Jobs of feature apps that are not in this build yet: (app label, job). Added when their app is installed.
+# Jobs of feature apps, as (app label, job): added only when their app is installed (the core imports none).
 OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
     ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
+    # Each check is one tiny (billed) request per enabled provider, hence not every minute.
+    ("ai", Job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)),
 )
 
 

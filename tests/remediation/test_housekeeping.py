@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 from django.apps import apps as django_apps
+from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
 from remediation.services.housekeeping import JOBS, housekeeping_jobs, upsert_housekeeping_schedules
@@ -69,3 +70,8 @@ def test_it_creates_one_schedule_each_on_a_database_without_them() -> None:
     upsert_housekeeping_schedules()
     rows = Schedule.objects.filter(name__in=MIGRATED_JOBS).order_by("name")
     assert [(r.name, r.func) for r in rows] == sorted(MIGRATED_JOBS.items())
+
+
+def test_it_points_every_job_at_a_task_that_exists() -> None:
+    for job in housekeeping_jobs():
+        assert callable(import_string(job.func)), job.name
