@@ -1,4 +1,4 @@
-"""Admin of the ai app: providers (write-only key, "test provider"), sensitive labels, read-only chats."""
+"""Admin of the ai app: providers (write-only key, health, "test provider"), sensitive labels, read-only chats."""
 
 from __future__ import annotations
 
@@ -33,8 +33,12 @@ class ProviderForm(forms.ModelForm):
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
     form = ProviderForm
-    list_display = ["name", "model", "api_base", "enabled", "is_default", "key_status", "updated_at"]
-    list_filter = ["enabled", "is_default"]
+    list_display = [
+        "name", "model", "api_base", "enabled", "is_default", "key_status", "health_status", "health_checked_at",
+    ]  # fmt: skip
+    list_filter = ["enabled", "is_default", "health_status"]
+    # Health is written by the periodic check and by "test provider", never by hand.
+    readonly_fields = ["health_status", "health_checked_at", "health_latency_ms", "health_error"]
     search_fields = ["name", "model"]
     actions = ["test_providers"]
 

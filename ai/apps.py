@@ -8,6 +8,7 @@ from django.apps import AppConfig
 class AiConfig(AppConfig):
     name = "ai"
     verbose_name = "AI"
+    retention_purgers = ["ai.retention.purge_chats"]
 
     def ready(self) -> None:
         from ai import metrics

@@ -35,3 +35,9 @@ class ProposalStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     DECLINED = "declined", "Declined"
     FAILED = "failed", "Failed"
+
+
+class ProviderHealth(models.TextChoices):
+    UNKNOWN = "unknown", "Not checked yet"
+    OK = "ok", "OK"
+    UNHEALTHY = "unhealthy", "Unhealthy"

@@ -1,4 +1,5 @@
-"""Prometheus metrics of AI analyses, read from the database at scrape time (so every web process agrees)."""
+"""Prometheus metrics of AI analyses and provider health, read from the database at scrape time (so every web
+process agrees)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
 
 LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300)
@@ -67,12 +68,47 @@ class AnalysisCollector(Collector):
         yield from (tokens, cost, latency)
 
 
+class ProviderHealthCollector(Collector):
+    """Each enabled provider's last health check: up (1 ok, 0 unhealthy) and when it ran."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            yield from self._collect()
+        except DatabaseError:
+            return
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        labels = ["provider", "model"]
+        return (
+            GaugeMetricFamily("remediation_ai_provider_up", "Last provider health check passed", labels=labels),
+            GaugeMetricFamily(
+                "remediation_ai_provider_checked_timestamp_seconds", "When the provider was last checked", labels=labels
+            ),
+        )
+
+    def _collect(self) -> Iterator[GaugeMetricFamily]:
+        from ai.choices import ProviderHealth
+        from ai.models import Provider
+
+        up, checked = self._families()
+        rows = Provider.objects.filter(enabled=True).exclude(health_checked_at=None).order_by("name")
+        for name, model, status, at in rows.values_list("name", "model", "health_status", "health_checked_at"):
+            up.add_metric([name, model], 1 if status == ProviderHealth.OK else 0)
+            checked.add_metric([name, model], at.timestamp())
+        yield from (up, checked)
+
+
 _registered = False
 
 
 def register() -> None:
-    """Add the collector to the default registry once per process."""
+    """Add the collectors to the default registry once per process."""
     global _registered
     if not _registered:
         REGISTRY.register(AnalysisCollector())
+        REGISTRY.register(ProviderHealthCollector())
         _registered = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ai.choices import AnalysisStatus
 from ai.services import analysis as analysis_service
+from ai.services import providers as providers_service
 from remediation.models import ActionRequest
 from remediation.services.actions import finish_action_request
 
@@ -26,3 +27,8 @@ def analyze_action_request(action_request_id: int) -> None:
     ok = done.status == AnalysisStatus.SUCCEEDED
     note = f"analysis {done.pk}: {done.status}" + (f" ({done.error_kind})" if done.error_kind else "")
     finish_action_request(action_request_id, ok=ok, note=note)
+
+
+def check_provider_health() -> dict[str, str]:
+    """Probe every enabled provider and record its health (a housekeeping job)."""
+    return providers_service.check_provider_health()

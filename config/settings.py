@@ -297,7 +297,7 @@ READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
 # A scheduled run that starts later than this after its time (workers were down) is recorded `missed`, not run.
 SCHEDULE_MISSED_GRACE_SECONDS = env.int("SCHEDULE_MISSED_GRACE_SECONDS", default=300)
 # Retention in days (0 keeps forever): closed alerts, finished executions, step output (cleared, rows kept),
-# chat (purged by the ai app once it exists); terminal recordings: TERMINAL_RECORDING_RETENTION_DAYS.
+# chat messages (and sessions idle since then); terminal recordings: TERMINAL_RECORDING_RETENTION_DAYS.
 RETENTION_ALERTS_DAYS = env.int("RETENTION_ALERTS_DAYS", default=90)
 RETENTION_EXECUTIONS_DAYS = env.int("RETENTION_EXECUTIONS_DAYS", default=180)
 RETENTION_STEP_OUTPUT_DAYS = env.int("RETENTION_STEP_OUTPUT_DAYS", default=30)

@@ -29,10 +29,16 @@ class ProviderSerializer(serializers.ModelSerializer):
             "max_tokens",
             "enabled",
             "is_default",
+            "health_status",
+            "health_checked_at",
+            "health_latency_ms",
+            "health_error",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = [
+            "health_status", "health_checked_at", "health_latency_ms", "health_error", "created_at", "updated_at",
+        ]  # fmt: skip
 
     def validate_api_base(self, value: str) -> str:
         return value.strip()

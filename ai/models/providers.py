@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from ai.choices import ProviderHealth
 from remediation.models.secrets import EncryptedSecretField
 
 
@@ -22,6 +23,11 @@ class Provider(models.Model):
     max_tokens = models.PositiveIntegerField(default=1024, validators=[MinValueValidator(16), MaxValueValidator(32768)])
     enabled = models.BooleanField(default=False)
     is_default = models.BooleanField(default=False, help_text="Used for analyses and new chats.")
+    # Written by the health check (housekeeping) and by "test provider"; the error is masked before it is stored.
+    health_status = models.CharField(max_length=16, choices=ProviderHealth.choices, default=ProviderHealth.UNKNOWN)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
+    health_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    health_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

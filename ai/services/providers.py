@@ -1,15 +1,20 @@
-"""Provider workflows: create, update, delete and test a provider, each audited (the API key never is)."""
+"""Provider workflows: create, update, delete, test and health-check providers, audited (the API key never is)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
+from ai.choices import ProviderHealth
 from ai.models import Provider
 from ai.providers import ProviderConfig, ProviderError, plain_key, probe
+from remediation.choices import SYSTEM_ACTOR
+from remediation.redaction import mask_text
 from remediation.services.audit import Actor, diff, record_event, snapshot
 
 SECRET_FIELDS = ("api_key",)
@@ -88,23 +93,75 @@ class ProbeResult:
     model: str
 
 
-def probe_provider(provider: Provider, *, actor: Actor, request: HttpRequest | None = None) -> ProbeResult:
-    """Send one tiny request and report latency or the error (masked); audited as provider.tested."""
+# A health check bounds each probe (a provider's own timeout may be 600 s) so one slow provider cannot use up the
+# task's time and leave the others unchecked.
+HEALTH_CHECK_TIMEOUT_SECONDS = 30.0
+
+
+def _probe(provider: Provider, *, timeout: float | None = None) -> tuple[ProbeResult, list[str]]:
+    """One tiny request; returns the result (its error masked) and the secrets that were masked."""
     config = ProviderConfig.from_provider(provider)
+    if timeout is not None:
+        config = replace(config, timeout=min(config.timeout, timeout))
+    secrets = [s for s in (config.api_key, urlsplit(config.api_base).password or "") if s]
     try:
         completion = probe(config)
-        result = ProbeResult(ok=True, latency_ms=completion.latency_ms, error="", model=provider.model)
+        return ProbeResult(ok=True, latency_ms=completion.latency_ms, error="", model=provider.model), secrets
     except ProviderError as exc:
-        result = ProbeResult(ok=False, latency_ms=None, error=f"{exc.kind}: {exc}", model=provider.model)
+        error = mask_text(f"{exc.kind}: {exc}", secrets)
+        return ProbeResult(ok=False, latency_ms=None, error=error, model=provider.model), secrets
+
+
+def record_health(provider: Provider, result: ProbeResult) -> str:
+    """Store a probe's outcome on the provider (its other fields untouched); returns the previous status."""
+    previous = provider.health_status
+    fields = {
+        "health_status": ProviderHealth.OK if result.ok else ProviderHealth.UNHEALTHY,
+        "health_checked_at": timezone.now(),
+        "health_latency_ms": result.latency_ms,
+        "health_error": result.error,
+    }
+    Provider.objects.filter(pk=provider.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(provider, name, value)
+    return previous
+
+
+def probe_provider(provider: Provider, *, actor: Actor, request: HttpRequest | None = None) -> ProbeResult:
+    """Send one tiny request and report latency or the error (masked); recorded as its health, audited."""
+    result, secrets = _probe(provider)
+    record_health(provider, result)
     record_event(
         actor=actor,
         action="provider.tested",
         obj=provider,
         after={"ok": result.ok, "latency_ms": result.latency_ms, "error": result.error},
         request=request,
-        known_secrets=[config.api_key],
+        known_secrets=secrets,
     )
     return result
+
+
+def check_provider_health(*, actor: Actor = SYSTEM_ACTOR) -> dict[str, str]:
+    """Probe every enabled provider and record its health; a change of status is audited."""
+    statuses: dict[str, str] = {}
+    for provider in Provider.objects.filter(enabled=True).order_by("name"):
+        try:
+            result, secrets = _probe(provider, timeout=HEALTH_CHECK_TIMEOUT_SECONDS)
+        except Exception as exc:  # e.g. a key sealed with another CRYPTOGRAPHY_KEY; the type says enough
+            result, secrets = ProbeResult(False, None, f"configuration: {type(exc).__name__}", provider.model), []
+        previous = record_health(provider, result)
+        if previous != provider.health_status:
+            record_event(
+                actor=actor,
+                action="provider.health_changed",
+                obj=provider,
+                before={"status": previous},
+                after={"status": provider.health_status, "error": result.error},
+                known_secrets=secrets,
+            )
+        statuses[provider.name] = provider.health_status
+    return statuses
 
 
 def default_provider() -> Provider | None:

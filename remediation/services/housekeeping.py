@@ -18,16 +18,21 @@ class Job:
     intended_kwarg: str = ""  # passes the run's intended time to tasks that measure their own lag
 
 
-# The lease reaper's name matches the one runbooks migration 0003 registered, so the upsert takes that row over.
+# The lease reaper, approval expiry and verification closing keep the names runbooks migrations 0003 and 0006
+# registered them under, so the upsert takes those rows over (one row per job on old and fresh databases alike).
 JOBS: tuple[Job, ...] = (
     Job("remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, "intended"),
     Job("runbooks.reap_expired_leases", "runbooks.tasks.reap_expired_leases", 1),
+    Job("runbooks.expire_approvals", "runbooks.tasks.expire_approvals", 1),
+    Job("runbooks.close_verifications", "runbooks.tasks.close_verifications", 1),
     Job("runbooks.rearm_schedules", "runbooks.tasks.rearm_schedules", 5),
     Job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60),
 )
-# Jobs of feature apps that are not in this build yet: (app label, job). Added when their app is installed.
+# Jobs of feature apps, as (app label, job): added only when their app is installed (the core imports none).
 OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
     ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
+    # Each check is one tiny (billed) request per enabled provider, hence not every minute.
+    ("ai", Job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)),
 )
 
 
