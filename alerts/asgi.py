@@ -43,6 +43,7 @@ class WebhookRoute:
     """ASGI app: POST /hooks/alertmanager/ handled here, every other HTTP request passed to `fallback`."""
 
     def __init__(self, fallback: ASGIApp, *, run_sync: RunSync | None = None) -> None:
+        """`run_sync` replaces the thread pool and its connection handling (tests run deliveries in their thread)."""
         self.fallback = fallback
         self._run_sync = run_sync
         self._pool: ThreadPoolExecutor | None = None
@@ -57,15 +58,15 @@ class WebhookRoute:
             reply = Reply(405, {"detail": f"Method {scope['method']} not allowed."}, {"Allow": "POST"})
         else:
             body = await self._read_body(receive, headers.get("content-length"))
-            reply = await self.run_sync(lambda: _deliver_in_thread(headers.get("authorization", ""), body))
+            reply = await self.deliver(headers.get("authorization", ""), body)
         await self._respond(send, reply, request_id)
 
-    async def run_sync(self, function: Callable[[], Reply]) -> Reply:
-        if self._run_sync is not None:
-            return await self._run_sync(function)
+    async def deliver(self, authorization: str, body: bytes | None) -> Reply:
+        if self._run_sync is not None:  # tests: in the test's thread, inside its transaction
+            return await self._run_sync(lambda: handle_delivery(authorization, body))
         if self._pool is None:
             self._pool = ThreadPoolExecutor(settings.WEBHOOK_THREADS, thread_name_prefix="webhook")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, function)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _deliver_in_thread, authorization, body)
 
     @staticmethod
     async def _read_body(receive: Receive, content_length: str | None) -> bytes | None:

@@ -6,17 +6,16 @@ import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alerts.choices import AlertStatus
 from alerts.models import Alert
 from alerts.payload import Batch, IncomingAlert
+from alerts.services.upsert import Key, Stored, upsert_episodes
 from remediation import metrics
 from remediation.services.decisions import DecisionEvent, record_decisions
 from remediation.services.rules import Verdict, active_rules, evaluate, invalidate_rules
-
-Key = tuple[str, dt.datetime]
 
 
 @dataclass(slots=True)
@@ -69,65 +68,6 @@ def _new_row(alert: IncomingAlert, batch: Batch, *, source: str, batch_id: uuid.
     )
 
 
-# Columns the upsert writes for a new episode; a repeat only touches the counters and, once, the resolution.
-INSERT_FIELDS = (
-    "fingerprint", "starts_at", "ends_at", "status", "alertname", "severity", "labels", "annotations",
-    "generator_url", "receiver", "group_key", "external_url", "source", "ignored", "first_received_at",
-    "last_received_at", "receive_count", "resolved_at", "batch_id", "resolved_batch_id",
-)  # fmt: skip
-CHUNK = 500  # rows per statement: far below SQLite's and PostgreSQL's bind-parameter limits
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    return None if value is None else uuid.UUID(str(value))
-
-
-def _upsert_sql(rows: int) -> str:
-    quote = connection.ops.quote_name
-    table = quote(Alert._meta.db_table)
-    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in INSERT_FIELDS)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"] * rows)
-    resolves = f"{table}.status = 'firing' AND excluded.status = 'resolved'"
-
-    def on_resolve(column: str, value: str) -> str:
-        return f"{quote(column)} = CASE WHEN {resolves} THEN {value} ELSE {table}.{quote(column)} END"
-
-    # Every SET expression sees the row as it was, so a stale firing never reopens and only the first
-    # resolution of an episode stamps resolved_batch_id with its delivery.
-    update = ", ".join(
-        [
-            f"receive_count = {table}.receive_count + excluded.receive_count",
-            "last_received_at = excluded.last_received_at",
-            on_resolve("status", "'resolved'"),
-            on_resolve("ends_at", "excluded.ends_at"),
-            on_resolve("resolved_at", "excluded.resolved_at"),
-            on_resolve("resolved_batch_id", "excluded.batch_id"),
-        ]
-    )
-    # Identifiers come from the model's metadata and every value is a bind parameter.
-    insert = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
-    returning = "RETURNING id, batch_id, resolved_batch_id"
-    return f"{insert} ON CONFLICT (fingerprint, starts_at) DO UPDATE SET {update} {returning}"
-
-
-def _upsert(rows: list[Alert]) -> list[tuple[int, uuid.UUID, uuid.UUID | None]]:
-    """Insert new episodes and count repeats in one statement per chunk, returning (id, batch, resolving batch).
-
-    Rows come back in the order they were given (what Django's bulk_create relies on too); the caller sorts them by
-    episode so that concurrent deliveries lock shared rows in the same order and cannot deadlock.
-    """
-    fields = [Alert._meta.get_field(name) for name in INSERT_FIELDS]
-    returned: list[tuple[int, uuid.UUID, uuid.UUID | None]] = []
-    with connection.cursor() as cursor:
-        for first in range(0, len(rows), CHUNK):
-            chunk = rows[first : first + CHUNK]
-            params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
-            cursor.execute(_upsert_sql(len(chunk)), params)
-            # UUIDs come back as uuid.UUID from PostgreSQL and as 32 hex digits from SQLite.
-            returned += [(pk, _uuid(batch), _uuid(resolver)) for pk, batch, resolver in cursor.fetchall()]
-    return returned
-
-
 def ingest_alerts(batch: Batch, *, source: str) -> IngestResult:
     """Upsert every episode of a delivery in one transaction; decide and queue effects only for what is new."""
     try:
@@ -154,7 +94,7 @@ def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
         row.ignored = verdicts[key].ignored
         row.receive_count = seen[key]
     with transaction.atomic():
-        stored = dict(zip(keys, _upsert(rows), strict=True))
+        stored = upsert_episodes(rows)
         events = _classify(merged, stored, verdicts, batch_id=batch_id, result=result)
         record_decisions(events, now=now)
     result.ignored = sum(seen[k] for k in keys if verdicts[k].ignored)
@@ -163,7 +103,7 @@ def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
 
 def _classify(
     merged: dict[Key, IncomingAlert],
-    stored: dict[Key, tuple[int, uuid.UUID, uuid.UUID | None]],
+    stored: dict[Key, Stored],
     verdicts: dict[Key, Verdict],
     *,
     batch_id: uuid.UUID,

@@ -1,0 +1,121 @@
+"""The episode upsert: one statement inserts new episodes, counts repeats and records a resolution, with RETURNING.
+
+Concurrent deliveries of the same episodes are serialised by the unique constraint on (fingerprint, starts_at), not
+by a lock taken after the insert, and each row tells which delivery created it (`batch_id`) and which one resolved
+it (`resolved_batch_id`). PostgreSQL receives the rows as one JSON document (psycopg re-parses a statement with
+more than 50 parameters on every call); a single alert, and SQLite, use a VALUES list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any, NamedTuple
+
+from django.db import connection
+from django.db.models import DateTimeField, Field, UUIDField
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from alerts.models import Alert
+
+Key = tuple[str, dt.datetime]
+# Columns written for a new episode; a repeat only touches the counters and, once, the resolution.
+FIELDS = (
+    "fingerprint", "starts_at", "ends_at", "status", "alertname", "severity", "labels", "annotations",
+    "generator_url", "receiver", "group_key", "external_url", "source", "ignored", "first_received_at",
+    "last_received_at", "receive_count", "resolved_at", "batch_id", "resolved_batch_id",
+)  # fmt: skip
+CHUNK = 500  # rows per statement: far below SQLite's bind-parameter limit
+PSYCOPG_CACHED_PARAMS = 50  # psycopg caches the parsing of statements with up to this many parameters
+
+
+class Stored(NamedTuple):
+    """An episode's row after the upsert: its id, the delivery that created it and the one that resolved it."""
+
+    pk: int
+    created_by: uuid.UUID
+    resolved_by: uuid.UUID | None
+
+
+def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
+    """Insert or count every row (sorted by episode, so concurrent deliveries lock shared rows in one order)."""
+    fields = [Alert._meta.get_field(name) for name in FIELDS]
+    stored: dict[Key, Stored] = {}
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), CHUNK):
+            chunk = rows[first : first + CHUNK]
+            if connection.vendor == "postgresql" and len(chunk) * len(fields) > PSYCOPG_CACHED_PARAMS:
+                cursor.execute(_statement(_from_json(fields)), [json.dumps([_document(row, fields) for row in chunk])])
+            else:
+                params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
+                cursor.execute(_statement(_from_values(len(fields), len(chunk))), params)
+            for pk, fingerprint, starts_at, created_by, resolved_by in cursor.fetchall():
+                stored[(fingerprint, _datetime(starts_at))] = Stored(
+                    pk, _uuid(created_by), resolved_by and _uuid(resolved_by)
+                )
+    return stored
+
+
+def _statement(source: str) -> str:
+    quote = connection.ops.quote_name
+    table = quote(Alert._meta.db_table)
+    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in FIELDS)
+    resolves = f"{table}.status = 'firing' AND excluded.status = 'resolved'"
+
+    def on_resolve(column: str, value: str) -> str:
+        return f"{quote(column)} = CASE WHEN {resolves} THEN {value} ELSE {table}.{quote(column)} END"
+
+    # Every SET expression sees the row as it was, so a stale firing never reopens and only the first
+    # resolution of an episode stamps resolved_batch_id with its delivery.
+    update = ", ".join(
+        [
+            f"receive_count = {table}.receive_count + excluded.receive_count",
+            "last_received_at = excluded.last_received_at",
+            on_resolve("status", "'resolved'"),
+            on_resolve("ends_at", "excluded.ends_at"),
+            on_resolve("resolved_at", "excluded.resolved_at"),
+            on_resolve("resolved_batch_id", "excluded.batch_id"),
+        ]
+    )
+    # Identifiers come from the model's metadata; every value is a bind parameter.
+    insert = f"INSERT INTO {table} ({columns}) {source}"
+    returning = "RETURNING id, fingerprint, starts_at, batch_id, resolved_batch_id"
+    return f"{insert} ON CONFLICT (fingerprint, starts_at) DO UPDATE SET {update} {returning}"
+
+
+def _from_values(width: int, rows: int) -> str:
+    return "VALUES " + ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * rows)
+
+
+def _from_json(fields: list[Field[Any, Any]]) -> str:
+    # varchar(n) is declared as varchar: the length is checked when the value is assigned to the column.
+    record = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection).split('(')[0]}" for f in fields)
+    return f"SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({record})"  # noqa: S608
+
+
+def _document(row: Alert, fields: list[Field[Any, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for field in fields:
+        value = getattr(row, field.attname)
+        if value is not None and isinstance(field, DateTimeField):
+            value = value.isoformat()
+        elif value is not None and isinstance(field, UUIDField):
+            value = str(value)
+        document[field.column] = value
+    return document
+
+
+def _datetime(value: dt.datetime | str) -> dt.datetime:
+    """A returned starts_at: a datetime from PostgreSQL, text in UTC from SQLite."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        assert parsed is not None, value
+        value = parsed
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+
+def _uuid(value: object) -> uuid.UUID:
+    """A returned UUID: uuid.UUID from PostgreSQL, 32 hex digits from SQLite."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
