@@ -2,23 +2,22 @@
 
 Concurrent deliveries of the same episodes are serialised by the unique constraint on (fingerprint, starts_at), not
 by a lock taken after the insert, and each row tells which delivery created it (`batch_id`) and which one resolved
-it (`resolved_batch_id`). PostgreSQL receives the rows as one JSON document (psycopg re-parses a statement with
-more than 50 parameters on every call); a single alert, and SQLite, use a VALUES list.
+it (`resolved_batch_id`). Big batches on PostgreSQL travel as one JSON document (remediation.bulk says why); a
+single alert, and SQLite, use a VALUES list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import DateTimeField, Field, UUIDField
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from alerts.models import Alert
+from remediation.bulk import json_recordset, json_rows, worth_json
 
 Key = tuple[str, dt.datetime]
 # Columns written for a new episode; a repeat only touches the counters and, once, the resolution.
@@ -28,7 +27,6 @@ FIELDS = (
     "last_received_at", "receive_count", "resolved_at", "batch_id", "resolved_batch_id",
 )  # fmt: skip
 CHUNK = 500  # rows per statement: far below SQLite's bind-parameter limit
-PSYCOPG_CACHED_PARAMS = 50  # psycopg caches the parsing of statements with up to this many parameters
 
 
 class Stored(NamedTuple):
@@ -46,15 +44,14 @@ def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
     with connection.cursor() as cursor:
         for first in range(0, len(rows), CHUNK):
             chunk = rows[first : first + CHUNK]
-            if connection.vendor == "postgresql" and len(chunk) * len(fields) > PSYCOPG_CACHED_PARAMS:
-                cursor.execute(_statement(_from_json(fields)), [json.dumps([_document(row, fields) for row in chunk])])
+            if worth_json(len(chunk), fields):
+                cursor.execute(_statement(json_recordset(fields)), [json_rows(chunk, fields)])
             else:
                 params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
                 cursor.execute(_statement(_from_values(len(fields), len(chunk))), params)
             for pk, fingerprint, starts_at, created_by, resolved_by in cursor.fetchall():
-                stored[(fingerprint, _datetime(starts_at))] = Stored(
-                    pk, _uuid(created_by), resolved_by and _uuid(resolved_by)
-                )
+                resolver = None if resolved_by is None else _uuid(resolved_by)
+                stored[(fingerprint, _datetime(starts_at))] = Stored(pk, _uuid(created_by), resolver)
     return stored
 
 
@@ -87,24 +84,6 @@ def _statement(source: str) -> str:
 
 def _from_values(width: int, rows: int) -> str:
     return "VALUES " + ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * rows)
-
-
-def _from_json(fields: list[Field[Any, Any]]) -> str:
-    # varchar(n) is declared as varchar: the length is checked when the value is assigned to the column.
-    record = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection).split('(')[0]}" for f in fields)
-    return f"SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({record})"  # noqa: S608
-
-
-def _document(row: Alert, fields: list[Field[Any, Any]]) -> dict[str, Any]:
-    document: dict[str, Any] = {}
-    for field in fields:
-        value = getattr(row, field.attname)
-        if value is not None and isinstance(field, DateTimeField):
-            value = value.isoformat()
-        elif value is not None and isinstance(field, UUIDField):
-            value = str(value)
-        document[field.column] = value
-    return document
 
 
 def _datetime(value: dt.datetime | str) -> dt.datetime:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation import metrics
+from remediation.bulk import bulk_insert
 from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
 from remediation.matchers import all_match, compile_matchers
 from remediation.models import ActionRequest, Decision, KillSwitch, MaintenanceWindow
@@ -95,7 +96,7 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
     needs_guards = any(r.action == RuleAction.REMEDIATE for e in events for r in e.verdict.matched)
     guards = Guards(now) if needs_guards else None
     planned = [_plan(event, guards) for event in events]
-    decisions = Decision.objects.bulk_create([decision for decision, _ in planned])
+    decisions = bulk_insert(Decision, [decision for decision, _ in planned])
     requests: list[ActionRequest] = []
     for decision, (_, pending) in zip(decisions, planned, strict=True):
         for request in pending:
