@@ -109,12 +109,13 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
     context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
                "fingerprint": alert.fingerprint}  # fmt: skip
     try:
-        with transaction.atomic():  # a savepoint: losing the episode-mutex race rolls back only this attempt
-            execution = request_execution(
-                rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
-                trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
-                require_approval=rule.mode == RemediationMode.APPROVAL,
-            )  # fmt: skip
+        # request_execution is a savepoint of its own: losing the episode-mutex race rolls back only this attempt,
+        # and its refusal is audited after that savepoint (kept, as this transaction commits the suppression).
+        execution = request_execution(
+            rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
+            trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
+            require_approval=rule.mode == RemediationMode.APPROVAL,
+        )  # fmt: skip
     except IntegrityError:
         return _suppress(request, SuppressionReason.EPISODE_ACTIVE, "another execution for this episode won the race")
     except ExecutionRefused as exc:
