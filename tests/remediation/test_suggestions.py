@@ -88,8 +88,11 @@ def test_it_runs_a_suggestion_once_through_the_api(api_as, suggested, operator) 
     assert first.json()["execution_status"] == "pending" and execution.trigger == "suggestion"
     second = api_as(operator).post(_url(suggested), {}, format="json")
     assert second.status_code == 409 and "runs once" in second.json()["detail"]
+    Execution.objects.update(status="failed")  # finished: the episode is free, the suggestion is still used
+    third = api_as(operator).post(_url(suggested), {}, format="json")
+    assert third.status_code == 409 and "runs once" in third.json()["detail"]
     assert Execution.objects.count() == 1
-    assert AuditEvent.objects.filter(action="execution.refused", actor=operator).count() == 1
+    assert AuditEvent.objects.filter(action="execution.refused", actor=operator).count() == 2
 
 
 def test_it_needs_the_execute_permission(client, api_as, suggested, viewer, approver) -> None:  # type: ignore[no-untyped-def]
