@@ -151,3 +151,12 @@ def test_it_shows_a_missing_runbook_as_a_field_error_in_the_admin(admin_client_,
     runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
     assert admin_client_.post("/admin/remediation/rule/add/", {**form, "runbook": runbook.pk}).status_code == 302
     assert Rule.objects.get().runbook == runbook
+
+
+def test_it_labels_each_admin_action_for_what_it_does(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    rule = RuleFactory(name="disk-rule")
+    choices = dict(admin_client_.get("/admin/remediation/rule/").context["action_form"].fields["action"].choices)
+    assert choices["reset_breakers"] == "Reset the circuit breaker (forget earlier failures)"
+    assert choices["replay_last_7_days"] == "Replay over the alerts of the last 7 days"
+    admin_client_.post("/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]})
+    assert not AuditEvent.objects.filter(action="rule.breaker_reset").exists()
