@@ -12,4 +12,5 @@ urlpatterns = [
     path("", views.alert_list, name="list"),
     path("<int:pk>/", views.alert_detail, name="detail"),
     path("<int:pk>/acknowledge/", views.alert_acknowledge, name="acknowledge"),
+    path("<int:pk>/suggestions/<int:suggestion_pk>/run/", views.suggestion_run, name="suggestion-run"),
 ]

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from alerts.models import Alert
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
+from remediation.models import Suggestion
+from remediation.services import pipeline
 
 PAGE_SIZE = 100
 
@@ -53,8 +55,25 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": alert_timeline(alert),
         "generator_link": _link(alert.generator_url),
         "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
+        "suggestions": pipeline.suggestions_of(alert),
+        "can_run_suggestions": request.user.has_perm(pipeline.EXECUTE_PERMISSION) and alert.status == "firing",
     }
     return render(request, "alerts/detail.html", context)
+
+
+@login_required
+@permission_required(pipeline.EXECUTE_PERMISSION, raise_exception=True)
+@require_POST
+def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
+    """Start a suggested run ("Run this"); the service applies every guard and audits it."""
+    suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert_id=pk)
+    try:
+        execution = pipeline.run_suggestion(suggestion, actor=request.user, request=request)
+    except pipeline.ExecutionRefused as exc:
+        messages.error(request, f"Not started: {exc}")
+        return redirect("alerts:detail", pk=pk)
+    messages.success(request, f"Execution #{execution.pk} requested ({execution.status}).")
+    return redirect("runbooks:execution", pk=execution.pk)
 
 
 @login_required

@@ -46,6 +46,7 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     API = "api", "API"
     CHAT = "chat", "Chat"
+    SUGGESTION = "suggestion", "Suggestion (started from an alert)"
 
 
 class Phase(models.TextChoices):

@@ -124,7 +124,8 @@ def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("runbooks.view_execution", raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
-    items = [{"execution": e, "analysis": approvals.analysis_for(e)} for e in approvals.approval_queue()]
+    items = [{"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)}
+             for e in approvals.approval_queue()]  # fmt: skip
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
 

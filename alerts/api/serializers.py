@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Alert
 from alerts.services.queries import alert_timeline
-from remediation.models import ActionRequest, Decision
+from remediation.models import ActionRequest, Decision, Suggestion
+from remediation.services import pipeline
 
 LIST_FIELDS = [
     "id",
@@ -44,6 +46,23 @@ class ActionRequestSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "rule", "status", "note", "created_at", "dispatched_at", "finished_at"]
 
 
+class SuggestionSerializer(serializers.ModelSerializer):
+    """A suggested run (from pipeline.suggestions_of): target names, masked parameters, who started it and when."""
+
+    rule_name = serializers.CharField(source="rule.name", default="", read_only=True)
+    runbook_name = serializers.CharField(source="runbook.name", read_only=True)
+    targets = serializers.ListField(source="target_names", child=serializers.CharField(), read_only=True)
+    params = serializers.DictField(source="shown_params", read_only=True)
+    used_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    execution_status = serializers.CharField(source="execution.status", default=None, read_only=True)
+
+    class Meta:
+        model = Suggestion
+        fields = ["id", "rule", "rule_name", "runbook", "runbook_name", "target_ids", "targets", "params",
+                  "created_at", "used_by", "used_at", "execution", "execution_status"]  # fmt: skip
+        read_only_fields = fields
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """An episode in a list: the first decision's rule and action come along (prefetched)."""
 
@@ -74,6 +93,7 @@ class AlertDetailSerializer(AlertSerializer):
 
     decisions = DecisionSerializer(many=True, read_only=True)
     action_requests = ActionRequestSerializer(many=True, read_only=True)
+    suggestions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
 
     class Meta:
@@ -88,9 +108,15 @@ class AlertDetailSerializer(AlertSerializer):
             "resolved_at",
             "decisions",
             "action_requests",
+            "suggestions",
             "timeline",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SuggestionSerializer(many=True))
+    def get_suggestions(self, alert: Alert) -> list[dict[str, Any]]:
+        """What `suggest` rules offered for this episode ("Run this": POST …/suggestions/{id}/run/)."""
+        return list(SuggestionSerializer(pipeline.suggestions_of(alert), many=True).data)
 
     def get_timeline(self, alert: Alert) -> list[dict[str, Any]]:
         return [{"at": i["at"], "kind": i["kind"], "text": i["text"]} for i in alert_timeline(alert)]
@@ -98,3 +124,10 @@ class AlertDetailSerializer(AlertSerializer):
 
 class AcknowledgeSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class RunSuggestionSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000,
+        help_text="Run despite an open maintenance window (needs remediation.override_maintenance); audited.",
+    )  # fmt: skip

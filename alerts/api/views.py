@@ -7,15 +7,25 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from alerts.api.serializers import AcknowledgeSerializer, AlertDetailSerializer, AlertSerializer
+from alerts.api.serializers import (
+    AcknowledgeSerializer,
+    AlertDetailSerializer,
+    AlertSerializer,
+    RunSuggestionSerializer,
+    SuggestionSerializer,
+)
 from alerts.models import Alert
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import AlertFilterError, filter_alerts
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
+from remediation.models import Suggestion
+from remediation.services import pipeline
 
 ALERT_FILTERS = [
     OpenApiParameter("status", str, description="firing or resolved"),
@@ -48,6 +58,30 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         except AlertFilterError as exc:
             raise ValidationError({"filter": [str(exc)]}) from exc
         return alerts.select_related("acknowledged_by").prefetch_related("decisions")
+
+    @extend_schema(request=RunSuggestionSerializer, responses={201: SuggestionSerializer})
+    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_pk>\d+)/run",
+            permission_classes=[IsAuthenticated])  # fmt: skip
+    def run_suggestion(self, request: Request, pk: str | None = None, suggestion_pk: str | None = None) -> Response:
+        """Start a suggested run once (needs remediation.execute_runbook); every guard of a manual run applies.
+
+        400 when refused (kill switch, maintenance window, command policy, resolved alert), 409 when the suggestion
+        was already started or another execution is active for the episode.
+        """
+        if not request.user.has_perm(self.read_perm) or not request.user.has_perm(pipeline.EXECUTE_PERMISSION):
+            raise PermissionDenied("Starting a suggested run needs the execute permission.")
+        body = RunSuggestionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert=self.get_object())
+        try:
+            pipeline.run_suggestion(suggestion, actor=request.user, request=request._request,
+                                    override_reason=body.validated_data["override_reason"])  # fmt: skip
+        except pipeline.SuggestionUsed as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except pipeline.ExecutionRefused as exc:
+            return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
+        shown = next(s for s in pipeline.suggestions_of(suggestion.alert) if s.pk == suggestion.pk)
+        return Response(SuggestionSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AcknowledgeSerializer, responses=AlertDetailSerializer)
     @action(detail=True, methods=["post"])

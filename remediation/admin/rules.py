@@ -91,13 +91,13 @@ class RuleAdmin(admin.ModelAdmin):
         for rule in queryset:
             delete_rule(rule, actor=request.user, request=request)
 
-    @admin.action(description="Replay over the alerts of the last 7 days")
     @admin.action(description="Reset the circuit breaker (forget earlier failures)", permissions=["change"])
     def reset_breakers(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
             pipeline.reset_breaker(rule, actor=request.user, reason="reset from the admin", request=request)
         self.message_user(request, f"Reset {queryset.count()} breaker(s); audited as rule.breaker_reset.")
 
+    @admin.action(description="Replay over the alerts of the last 7 days")
     def replay_last_7_days(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
             counts = replay_rule(rule, days=7)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
-from remediation.models.decisions import ActionRequest, Decision
+from remediation.models.decisions import ActionRequest, Decision, Suggestion
 from remediation.models.inventory import Credential, CredentialKind, Environment, Server
 from remediation.models.maintenance import KillSwitch, MaintenanceWindow
 from remediation.models.rules import Rule, RuleMatcher
@@ -25,6 +25,7 @@ __all__ = [
     "Rule",
     "RuleMatcher",
     "Server",
+    "Suggestion",
     "WebhookToken",
     "WorkerHeartbeat",
     "hash_token",

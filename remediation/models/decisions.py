@@ -1,7 +1,8 @@
-"""What the rules decided for each alert episode, and the queued hand-off of analyze / remediate effects."""
+"""What the rules decided for each alert episode, the queued hand-off of its effects, and suggested runs."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from remediation.choices import ActionRequestStatus, DecisionOutcome, RuleAction
@@ -55,3 +56,29 @@ class ActionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for alert {self.alert_id} ({self.status})"
+
+
+class Suggestion(models.Model):
+    """What a `suggest` rule offered for an episode: shown with the alert, started at most once by an operator."""
+
+    action_request = models.OneToOneField(ActionRequest, on_delete=models.CASCADE, related_name="suggestion")
+    alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="suggestions")
+    rule = models.ForeignKey("remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # String references: the core never imports the runbooks app (except the pipeline module).
+    runbook = models.ForeignKey("runbooks.Runbook", on_delete=models.CASCADE, related_name="+")
+    target_ids = models.JSONField(default=list, help_text="The servers resolved from the alert.")
+    params = models.JSONField(default=dict, blank=True, help_text="Runbook parameters filled from the alert.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True, help_text="When an operator started it (once only).")
+    execution = models.ForeignKey(
+        "runbooks.Execution", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"suggestion {self.pk} for alert {self.alert_id}"

@@ -11,6 +11,14 @@ from django.db import models
 from remediation.choices import MatcherOp, MatcherTarget, RemediationMode, RuleAction, StatusFilter, TargetSource
 from remediation.matchers import MatcherError, compile_matcher
 
+# What each mode does with the runbook; every mode of a remediate rule needs one.
+MODE_NEEDS = {
+    RemediationMode.AUTO: "runs a runbook",
+    RemediationMode.APPROVAL: "runs a runbook once approved",
+    RemediationMode.SUGGEST: "suggests a runbook",
+    RemediationMode.SHADOW: "dry-runs a runbook",
+}
+
 
 class Rule(models.Model):
     """Matchers, a status filter, a priority and an action; evaluated in (priority, id) order."""
@@ -55,6 +63,9 @@ class Rule(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.action == RuleAction.REMEDIATE and self.runbook_id is None:
+            what = MODE_NEEDS.get(self.mode, "runs")
+            raise ValidationError({"runbook": f"A remediate rule in {self.mode} mode {what}: choose the runbook."})
         if self.action == RuleAction.IGNORE and self.continue_matching:
             raise ValidationError({"continue_matching": "An ignore rule ends evaluation; it cannot continue."})
         if self.target_source == TargetSource.TAG and self.action == RuleAction.REMEDIATE and not self.target_tag:

@@ -11,21 +11,25 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
-from remediation.models import ActionRequest, Decision, Rule
+from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
+from remediation.redaction import mask_data
 from remediation.services.actions import finish_action_request
-from remediation.services.audit import record_event
+from remediation.services.audit import Actor, record_event
 from remediation.services.targeting import resolve_servers
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.services import guardrails, verification
-from runbooks.services.execute import ExecutionRefused, request_execution
+from runbooks.services.execute import ExecutionRefused, refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
 
 logger = logging.getLogger(__name__)
+EXECUTE_PERMISSION = "remediation.execute_runbook"
 
 
 @dataclass(slots=True)
@@ -109,12 +113,13 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
     context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
                "fingerprint": alert.fingerprint}  # fmt: skip
     try:
-        with transaction.atomic():  # a savepoint: losing the episode-mutex race rolls back only this attempt
-            execution = request_execution(
-                rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
-                trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
-                require_approval=rule.mode == RemediationMode.APPROVAL,
-            )  # fmt: skip
+        # request_execution is a savepoint of its own: losing the episode-mutex race rolls back only this attempt,
+        # and its refusal is audited after that savepoint (kept, as this transaction commits the suppression).
+        execution = request_execution(
+            rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
+            trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
+            require_approval=rule.mode == RemediationMode.APPROVAL,
+        )  # fmt: skip
     except IntegrityError:
         return _suppress(request, SuppressionReason.EPISODE_ACTIVE, "another execution for this episode won the race")
     except ExecutionRefused as exc:
@@ -125,9 +130,15 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
 
 
 def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
-    suggestion = {"runbook": rule.runbook.name, "runbook_id": rule.runbook_id, "targets": target_ids,
-                  "params": params}  # fmt: skip
-    record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=suggestion)
+    """Offer the run with the alert (not run); an operator may start it once (run_suggestion)."""
+    suggestion, _ = Suggestion.objects.get_or_create(
+        action_request=request,
+        defaults={"alert": request.alert, "rule": rule, "runbook": rule.runbook, "target_ids": target_ids,
+                  "params": params},
+    )  # fmt: skip
+    after = {"suggestion": suggestion.pk, "runbook": rule.runbook.name, "runbook_id": rule.runbook_id,
+             "targets": target_ids, "params": params}  # fmt: skip
+    record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=after)
     return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")
 
 
@@ -143,6 +154,64 @@ def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
     record_event(actor=SYSTEM_ACTOR, action="remediation.suppressed", obj=request.alert,
                  after={"rule": rule_name, "reason": reason}, reason=detail)  # fmt: skip
     return Outcome(f"suppressed ({reason}): {detail}", reason=reason)
+
+
+class SuggestionUsed(ExecutionRefused):
+    """The suggestion was already started, or another execution is active for its episode."""
+
+
+def run_suggestion(
+    suggestion: Suggestion, *, actor: Actor, override_reason: str = "", request: HttpRequest | None = None
+) -> Execution:
+    """An operator starts a suggested run: a manual request tied to the episode, started at most once.
+
+    The kill switch, maintenance windows, command policy, runbook approval and the one-active-execution-per-episode
+    constraint apply as to any manual run; a refusal leaves the suggestion usable and is audited.
+    """
+    if not getattr(actor, "has_perm", None) or not actor.has_perm(EXECUTE_PERMISSION):  # type: ignore[union-attr]
+        raise PermissionDenied("Starting a suggested run needs the execute permission.")
+    audited = refusals_audited(suggestion.runbook, actor=actor, request=request, trigger=Trigger.SUGGESTION,
+                               targets=suggestion.target_ids, suggestion=suggestion.pk)  # fmt: skip
+    with audited, transaction.atomic():
+        # The conditional UPDATE claims the suggestion: a second click waits for the first, then finds it used.
+        now = timezone.now()
+        if not Suggestion.objects.filter(pk=suggestion.pk, used_at__isnull=True).update(used_at=now, used_by=actor):
+            raise SuggestionUsed(f"suggestion #{suggestion.pk} was already started; it runs once")
+        row = Suggestion.objects.select_related("alert", "runbook").get(pk=suggestion.pk)  # fresh alert status
+        execution = _request_suggested(row, actor, override_reason, request)
+        Suggestion.objects.filter(pk=row.pk).update(execution=execution)
+        after = {"suggestion": row.pk, "execution": execution.pk, "status": execution.status}
+        record_event(actor=actor, action="remediation.suggestion_started", obj=row.alert, after=after,
+                     request=request)  # fmt: skip
+    suggestion.refresh_from_db()
+    return execution
+
+
+def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: str, request: Any) -> Execution:
+    alert = suggestion.alert
+    if alert.status == "resolved":
+        raise ExecutionRefused(f"alert #{alert.pk} has resolved; a resolved alert never starts an execution")
+    context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
+               "fingerprint": alert.fingerprint}  # fmt: skip
+    try:
+        return request_execution(
+            suggestion.runbook, actor=actor, params=suggestion.params, target_ids=suggestion.target_ids,
+            trigger=Trigger.SUGGESTION, alert=context, origin={"alert_episode_id": alert.pk,
+            "rule_id": suggestion.rule_id}, override_reason=override_reason, request=request,
+        )  # fmt: skip
+    except IntegrityError:
+        raise SuggestionUsed(f"another execution is already active for alert #{alert.pk}") from None
+
+
+def suggestions_of(alert: Any) -> list[Suggestion]:
+    """The alert's suggestions with their target servers' names and masked parameters, for the portal and API."""
+    suggestions = list(Suggestion.objects.filter(alert=alert).select_related("runbook", "rule", "used_by", "execution"))
+    ids = {pk for s in suggestions for pk in s.target_ids}
+    names = dict(Server.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for suggestion in suggestions:
+        suggestion.target_names = [names.get(pk, f"#{pk} (deleted)") for pk in suggestion.target_ids]  # type: ignore[attr-defined]
+        suggestion.shown_params = mask_data(suggestion.params)  # type: ignore[attr-defined]
+    return suggestions
 
 
 def render_parameters(

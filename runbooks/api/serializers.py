@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from remediation.redaction import mask_data
 from runbooks.models import Execution, Runbook, Step, StepRun
+from runbooks.services import approvals
 from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
 
 
@@ -88,6 +91,14 @@ class ApprovalDecisionSerializer(serializers.Serializer):
 
 class ExecutionDetailSerializer(ExecutionSerializer):
     step_runs = StepRunSerializer(many=True, read_only=True)
+    analysis = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_analysis(self, execution: Execution) -> dict[str, Any] | None:
+        """The triggering alert's AI analysis, for readers holding ai.view_analysis (null otherwise)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return approvals.analysis_data(approvals.analysis_for(execution, actor=user)) if user else None
 
     class Meta(ExecutionSerializer.Meta):
-        fields = [*ExecutionSerializer.Meta.fields, "alert", "plan", "variables", "step_runs"]
+        fields = [*ExecutionSerializer.Meta.fields, "alert", "plan", "variables", "step_runs", "analysis"]

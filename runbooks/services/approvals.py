@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
+from remediation.redaction import mask_data
 from remediation.services.audit import Actor, record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
@@ -112,14 +113,33 @@ def approval_queue() -> Any:
     )
 
 
-def analysis_for(execution: Execution) -> Any | None:
-    """The latest AI analysis of the triggering alert, when the AI app is installed; else None."""
+ANALYSIS_PERMISSION = "ai.view_analysis"
+ANALYSIS_FIELDS = (
+    "id", "status", "summary", "probable_cause", "impact", "recommended_runbook", "recommended_params",
+    "recommendation_reason", "confidence", "error_kind", "provider_name", "model", "created_at",
+)  # fmt: skip
+
+
+def analysis_for(execution: Execution, *, actor: Actor = None) -> Any | None:
+    """The triggering alert's AI analysis (latest valid one, else latest), when the actor may read analyses."""
     from django.apps import apps
 
+    if actor is not None and not (getattr(actor, "has_perm", None) and actor.has_perm(ANALYSIS_PERMISSION)):  # type: ignore[union-attr]
+        return None
     try:
         model = apps.get_model("ai", "Analysis")
-    except LookupError:
+    except LookupError:  # the AI app is optional: approvals work without it
         return None
-    if execution.alert_episode_id is None or not hasattr(model, "alert"):
+    if execution.alert_episode_id is None:
         return None
-    return model.objects.filter(alert_id=execution.alert_episode_id).order_by("-id").first()
+    analyses = model.objects.filter(alert_id=execution.alert_episode_id).order_by("-id")
+    return analyses.filter(status="succeeded").first() or analyses.first()
+
+
+def analysis_data(analysis: Any | None) -> dict[str, Any] | None:
+    """The analysis as plain data for the API, secret-named recommended parameters masked."""
+    if analysis is None:
+        return None
+    data = {name: getattr(analysis, name) for name in ANALYSIS_FIELDS}
+    data["recommended_params"] = mask_data(data["recommended_params"])
+    return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +37,24 @@ def enqueue(execution_id: int) -> None:
     transaction.on_commit(lambda: async_task(RUN_TASK, execution_id))
 
 
-@transaction.atomic
+@contextmanager
+def refusals_audited(runbook: Runbook, *, actor: Actor, request: Any = None, **details: Any) -> Iterator[None]:
+    """Audit an ExecutionRefused raised inside as `execution.refused`, after the atomic block inside rolled back.
+
+    Written inside that block, the refusal would be rolled back with it. A caller that wraps a request in its own
+    atomic block and lets the refusal escape it wraps that block in this too (the inner record is then rolled back
+    with the block, the outer one is kept: one event).
+    """
+    try:
+        yield
+    except ExecutionRefused as exc:
+        problems = (exc.plan or {}).get("problems")
+        after = {"runbook": runbook.name, **details, **({"problems": problems} if problems else {})}
+        record_event(actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc),
+                     request=request)  # fmt: skip
+        raise
+
+
 def request_execution(
     runbook: Runbook,
     *,
@@ -53,46 +72,38 @@ def request_execution(
     """Plan, pin the current version and queue (or hold for approval); a blocked plan refuses a real run.
 
     `origin` = {"alert_episode_id", "rule_id"} for alert-triggered runs (the pipeline's episode mutex applies).
+    A refusal (disabled runbook, kill switch, maintenance window, plan problems) is audited durably.
     """
-    if not runbook.enabled and not dry_run:
-        raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
-    version = latest_version(runbook)
     params, target_ids = params or {}, list(target_ids or [])
-    if not dry_run:
-        check_guards(runbook, target_ids, actor=actor, manual=trigger != Trigger.ALERT,
-                     override_reason=override_reason, request=request)  # fmt: skip
-    plan = plan_definition(version.definition, params=params, target_ids=target_ids, alert=alert)
-    if not plan["ok"] and not dry_run:
+    audited = refusals_audited(runbook, actor=actor, request=request, trigger=trigger, targets=target_ids)
+    with audited, transaction.atomic():
+        if not runbook.enabled and not dry_run:
+            raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
+        version = latest_version(runbook)
+        if not dry_run:
+            check_guards(runbook, target_ids, actor=actor, manual=trigger != Trigger.ALERT,
+                         override_reason=override_reason, request=request)  # fmt: skip
+        plan = plan_definition(version.definition, params=params, target_ids=target_ids, alert=alert)
+        if not plan["ok"] and not dry_run:
+            raise ExecutionRefused("the plan has problems; nothing was run", plan)
+        held = (runbook.requires_approval or require_approval) and not dry_run
+        expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
+        execution = Execution.objects.create(
+            **(origin or {}), approval_expires_at=expires, runbook=runbook, version=version,
+            status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING, trigger=trigger,
+            requested_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
+            params=params, target_ids=target_ids, alert=alert or {}, dry_run=dry_run, plan=plan,
+        )  # fmt: skip
         record_event(
-            actor=actor, action="execution.refused", obj=runbook, after={"problems": plan["problems"]}, request=request
-        )
-        raise ExecutionRefused("the plan has problems; nothing was run", plan)
-    held = (runbook.requires_approval or require_approval) and not dry_run
-    expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
-    execution = Execution.objects.create(
-        **(origin or {}),
-        approval_expires_at=expires,
-        runbook=runbook,
-        version=version,
-        status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING,
-        trigger=trigger,
-        requested_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
-        params=params,
-        target_ids=target_ids,
-        alert=alert or {},
-        dry_run=dry_run,
-        plan=plan,
-    )
-    record_event(
-        actor=actor,
-        action="execution.requested",
-        obj=execution,
-        after={"runbook": runbook.name, "version": version.number, "trigger": trigger, "dry_run": dry_run,
-               "targets": target_ids, "params": params, "status": execution.status, **(origin or {})},
-        request=request,
-    )  # fmt: skip
-    if not held:
-        enqueue(execution.pk)
+            actor=actor,
+            action="execution.requested",
+            obj=execution,
+            after={"runbook": runbook.name, "version": version.number, "trigger": trigger, "dry_run": dry_run,
+                   "targets": target_ids, "params": params, "status": execution.status, **(origin or {})},
+            request=request,
+        )  # fmt: skip
+        if not held:
+            enqueue(execution.pk)
     return execution
 
 
@@ -102,7 +113,7 @@ def check_guards(
     """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
     switch = KillSwitch.objects.filter(pk=1, engaged=True).first()
     if switch is not None:
-        _refuse(runbook, actor, f"the kill switch is engaged: {switch.reason}", request)
+        raise ExecutionRefused(f"the kill switch is engaged: {switch.reason}")
     if not manual:
         return  # alert-triggered runs were matched against windows by the alert's own labels in the pipeline
     window = open_window_for(target_ids)
@@ -111,7 +122,7 @@ def check_guards(
     allowed = getattr(actor, "has_perm", None) and actor.has_perm("remediation.override_maintenance")  # type: ignore[union-attr]
     if not (allowed and override_reason.strip()):
         why = "needs the override_maintenance permission and a reason" if not allowed else "give a reason"
-        _refuse(runbook, actor, f"maintenance window {window.name!r} is open; overriding it {why}", request)
+        raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")
     record_event(actor=actor, action="maintenance.overridden", obj=window, reason=override_reason.strip(),
                  after={"runbook": runbook.name, "targets": target_ids}, request=request)  # fmt: skip
 
@@ -129,11 +140,6 @@ def open_window_for(target_ids: list[Any]) -> MaintenanceWindow | None:
         if any(all_match(matchers, item, {}) for item in labels):
             return window
     return None
-
-
-def _refuse(runbook: Runbook, actor: Actor, message: str, request: Any) -> None:
-    record_event(actor=actor, action="execution.refused", obj=runbook, reason=message, request=request)
-    raise ExecutionRefused(message)
 
 
 @transaction.atomic

@@ -2,8 +2,9 @@
 
 Callers hold a row lock on the rule (select_for_update) while checking and creating, so two workers deciding for
 the same rule at once queue up and the second sees the first's execution: the database enforces the limits. The
-breaker state is derived from execution history (no counter to drift): failures since the last success or admin
-reset inside the window open it; after the cool-off one trial may start; a success closes it.
+breaker state is derived from execution history (no counter to drift): enough failures inside one window since
+the last success or admin reset open it; after the cool-off one trial may start; a success closes it, a failed
+trial opens it again.
 """
 
 from __future__ import annotations
@@ -49,25 +50,35 @@ def real_runs(rule: Any) -> QuerySet[Execution]:
 
 
 def breaker_state(rule: Any, *, now: dt.datetime) -> Breaker:
-    """Closed, open or half-open, from the rule's failures since its last success or reset inside the window."""
+    """Closed, open or half-open, from the rule's failures since its last success or admin reset.
+
+    The breaker trips when `threshold` failures fall inside one window; once tripped it stays tripped until a
+    success or a reset (old failures leaving the window do not close it). The latest failure opens it: after the
+    cool-off it half-opens for one trial, and a failed trial is that latest failure, so it opens again.
+    """
     if not rule.breaker_threshold:
         return Breaker(BreakerState.CLOSED, 0)
     runs = real_runs(rule)
-    since = now - dt.timedelta(seconds=rule.breaker_window_seconds)
+    failures = runs.filter(status__in=FAILED, finished_at__isnull=False)
     last_success = runs.filter(status=ExecutionStatus.SUCCEEDED).aggregate(at=Max("finished_at"))["at"]
-    for floor in (last_success, rule.breaker_reset_at):
-        if floor is not None and floor > since:
-            since = floor
-    failures = runs.filter(status__in=FAILED, finished_at__gt=since)
-    count = failures.count()
-    if count < rule.breaker_threshold:
-        return Breaker(BreakerState.CLOSED, count)
-    opened = failures.aggregate(at=Max("finished_at"))["at"]
+    floor = max((at for at in (last_success, rule.breaker_reset_at) if at is not None), default=None)
+    if floor is not None:
+        failures = failures.filter(finished_at__gt=floor)
+    times = list(failures.order_by("-finished_at").values_list("finished_at", flat=True))
+    window = dt.timedelta(seconds=rule.breaker_window_seconds)
+    if not _tripped(times, rule.breaker_threshold, window):
+        return Breaker(BreakerState.CLOSED, sum(1 for at in times if at > now - window))
+    opened = times[0]
     half_opens = opened + dt.timedelta(seconds=rule.breaker_cooloff_seconds)
     if now < half_opens:
-        return Breaker(BreakerState.OPEN, count, opened, half_opens)
+        return Breaker(BreakerState.OPEN, len(times), opened, half_opens)
     trial = runs.filter(status__in=ACTIVE_STATUSES, created_at__gt=opened).order_by("id").first()
-    return Breaker(BreakerState.HALF_OPEN, count, opened, half_opens, trial.pk if trial else None)
+    return Breaker(BreakerState.HALF_OPEN, len(times), opened, half_opens, trial.pk if trial else None)
+
+
+def _tripped(times: list[dt.datetime], threshold: int, window: dt.timedelta) -> bool:
+    """Whether `threshold` of these failure times (newest first) ever fell inside one window."""
+    return any(times[i] - times[i + threshold - 1] <= window for i in range(len(times) - threshold + 1))
 
 
 def check_rule(rule: Any, *, now: dt.datetime) -> tuple[str, str] | None:
@@ -75,8 +86,8 @@ def check_rule(rule: Any, *, now: dt.datetime) -> tuple[str, str] | None:
     breaker = breaker_state(rule, now=now)
     if breaker.state == BreakerState.OPEN:
         return SuppressionReason.BREAKER_OPEN, (
-            f"circuit breaker open: {breaker.failures} failures since {breaker.opened_at:%H:%M:%S} UTC window; "
-            f"half-opens at {breaker.half_opens_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"circuit breaker open: {breaker.failures} failure(s) since the last success, the latest at "
+            f"{breaker.opened_at:%Y-%m-%d %H:%M:%S} UTC; half-opens at {breaker.half_opens_at:%Y-%m-%d %H:%M:%S} UTC"
         )
     if breaker.state == BreakerState.HALF_OPEN and breaker.trial_id is not None:
         return SuppressionReason.BREAKER_OPEN, (

@@ -84,12 +84,11 @@ def _run_or_skip(schedule: RunbookSchedule, intended: dt.datetime, now: dt.datet
     blocked = _guard(schedule, now)
     if blocked:
         return _record(schedule, intended, ScheduleRunStatus.REFUSED, "schedule.run_refused", blocked)
-    try:
-        with transaction.atomic():
-            execution = request_execution(
-                schedule.runbook, actor=SYSTEM_ACTOR, params=schedule.params, target_ids=schedule.target_ids,
-                dry_run=schedule.dry_run, trigger=Trigger.SCHEDULE,
-            )  # fmt: skip
+    try:  # a savepoint of its own; its refusal is audited after that savepoint, so it is kept
+        execution = request_execution(
+            schedule.runbook, actor=SYSTEM_ACTOR, params=schedule.params, target_ids=schedule.target_ids,
+            dry_run=schedule.dry_run, trigger=Trigger.SCHEDULE,
+        )  # fmt: skip
     except ExecutionRefused as refused:
         return _record(schedule, intended, ScheduleRunStatus.REFUSED, "schedule.run_refused", str(refused))
     ScheduleRun.objects.create(

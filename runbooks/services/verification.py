@@ -16,8 +16,9 @@ FINISHED = [ExecutionStatus.SUCCEEDED, ExecutionStatus.FAILED, ExecutionStatus.E
 
 
 def verifiable() -> QuerySet[Execution]:
-    """Real alert-triggered runs (dry-runs, manual and scheduled runs are not verified)."""
-    return Execution.objects.filter(trigger=Trigger.ALERT, dry_run=False, alert_episode__isnull=False)
+    """Real runs of an alert episode, by a rule or from its suggestion (dry-runs, manual, scheduled ones are not)."""
+    triggers = [Trigger.ALERT, Trigger.SUGGESTION]
+    return Execution.objects.filter(trigger__in=triggers, dry_run=False, alert_episode__isnull=False)
 
 
 def record_resolved(alert_ids: list[int], *, now: dt.datetime) -> int:

@@ -26,6 +26,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 # Per-app factories (imported last: they build on UserFactory).
 from tests.factories.ai import (  # noqa: E402
+    AnalysisFactory,
     ChatMessageFactory,
     ChatSessionFactory,
     ProviderFactory,
@@ -55,6 +56,7 @@ __all__ = [
     "TEST_PASSWORD",
     "ActionRequestFactory",
     "AlertFactory",
+    "AnalysisFactory",
     "ChatMessageFactory",
     "ChatSessionFactory",
     "CommandPolicyRuleFactory",

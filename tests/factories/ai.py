@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import factory
 
-from ai.models import ChatMessage, ChatSession, Provider, SensitiveLabel
+from ai.models import Analysis, ChatMessage, ChatSession, Provider, SensitiveLabel
 from tests.factories import UserFactory
+from tests.factories.alerts import AlertFactory
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):
@@ -42,3 +43,20 @@ class ChatMessageFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(ChatSessionFactory)
     role = "user"
     content = "hello"
+
+
+class AnalysisFactory(factory.django.DjangoModelFactory):
+    """A finished, valid analysis of an alert episode."""
+
+    class Meta:
+        model = Analysis
+
+    alert = factory.SubFactory(AlertFactory)
+    status = "succeeded"
+    trigger = "rule"
+    provider_name = "local"
+    model = "openai/test-model"
+    summary = "nginx is down"
+    probable_cause = "the worker crashed"
+    impact = "checkout is unavailable"
+    confidence = 0.8

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from remediation.models import AuditEvent, Rule, WebhookToken, hash_token
+from runbooks.services.definitions import save_runbook
 from tests.factories import AlertFactory, RuleFactory, RuleMatcherFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,25 @@ def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(ad
     assert AuditEvent.objects.filter(action="maintenance_window.created").exists()
     bad = admin_client_.post("/admin/remediation/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
     assert bad.status_code == 200 and "Invalid cron expression" in bad.content.decode()
+
+
+@pytest.mark.parametrize("mode", ["auto", "approval", "suggest", "shadow"])
+def test_it_shows_a_missing_runbook_as_a_field_error_in_the_admin(admin_client_, mode: str) -> None:  # type: ignore[no-untyped-def]
+    form = {**_rule_form("crit.*"), "action": "remediate", "mode": mode}
+    response = admin_client_.post("/admin/remediation/rule/add/", form)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["runbook"][0].startswith(f"A remediate rule in {mode} mode") and "choose the runbook" in str(errors)
+    assert not Rule.objects.exists() and not AuditEvent.objects.filter(action="rule.created").exists()
+    runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
+    assert admin_client_.post("/admin/remediation/rule/add/", {**form, "runbook": runbook.pk}).status_code == 302
+    assert Rule.objects.get().runbook == runbook
+
+
+def test_it_labels_each_admin_action_for_what_it_does(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    rule = RuleFactory(name="disk-rule")
+    choices = dict(admin_client_.get("/admin/remediation/rule/").context["action_form"].fields["action"].choices)
+    assert choices["reset_breakers"] == "Reset the circuit breaker (forget earlier failures)"
+    assert choices["replay_last_7_days"] == "Replay over the alerts of the last 7 days"
+    admin_client_.post("/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]})
+    assert not AuditEvent.objects.filter(action="rule.breaker_reset").exists()

@@ -126,3 +126,43 @@ def test_it_stops_while_the_kill_switch_is_engaged(fire, admin_user) -> None:  #
     set_kill_switch(False, reason="over", actor=admin_user)
     assert KillSwitch.objects.get().engaged is False
     assert fire(2, now).execution_id
+
+
+def test_it_reopens_the_breaker_when_the_trial_fails_after_the_old_failures_left_the_window(fire) -> None:  # type: ignore[no-untyped-def]
+    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
+                          breaker_window_seconds=600, breaker_cooloff_seconds=300)  # fmt: skip
+    start = timezone.now()
+
+    def run(n: int, at: dt.datetime, final: str, finished: dt.datetime) -> None:
+        outcome = fire(n, at)
+        assert outcome.execution_id, outcome.note
+        Execution.objects.filter(pk=outcome.execution_id).update(created_at=at, status=final, finished_at=finished)
+
+    run(1, start, "failed", start)
+    run(2, start, "failed", start)
+    assert fire(3, start + dt.timedelta(seconds=1)).reason == "breaker_open"
+    run(4, start + dt.timedelta(seconds=301), "failed", start + dt.timedelta(seconds=700))  # the half-open trial
+    after = start + dt.timedelta(seconds=701)  # the window (600 s) no longer holds the first two failures
+    state = breaker_of(rule, now=after)
+    assert state["state"] == "open" and state["half_opens_at"] == start + dt.timedelta(seconds=1000)
+    blocked = fire(5, after)
+    assert blocked.reason == "breaker_open" and "half-opens at" in blocked.note
+    assert _reasons() == ["breaker_open", "breaker_open"]
+    assert breaker_of(rule, now=start + dt.timedelta(seconds=1001))["state"] == "half_open"
+    run(6, start + dt.timedelta(seconds=1001), "succeeded", start + dt.timedelta(seconds=1002))
+    assert breaker_of(rule, now=start + dt.timedelta(seconds=1003))["state"] == "closed"
+    assert fire(7, start + dt.timedelta(seconds=1003)).execution_id
+
+
+def test_it_keeps_a_tripped_breaker_half_open_until_a_trial_succeeds(fire) -> None:  # type: ignore[no-untyped-def]
+    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
+                          breaker_window_seconds=600, breaker_cooloff_seconds=300)  # fmt: skip
+    start = timezone.now()
+    for n in (1, 2):
+        fire(n, start)
+    _finish("failed", start, rule=rule)
+    much_later = start + dt.timedelta(hours=5)  # the failures left the window long ago: no success closed it
+    assert breaker_of(rule, now=much_later)["state"] == "half_open"
+    first = Execution.objects.filter(rule=rule).earliest("id")
+    Execution.objects.filter(pk=first.pk).update(finished_at=start - dt.timedelta(seconds=700))
+    assert breaker_of(rule, now=start)["state"] == "closed"  # 2 failures never inside one window: never tripped

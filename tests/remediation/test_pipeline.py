@@ -136,3 +136,14 @@ def test_it_allows_one_active_execution_per_episode(post_hook, web1) -> None:  #
     assert suppression["rule"] == "second" and suppression["reason"] == "episode_active"
     with pytest.raises(IntegrityError):  # the database itself refuses a second active run for the episode
         Execution.objects.create(runbook=runbook, version=first.version, alert_episode=first.alert_episode)
+
+
+def test_it_keeps_the_audit_of_a_run_the_command_policy_refused(post_hook, web1) -> None:  # type: ignore[no-untyped-def]
+    remediate_rule(restart_runbook(command="rm -rf / # {{ params.service }}"))
+    post_hook(am_payload("web-1:9100"))
+    notes = dispatch_pending()
+    assert not Execution.objects.exists() and "the plan has problems" in notes[0]
+    refused = AuditEvent.objects.get(action="execution.refused")
+    assert refused.actor_label == "system" and refused.after["trigger"] == "alert" and refused.after["problems"]
+    assert "rm_rf_root" in str(refused.after["problems"])
+    assert AuditEvent.objects.get(action="remediation.suppressed").after["reason"] == "refused"

@@ -1,4 +1,5 @@
-"""Alertmanager redelivering the same firing payload 5 times at once (PostgreSQL) starts one execution."""
+"""Alertmanager redelivering the same firing payload 5 times at once (PostgreSQL) starts one execution; so do
+five concurrent clicks on one suggestion."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from remediation.models import ActionRequest
+from remediation.models import ActionRequest, Suggestion
 from remediation.services.actions import dispatch_action_request
+from remediation.services.pipeline import SuggestionUsed, run_suggestion
 from remediation.services.webhook_tokens import create_webhook_token
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
@@ -77,3 +79,25 @@ def test_it_lets_one_of_two_rules_racing_for_an_episode_start(settings) -> None:
     assert Execution.objects.count() == 1
     notes = sorted(ActionRequest.objects.values_list("note", flat=True))
     assert any("episode_active" in note for note in notes)
+
+
+def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> None:  # type: ignore[no-untyped-def]
+    need_postgresql()
+    ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
+    remediate_rule(restart_runbook(), mode="suggest")
+    _, token = create_webhook_token("clicks", actor="system")
+    Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
+                  content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    dispatch_action_request(ActionRequest.objects.get().pk)
+    suggestion = Suggestion.objects.get()
+
+    def click(_: int) -> str:
+        try:
+            return f"started #{run_suggestion(suggestion, actor=operator).pk}"
+        except SuggestionUsed:
+            return "used"
+
+    outcomes = _at_once(click)
+    execution = Execution.objects.get()
+    assert sorted(outcomes) == [f"started #{execution.pk}"] + ["used"] * (TIMES - 1)
+    assert Suggestion.objects.get().execution == execution

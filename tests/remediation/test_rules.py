@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from alerts.models import Alert
 from remediation.models import ActionRequest, Decision, Rule
 from remediation.services.rules import active_rules, save_rule
+from runbooks.services.definitions import save_runbook
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload
 
@@ -102,3 +104,27 @@ def test_it_recovers_when_another_process_deleted_a_cached_rule(post_hook) -> No
     assert response.status_code == 202
     assert set(Decision.objects.values_list("outcome", flat=True)) == {"no_match"}
     assert not ActionRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("mode", "says"),
+    [("auto", "runs a runbook"), ("approval", "runs a runbook once approved"), ("suggest", "suggests a runbook"),
+     ("shadow", "dry-runs a runbook")],
+)  # fmt: skip
+def test_it_refuses_a_remediate_rule_without_a_runbook_in_every_mode(admin_user, mode: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    rule = Rule(name="restart", action="remediate", mode=mode)
+    with pytest.raises(ValidationError) as refused:
+        save_rule(rule, [CHECKOUT], actor=admin_user)
+    assert refused.value.message_dict == {"runbook": [f"A remediate rule in {mode} mode {says}: choose the runbook."]}
+    assert not Rule.objects.exists()
+
+
+def test_it_needs_no_runbook_for_other_actions_and_saves_a_remediate_rule_with_one(admin_user) -> None:  # type: ignore[no-untyped-def]
+    for action in ("record", "analyze", "ignore"):
+        save_rule(Rule(name=f"{action}-rule", action=action, mode="suggest"), [CHECKOUT], actor=admin_user)
+    runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
+    saved = save_rule(Rule(name="restart", action="remediate", runbook=runbook), [CHECKOUT], actor=admin_user)
+    assert saved.pk and Rule.objects.count() == 4
+    saved.runbook = None
+    with pytest.raises(ValidationError, match="choose the runbook"):
+        save_rule(saved, None, actor=admin_user)

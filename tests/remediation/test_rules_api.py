@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from remediation.models import AuditEvent, KillSwitch, MaintenanceWindow, Rule, RuleMatcher
+from runbooks.services.definitions import save_runbook
 from tests.factories import AlertFactory, MaintenanceWindowFactory, RuleFactory, RuleMatcherFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,14 @@ RULE = {
 }
 
 
-def test_it_creates_updates_and_deletes_rules_with_audit(api_as, admin_user) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture
+def runbook():  # type: ignore[no-untyped-def]
+    return save_runbook({"name": "restart-web", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
+
+
+def test_it_creates_updates_and_deletes_rules_with_audit(api_as, admin_user, runbook) -> None:  # type: ignore[no-untyped-def]
     api = api_as(admin_user)
-    created = api.post("/api/v1/rules/", RULE, format="json")
+    created = api.post("/api/v1/rules/", {**RULE, "runbook": runbook.pk}, format="json")
     assert created.status_code == 201, created.content
     rule = Rule.objects.get()
     assert [str(m) for m in rule.matchers.all()] == ['severity=~"critical|page"', 'annotation:summary=~".*disk.*"']
@@ -54,6 +60,23 @@ def test_it_refuses_an_invalid_regex_with_a_clear_message(api_as, admin_user) ->
     assert message.startswith("Invalid regular expression '(crit'")
     assert not Rule.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="rule.").exists()
+
+
+@pytest.mark.parametrize("mode", ["auto", "approval", "suggest", "shadow"])
+def test_it_refuses_a_remediate_rule_without_a_runbook(api_as, admin_user, runbook, mode: str) -> None:  # type: ignore[no-untyped-def]
+    api = api_as(admin_user)
+    refused = api.post("/api/v1/rules/", {**RULE, "mode": mode}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["runbook"][0].startswith(f"A remediate rule in {mode} mode")
+    assert not Rule.objects.exists()
+    rule = api.post("/api/v1/rules/", {**RULE, "action": "record", "mode": mode}, format="json").json()
+    becomes = api.patch(f"/api/v1/rules/{rule['id']}/", {"action": "remediate"}, format="json")
+    assert becomes.status_code == 400 and "choose the runbook" in becomes.json()["errors"]["runbook"][0]
+    assert api.patch(f"/api/v1/rules/{rule['id']}/", {"action": "remediate", "runbook": runbook.pk},
+                     format="json").status_code == 200  # fmt: skip
+    dropped = api.patch(f"/api/v1/rules/{rule['id']}/", {"runbook": None}, format="json")
+    assert dropped.status_code == 400 and Rule.objects.get().runbook == runbook
+    assert AuditEvent.objects.filter(action="rule.updated").count() == 1  # refused changes are not audited as saved
 
 
 def test_it_lets_viewers_read_but_not_write_rules(api_as, viewer) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.approvals import expire_due
 from runbooks.services.execute import request_execution
 from runbooks.services.runner import run_execution
+from tests.factories import AnalysisFactory
 from tests.factories.inventory import ServerFactory
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
 
@@ -96,3 +98,28 @@ def test_it_refuses_portal_decisions_without_the_permission(client, held, operat
     client.force_login(operator)
     assert client.post(f"/runbooks/approvals/{held.pk}/", {"decision": "approve"}).status_code == 403
     assert Execution.objects.get(pk=held.pk).status == "awaiting_approval"
+
+
+def test_it_shows_the_alerts_ai_analysis_in_the_queue_and_the_api(client, api_as, post_hook, approver) -> None:  # type: ignore[no-untyped-def]
+    ServerFactory(name="web-1", host_key=KEY)
+    remediate_rule(restart_runbook(), mode="approval")
+    post_hook(am_payload("web-1:9100"))
+    dispatch_pending()
+    execution = Execution.objects.get()
+    AnalysisFactory(alert=execution.alert_episode, status="failed", error_kind="timeout", forced=True)
+    AnalysisFactory(alert=execution.alert_episode, summary="nginx <b>crashed</b> on web-1",
+                    probable_cause="OOM killer", recommended_runbook="restart-service",
+                    recommended_params={"service": "nginx", "api_token": "s3cr3t-token"})  # fmt: skip
+    client.force_login(approver)
+    page = client.get("/runbooks/approvals/").content.decode()
+    assert "nginx &lt;b&gt;crashed&lt;/b&gt; on web-1" in page and "OOM killer" in page
+    assert "restart-service" in page and "s3cr3t-token" not in page and "timeout" not in page
+    shown = api_as(approver).get(f"/api/v1/executions/{execution.pk}/").json()["analysis"]
+    assert shown["summary"] == "nginx <b>crashed</b> on web-1" and shown["probable_cause"] == "OOM killer"
+    assert shown["status"] == "succeeded" and shown["recommended_params"]["service"] == "nginx"
+    assert "s3cr3t-token" not in str(shown)
+    Group.objects.get(name="Approver").permissions.remove(Permission.objects.get(codename="view_analysis"))
+    approver = type(approver).objects.get(pk=approver.pk)  # a fresh user: permissions are cached per instance
+    client.force_login(approver)
+    assert "OOM killer" not in client.get("/runbooks/approvals/").content.decode()
+    assert api_as(approver).get(f"/api/v1/executions/{execution.pk}/").json()["analysis"] is None

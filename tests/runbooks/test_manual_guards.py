@@ -6,6 +6,7 @@ import pytest
 
 from remediation.models import AuditEvent
 from remediation.services.maintenance import set_kill_switch
+from runbooks.models import Execution
 from runbooks.services.execute import ExecutionRefused, request_execution
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
@@ -39,3 +40,25 @@ def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operato
     assert AuditEvent.objects.get(action="maintenance.overridden").reason == "the fix cannot wait"
     other = ServerFactory(name="web-1", host_key=KEY)
     assert request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[other.pk]).pk
+
+
+def test_it_keeps_the_audit_of_refused_api_requests(api_as, admin_user, operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="db-1", host_key=KEY)
+    runbook = restart_runbook()
+    url, body = f"/api/v1/runbooks/{runbook.pk}/execute/", {"params": {"service": "nginx"}, "targets": [server.pk]}
+    set_kill_switch(True, reason="incident", actor=admin_user)
+    refused = api_as(operator).post(url, body, format="json")
+    assert refused.status_code == 400 and "kill switch is engaged" in refused.json()["detail"]
+    event = AuditEvent.objects.get(action="execution.refused")
+    assert event.actor == operator and event.object_id == str(runbook.pk) and "kill switch" in event.reason
+    assert event.after == {"runbook": runbook.name, "trigger": "api", "targets": [server.pk]}
+    set_kill_switch(False, reason="over", actor=admin_user)
+    MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
+    assert api_as(operator).post(url, body, format="json").status_code == 400
+    assert "'db patching' is open" in AuditEvent.objects.filter(action="execution.refused").latest("id").reason
+    blocked = restart_runbook(command="rm -rf /", name="wipe")
+    response = api_as(operator).post(f"/api/v1/runbooks/{blocked.pk}/execute/", {}, format="json")
+    assert response.status_code == 400 and response.json()["plan"]["problems"]
+    event = AuditEvent.objects.filter(action="execution.refused").latest("id")
+    assert event.object_id == str(blocked.pk) and event.after["problems"] == response.json()["plan"]["problems"]
+    assert AuditEvent.objects.filter(action="execution.refused").count() == 3 and not Execution.objects.exists()
