@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from alerts.models import Alert
-from remediation.bulk import json_recordset, json_rows, worth_json
+from remediation.bulk import json_recordset, json_rows, values_list, worth_json
 
 Key = tuple[str, dt.datetime]
 # Columns written for a new episode; a repeat only touches the counters and, once, the resolution.
@@ -48,7 +48,7 @@ def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
                 cursor.execute(_statement(json_recordset(fields)), [json_rows(chunk, fields)])
             else:
                 params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
-                cursor.execute(_statement(_from_values(len(fields), len(chunk))), params)
+                cursor.execute(_statement(values_list(len(chunk), len(fields))), params)
             for pk, fingerprint, starts_at, created_by, resolved_by in cursor.fetchall():
                 resolver = None if resolved_by is None else _uuid(resolved_by)
                 stored[(fingerprint, _datetime(starts_at))] = Stored(pk, _uuid(created_by), resolver)
@@ -80,10 +80,6 @@ def _statement(source: str) -> str:
     insert = f"INSERT INTO {table} ({columns}) {source}"
     returning = "RETURNING id, fingerprint, starts_at, batch_id, resolved_batch_id"
     return f"{insert} ON CONFLICT (fingerprint, starts_at) DO UPDATE SET {update} {returning}"
-
-
-def _from_values(width: int, rows: int) -> str:
-    return "VALUES " + ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * rows)
 
 
 def _datetime(value: dt.datetime | str) -> dt.datetime:

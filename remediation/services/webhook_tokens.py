@@ -7,6 +7,8 @@ import hmac
 import logging
 import secrets
 import time
+import weakref
+from typing import Any
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -111,15 +113,22 @@ def webhook_rate_wait(token: WebhookToken, rate: str) -> int | None:
     return max(1, int((slot + 1) * window - now) + 1)
 
 
+# INCR and EXPIRE in one round trip; registered once per process (redis-py sends EVALSHA, and the script on a miss).
+COUNT_SCRIPT = "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n"
+_scripts: weakref.WeakKeyDictionary[RedisCache, Any] = weakref.WeakKeyDictionary()
+
+
 def _count(key: str, ttl: int) -> int:
     """Increment a counter in the shared cache that expires `ttl` seconds after its last use; its new value."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        # One round trip instead of the three that add() + incr() cost on Django's Redis backend.
+        # One round trip instead of the three that add() + incr() cost on Django's Redis backend, and a client made
+        # once: Django's get_client() builds a new redis-py client object on every call.
         full_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(full_key, write=True)
-        used, _ = client.pipeline(transaction=False).incr(full_key).expire(full_key, ttl).execute()
-        return int(used)
+        script = _scripts.get(backend)
+        if script is None:
+            script = _scripts[backend] = backend._cache.get_client(full_key, write=True).register_script(COUNT_SCRIPT)
+        return int(script(keys=[full_key], args=[ttl]))
     try:
         cache.add(key, 0, ttl)
         return cache.incr(key)

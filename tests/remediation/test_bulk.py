@@ -43,20 +43,24 @@ def test_it_inserts_every_value_exactly_and_sets_primary_keys(count: int) -> Non
         assert stored.created_at is not None and stored.created_at == sent.created_at
 
 
-def test_it_takes_the_json_route_only_for_big_batches_on_postgresql() -> None:
+@pytest.mark.parametrize(
+    ("count", "route"), [(1, "VALUES"), (5, "VALUES"), (6, "jsonb_to_recordset"), (12, "jsonb_to_recordset")]
+)
+def test_it_writes_one_statement_with_the_cheaper_route_on_postgresql(count: int, route: str) -> None:
     need_postgresql()
     fields = [f for f in Decision._meta.concrete_fields if not f.primary_key]
-    assert not worth_json(1, fields) and worth_json(12, fields)
+    assert worth_json(count, fields) == (route == "jsonb_to_recordset")
     seen: list[str] = []
 
     def spy(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         seen.append(sql)
         return execute(sql, params, many, context)
 
-    decisions = _decisions(12)
+    decisions = _decisions(count)
     with connection.execute_wrapper(spy):
         bulk_insert(Decision, decisions)
-    assert len(seen) == 1 and "jsonb_to_recordset" in seen[0]
+    assert len(seen) == 1 and route in seen[0]
+    assert Decision.objects.filter(pk__in=[d.pk for d in decisions]).count() == count
 
 
 def test_it_refuses_a_value_too_long_for_its_column_instead_of_truncating() -> None:
