@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from remediation.net import scope_client_ip
 from terminal import services
 from terminal.bridge import Bridge
 from terminal.choices import EndReason
@@ -49,6 +50,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         except services.TerminalDenied:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.client_ip = scope_client_ip(self.scope)
         self.early = []
         await self.accept()
         self.task = asyncio.create_task(self._run(user))
@@ -62,11 +64,10 @@ class TerminalConsumer(AsyncWebsocketConsumer):
 
     async def _run(self, user: Any) -> None:
         cols, rows = self._size()
-        client = self.scope.get("client") or ("", 0)
         # Not the shared DB thread: an SSH connect can take seconds and must not stall other consumers.
         open_session = database_sync_to_async(services.open_session, thread_sensitive=False)
         try:
-            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=client[0])
+            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=self.client_ip)
         except services.TerminalDenied as denied:
             await self._finish(denied.reason, denied.message)
             return
