@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 def forwarded_client(peer: str, forwarded: str) -> str:
     """The caller's IP: the socket peer, or the address a trusted proxy chain reports (TRUSTED_PROXY_COUNT)."""
-    hops = settings.TRUSTED_PROXY_COUNT
+    hops = int(settings.TRUSTED_PROXY_COUNT)
     if hops > 0 and forwarded:
         chain = [part.strip() for part in forwarded.split(",") if part.strip()]
         # Each trusted proxy appends the address it saw; the client is `hops` entries from the right.

@@ -155,5 +155,10 @@ class Terminal:
             pass
         return self.close_code
 
+    async def drain(self) -> None:
+        """Read every frame already sent (without waiting for more)."""
+        while not await self.ws.receive_nothing() and await self._next(1):
+            pass
+
     async def disconnect(self) -> None:
         await self.ws.disconnect()
