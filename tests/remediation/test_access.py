@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.test import Client
@@ -41,7 +42,7 @@ def test_it_tells_each_users_connections_only_after_commit(operator, viewer) -> 
 
     async def scenario() -> tuple[list[dict[str, Any]], ...]:
         mine, theirs = await listen(operator.pk), await listen(viewer.pk)
-        during = await sync_to_async(change)(mine)
+        during = await database_sync_to_async(change)(mine)
         return during, await received(mine), await received(theirs)
 
     during, mine, theirs = run_async(scenario())
@@ -57,7 +58,7 @@ def test_it_tells_no_one_when_the_change_rolls_back(operator) -> None:  # type: 
 
     async def scenario() -> list[dict[str, Any]]:
         channel = await listen(operator.pk)
-        await sync_to_async(change)()
+        await database_sync_to_async(change)()
         return await received(channel)
 
     assert run_async(scenario()) == []
@@ -70,7 +71,7 @@ def test_it_signs_out_through_one_service_that_audits_and_tells_the_connections(
 
     async def scenario() -> list[dict[str, Any]]:
         channel = await listen(admin_user.pk)
-        response = await sync_to_async(client.post)(path)
+        response = await database_sync_to_async(client.post)(path)
         assert response.status_code == 302 and response["Location"] == "/login/"
         return await received(channel)
 

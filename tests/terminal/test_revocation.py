@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -44,7 +44,7 @@ def end_session(server_id: int, user: Any, action: Callable[[], Any], client: Cl
         await terminal.control("status")
         await terminal.type(PROMPT_CHECK)
         await terminal.read_until(b"still-5-here")
-        await sync_to_async(action)()
+        await database_sync_to_async(action)()
         closed = await terminal.control("closed", timeout=5)
         assert await terminal.wait_closed(timeout=5) == 4000
         await terminal.disconnect()
@@ -124,13 +124,13 @@ def test_it_keeps_the_session_when_the_user_signs_out_of_another_browser(ssh_ser
         terminal = Terminal(ssh_server.pk, operator, client=browser)
         assert (await terminal.connect())[0]
         await terminal.control("status")
-        await sync_to_async(elsewhere.post)("/logout/")
+        await database_sync_to_async(elsewhere.post)("/logout/")
         await asyncio.sleep(1.5)  # time for the re-check the other browser's sign-out asked for
         await terminal.drain()
         assert terminal.close_code is None and [c["type"] for c in terminal.controls] == ["status"]
         await terminal.type(PROMPT_CHECK)
         await terminal.read_until(b"still-5-here")
-        await sync_to_async(browser.post)("/admin/logout/")  # the admin's sign-out is the portal's
+        await database_sync_to_async(browser.post)("/admin/logout/")  # the admin's sign-out is the portal's
         closed = await terminal.control("closed", timeout=5)
         await terminal.disconnect()
         return closed
