@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from terminal.guard import AccessGuard
+from tests.terminal.conftest import run_async
 
 
 class Checks:
@@ -34,7 +35,7 @@ def run_guard(guard: AccessGuard, before: float = 0.0, nudge: bool = False, time
         except TimeoutError:
             pass
 
-    asyncio.run(scenario())
+    run_async(scenario())  # its own thread: Playwright's sync API may own this thread's loop
     return stopped
 
 
