@@ -30,8 +30,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
-    # The admin signs in through the portal's login (rate-limited and audited), never its own form.
+    # The admin signs in and out through the portal (rate-limited, audited, live terminals closed), never its own.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("admin/logout/", core_views.logout_view),
     path("admin/", admin.site.urls),
     path("", include("remediation.urls")),
     path("alerts/", include("alerts.urls")),

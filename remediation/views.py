@@ -6,7 +6,6 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth import login as django_login
-from django.contrib.auth import logout as django_logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_prometheus.exports import ExportToDjangoView
 
-from remediation.services.auth import LoginRefused, log_in, record_logout
+from remediation.services.auth import LoginRefused, log_in, log_out
 from remediation.services.dashboard import dashboard_counts
 from remediation.services.health import readiness
 
@@ -83,9 +82,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     """Portal sign-out (POST only, CSRF-protected)."""
-    if request.user.is_authenticated:
-        record_logout(request, request.user)
-    django_logout(request)
+    log_out(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 

@@ -19,6 +19,9 @@ class TerminalGrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ("user",)
     raw_id_fields = ("server",)
 
+    def access_holders(self, obj: Any) -> set[int]:
+        return {obj.user_id}
+
 
 @admin.register(TerminalSession)
 class TerminalSessionAdmin(admin.ModelAdmin):

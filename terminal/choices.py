@@ -19,6 +19,8 @@ class EndReason(models.TextChoices):
     MAX_DURATION = "max_duration", "Maximum session length reached"
     CONNECTION_LOST = "connection_lost", "Connection to the server lost"
     SERVER_SHUTDOWN = "server_shutdown", "The web server stopped"
+    ACCESS_REVOKED = "access_revoked", "Access revoked"
+    LOGGED_OUT = "logged_out", "Signed out"
     ERROR = "error", "Internal error"
     STALE = "stale", "Found open after its maximum length (the web process ended)"
 

@@ -16,10 +16,14 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
+from remediation.net import scope_client_ip
+from remediation.services.access import user_group
 from terminal import services
 from terminal.bridge import Bridge
 from terminal.choices import EndReason
+from terminal.guard import AccessGuard
 
 logger = logging.getLogger(__name__)
 
@@ -31,24 +35,34 @@ MAX_EARLY = 256  # messages held while the shell connects; more are dropped
 
 
 class TerminalConsumer(AsyncWebsocketConsumer):
-    """Authorizes the user, opens the shell off the event loop, then relays frames to and from its Bridge."""
+    """Authorizes the user, opens the shell off the event loop, then relays frames to and from its Bridge.
+
+    Joins the user's group: an `access.changed` message (sent after commit by the services that revoke grants,
+    change roles or sign out) makes its AccessGuard re-check at once; the guard also re-checks periodically.
+    """
 
     bridge: Bridge | None = None
     task: asyncio.Task[None] | None = None
     departed = False
     early: list[str] | None = None
+    group = ""
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # Listening before authorizing: access taken away from here on is never missed.
+        self.guard = AccessGuard(self._access_end_reason, settings.TERMINAL_ACCESS_RECHECK_SECONDS)
+        self.group = user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         try:
             server_id = int(self.scope["url_route"]["kwargs"]["server_id"])
             self.server = await database_sync_to_async(services.authorize_terminal)(user, server_id)
         except services.TerminalDenied:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.client_ip = scope_client_ip(self.scope)
         self.early = []
         await self.accept()
         self.task = asyncio.create_task(self._run(user))
@@ -62,11 +76,10 @@ class TerminalConsumer(AsyncWebsocketConsumer):
 
     async def _run(self, user: Any) -> None:
         cols, rows = self._size()
-        client = self.scope.get("client") or ("", 0)
         # Not the shared DB thread: an SSH connect can take seconds and must not stall other consumers.
         open_session = database_sync_to_async(services.open_session, thread_sensitive=False)
         try:
-            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=client[0])
+            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=self.client_ip)
         except services.TerminalDenied as denied:
             await self._finish(denied.reason, denied.message)
             return
@@ -74,6 +87,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
         # Started at once: whatever happens next, stopping it closes the shell and the recording.
         running = asyncio.ensure_future(self.bridge.run())
+        guarding = asyncio.ensure_future(self.guard.run(self.bridge.stop))
         reason = EndReason.ERROR
         try:
             if self.departed:  # the browser left while the shell was connecting
@@ -87,6 +101,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             reason = EndReason.SERVER_SHUTDOWN
             raise
         finally:
+            guarding.cancel()
             self.bridge.stop(reason)
             await running
             await database_sync_to_async(services.close_session)(
@@ -94,6 +109,15 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             )
         if reason != EndReason.USER_CLOSED:
             await self._finish(reason, EndReason(reason).label)
+
+    async def _access_end_reason(self) -> str | None:
+        session_key = getattr(self.scope.get("session"), "session_key", None) or ""
+        check = database_sync_to_async(services.access_end_reason)
+        return await check(user_id=self.scope["user"].pk, session_key=session_key, server_id=self.server.pk)
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """The user's access changed (grant revoked, role changed, signed out): re-check it now."""
+        self.guard.nudge()
 
     async def _send_output(self, data: bytes) -> None:
         await self.send(bytes_data=data)
@@ -146,3 +170,5 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if self.task is not None:
             # Wait for the row to be closed and audited before Channels tears the consumer down.
             await asyncio.shield(self.task)
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation import metrics, ssh
@@ -117,6 +120,23 @@ def authorize_terminal(user: User, server_id: int) -> Server:
     return server
 
 
+def access_end_reason(*, user_id: int, session_key: str, server_id: int) -> str | None:
+    """Why a live session must end now (its login session is gone, or its access), or None. A few queries."""
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        return EndReason.ACCESS_REVOKED
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # Django's own check: signed out, expired, or a password change ended the login session.
+    if auth.get_user(request).pk != user.pk:
+        return EndReason.LOGGED_OUT
+    try:
+        authorize_terminal(user, server_id)
+    except TerminalDenied:
+        return EndReason.ACCESS_REVOKED
+    return None
+
+
 def _open_sessions(user: User) -> QuerySet[TerminalSession]:
     # A row left open by a web process that died stops counting once it is past the maximum length.
     since = timezone.now() - dt.timedelta(seconds=settings.TERMINAL_MAX_SESSION_SECONDS + 60)
@@ -129,7 +149,7 @@ def _check_concurrency(user: User) -> None:
         raise TerminalDenied(DenyReason.TOO_MANY, f"You already have {allowed} open terminal session(s).")
 
 
-def _connect(server: Server, *, actor: Actor, cols: int, rows: int) -> Shell:
+def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: str) -> Shell:
     """Decrypt the credential (audited) and start the shell; failures audited as terminal.refused."""
     try:
         target = ssh_target(server, actor=actor, purpose="terminal session")
@@ -138,7 +158,7 @@ def _connect(server: Server, *, actor: Actor, cols: int, rows: int) -> Shell:
         reason, message = SSH_STAGE_REASONS.get(exc.stage, DenyReason.UNREACHABLE), exc.message
     except (InventoryError, CredentialUnavailable) as exc:
         reason, message = DenyReason.NO_CREDENTIAL, str(exc)
-    record_event(actor=actor, action="terminal.refused", obj=server, reason=f"{reason}: {message}")
+    record_event(actor=actor, action="terminal.refused", obj=server, reason=f"{reason}: {message}", ip=client_ip)
     metrics.TERMINAL_SESSIONS.labels(event="refused", reason=reason).inc()
     raise TerminalDenied(reason, message)
 
@@ -147,7 +167,7 @@ def open_session(*, actor: User, server: Server, cols: int, rows: int, client_ip
     """Connect a PTY shell, store the session row and start its recording; audits terminal.opened. Blocking."""
     cols, rows = clamp_size(cols, rows)
     _check_concurrency(actor)
-    shell = _connect(server, actor=actor, cols=cols, rows=rows)
+    shell = _connect(server, actor=actor, cols=cols, rows=rows, client_ip=client_ip)
     try:
         with transaction.atomic():
             # Two tabs opening at once must not both slip under the limit: serialise on the user's row.
@@ -161,7 +181,7 @@ def open_session(*, actor: User, server: Server, cols: int, rows: int, client_ip
             session.save()
             after = {"server": server.name, "cols": cols, "rows": rows, "client_ip": client_ip}
             after["recording_input"] = session.recording_input
-            record_event(actor=actor, action="terminal.opened", obj=session, after=after)
+            record_event(actor=actor, action="terminal.opened", obj=session, after=after, ip=client_ip)
         metrics.TERMINAL_SESSIONS.labels(event="opened", reason="").inc()
         recorder = CastRecorder(
             resolve(session.recording_path), width=cols, height=rows,
@@ -187,7 +207,10 @@ def close_session(
         if closed:
             seconds = session.duration_seconds
             after = {"reason": reason, "bytes_in": bytes_in, "bytes_out": bytes_out, "seconds": seconds}
-            record_event(actor=actor, action="terminal.closed", obj=session, after=after, reason=detail or reason)
+            record_event(
+                actor=actor, action="terminal.closed", obj=session, after=after, reason=detail or reason,
+                ip=session.client_ip or "",
+            )  # fmt: skip
     if closed:
         metrics.TERMINAL_SESSIONS.labels(event="closed", reason=reason).inc()
         metrics.TERMINAL_BYTES.labels(direction="in").inc(bytes_in)

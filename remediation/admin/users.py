@@ -10,28 +10,45 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
+from remediation.services.access import access_changed
 from remediation.services.admin_changes import capture, record_admin_delete, record_admin_save
 
 User = get_user_model()
 
 
 class AuditedAdminMixin:
-    """Audits admin saves (after related M2M are saved, so groups show) and deletes."""
+    """Audits admin saves (after related M2M are saved, so groups show) and deletes.
+
+    Admins of objects that decide access (users, roles, terminal grants) name the users concerned in
+    `access_holders`; after commit their live connections re-check their access (a revoked grant ends a terminal).
+    """
 
     secret_fields: tuple[str, ...] = ()
 
+    def access_holders(self, obj: Any) -> set[int]:
+        """Users whose access this object decides."""
+        return set()
+
+    def _holders_before(self, obj: Any) -> set[int]:
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+        return self.access_holders(stored) if stored is not None else set()
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         request._audit_captured = capture(obj, secret_fields=self.secret_fields)  # type: ignore[attr-defined]
+        request._access_holders = self._holders_before(obj)  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
         record_admin_save(request, form.instance, request._audit_captured, secret_fields=self.secret_fields)  # type: ignore[attr-defined]
+        holders = request._access_holders | self.access_holders(form.instance)  # type: ignore[attr-defined]
+        access_changed(holders, cause=f"{form.instance._meta.label_lower}.saved")
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        captured, pk = capture(obj, secret_fields=self.secret_fields), obj.pk
+        captured, pk, holders = capture(obj, secret_fields=self.secret_fields), obj.pk, self.access_holders(obj)
         super().delete_model(request, obj)  # type: ignore[misc]
         record_admin_delete(request, obj, captured, pk)
+        access_changed(holders, cause=f"{obj._meta.label_lower}.deleted")
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
@@ -53,9 +70,15 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         response = super().user_change_password(request, id, form_url)
         if user is not None and captured is not None and request.method == "POST" and response.status_code == 302:
             record_admin_save(request, user, captured, secret_fields=self.secret_fields)
+            access_changed([user.pk], cause="auth.user.password_changed")
         return response
+
+    def access_holders(self, obj: Any) -> set[int]:
+        return {obj.pk}
 
 
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
-    pass
+    def access_holders(self, obj: Any) -> set[int]:
+        """A role's members (its permissions are theirs)."""
+        return set(obj.user_set.values_list("pk", flat=True))

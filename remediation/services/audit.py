@@ -77,9 +77,13 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str = "",
     request: HttpRequest | None = None,
+    ip: str = "",
     known_secrets: Iterable[str] = (),
 ) -> AuditEvent:
-    """Append one audit event; secrets in before/after/reason are masked before they are stored."""
+    """Append one audit event; secrets in before/after/reason are masked before they are stored.
+
+    `ip` is the client address when there is no HTTP request (a WebSocket derives it with scope_client_ip).
+    """
     user = actor if isinstance(actor, AbstractBaseUser) else None
     if isinstance(actor, str):
         label = actor
@@ -102,7 +106,7 @@ def record_event(
         before=mask_data(_json_safe(before), secrets) if before is not None else None,
         after=mask_data(_json_safe(after), secrets) if after is not None else None,
         reason=mask_data(reason, secrets),
-        ip=(client_ip(request) or None) if request is not None else None,
+        ip=(client_ip(request) if request is not None else ip) or None,
         request_id=getattr(request, "request_id", "") if request is not None else "",
     )
     metrics.AUDIT_EVENTS.labels(action=action).inc()

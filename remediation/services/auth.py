@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
 from remediation import metrics
 from remediation.net import ratelimit_ip
+from remediation.services.access import access_changed
 from remediation.services.audit import record_event
 
 
@@ -76,6 +77,11 @@ def log_in(request: HttpRequest, *, username: str, password: str, channel: str) 
     return user
 
 
-def record_logout(request: HttpRequest, user: AbstractBaseUser) -> None:
-    """Audit a portal logout."""
-    record_event(actor=user, action="user.logged_out", obj=user, request=request)
+def log_out(request: HttpRequest) -> None:
+    """End the login session, audit it, and tell the user's live connections (their terminals close)."""
+    user = request.user
+    # The session is gone before the connections are told, so their re-check sees it gone.
+    logout(request)
+    if user.is_authenticated:
+        record_event(actor=user, action="user.logged_out", obj=user, request=request)
+        access_changed([user.pk], cause="logged_out")

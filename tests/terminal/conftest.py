@@ -75,11 +75,11 @@ def ssh_server(sshd, terminal_key):  # type: ignore[no-untyped-def]
     return server
 
 
-def session_headers(user) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-def]
-    """Origin, host and the session cookie of `user` signed in through Django's session machinery."""
+def session_headers(user, client: Client | None = None) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-def]
+    """Origin, host and the session cookie of `user` signed in through Django's session machinery (on `client`)."""
     headers = [(b"origin", ORIGIN), (b"host", b"127.0.0.1")]
     if user is not None:
-        client = Client()
+        client = client or Client()
         client.force_login(user)
         cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()))
@@ -89,11 +89,22 @@ def session_headers(user) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyp
 class Terminal:
     """A WebsocketCommunicator on config.asgi.application, with helpers that read output and control frames."""
 
-    def __init__(self, server_id: int, user: Any, cols: int = 80, rows: int = 24) -> None:
+    def __init__(
+        self,
+        server_id: int,
+        user: Any,
+        cols: int = 80,
+        rows: int = 24,
+        *,
+        client: Client | None = None,
+        peer: str = "127.0.0.1",
+        headers: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
         from config.asgi import application
 
         path = f"/ws/terminal/{server_id}/?cols={cols}&rows={rows}"
-        self.ws = WebsocketCommunicator(application, path, headers=session_headers(user))
+        self.ws = WebsocketCommunicator(application, path, headers=[*session_headers(user, client), *headers])
+        self.ws.scope["client"] = (peer, 50000)  # what Daphne puts there: the socket peer
         self.output = b""
         self.controls: list[dict[str, Any]] = []
         self.close_code: int | None = None
@@ -143,6 +154,11 @@ class Terminal:
         while self.close_code is None and await self._next(max(0.01, deadline - loop.time())):
             pass
         return self.close_code
+
+    async def drain(self) -> None:
+        """Read every frame already sent (without waiting for more)."""
+        while not await self.ws.receive_nothing() and await self._next(1):
+            pass
 
     async def disconnect(self) -> None:
         await self.ws.disconnect()

@@ -157,3 +157,33 @@ def test_it_records_the_session_and_replays_it(ssh_server, admin_user) -> None: 
     assert page.status_code == 200 and b'id="player"' in page.content
     replay = client.get(f"/terminal/sessions/{session.uuid}/recording.cast")
     assert replay.status_code == 200 and b"marker-42-done" in b"".join(replay.streaming_content)
+
+
+def open_and_close(server_id: int, user, **options) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> None:
+        terminal = Terminal(server_id, user, **options)
+        assert (await terminal.connect())[0]
+        await terminal.control("status")
+        await terminal.disconnect()
+
+    run_async(scenario())
+
+
+SPOOFED = ((b"x-forwarded-for", b"203.0.113.9, 198.51.100.7"),)
+
+
+def test_it_ignores_a_spoofed_forwarded_header_without_trusted_proxies(ssh_server, admin_user, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXY_COUNT = 0
+    open_and_close(ssh_server.pk, admin_user, peer="10.9.8.7", headers=SPOOFED)
+    assert TerminalSession.objects.get().client_ip == "10.9.8.7"
+    events = AuditEvent.objects.filter(action__in=["terminal.opened", "terminal.closed"])
+    assert sorted(e.ip for e in events) == ["10.9.8.7", "10.9.8.7"]
+    assert AuditEvent.objects.get(action="terminal.opened").after["client_ip"] == "10.9.8.7"
+
+
+def test_it_takes_the_right_most_forwarded_hop_behind_one_trusted_proxy(ssh_server, admin_user, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXY_COUNT = 1
+    open_and_close(ssh_server.pk, admin_user, peer="10.9.8.7", headers=SPOOFED)
+    assert TerminalSession.objects.get().client_ip == "198.51.100.7"
+    events = AuditEvent.objects.filter(action__in=["terminal.opened", "terminal.closed"])
+    assert sorted(e.ip for e in events) == ["198.51.100.7", "198.51.100.7"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 from django.utils import timezone
 
 from remediation.models import AuditEvent
@@ -90,3 +92,54 @@ def test_it_lists_the_servers_a_page_may_link_to_a_terminal(operator, admin_user
     assert services.openable_server_ids(operator, [web, db, off]) == {web.pk}
     assert services.openable_server_ids(admin_user, [web, db, off]) == {web.pk, db.pk}
     assert services.openable_server_ids(viewer, [web, db, off]) == set()
+
+
+def signed_in(user) -> str:  # type: ignore[no-untyped-def]
+    """The key of a real login session of `user`."""
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key
+
+
+def test_it_finds_no_reason_to_end_a_session_whose_access_holds(operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(tags=["web"])
+    TerminalGrantFactory(user=operator, server=None, tag="web")
+    key = signed_in(operator)
+    assert services.access_end_reason(user_id=operator.pk, session_key=key, server_id=server.pk) is None
+
+
+def test_it_ends_a_session_whose_grant_or_role_went_away(operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(tags=["web"])
+    grant = TerminalGrantFactory(user=operator, server=server)
+    key = signed_in(operator)
+    check = {"user_id": operator.pk, "session_key": key, "server_id": server.pk}
+    grant.delete()
+    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+    TerminalGrantFactory(user=operator, server=server, expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+    TerminalGrantFactory(user=operator, server=None, tag="web")
+    assert services.access_end_reason(**check) is None
+    operator.groups.clear()  # the role (remediation.open_terminal) went away
+    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+
+
+def test_it_ends_a_session_of_a_deactivated_user(admin_user) -> None:  # type: ignore[no-untyped-def]
+    server, key = ServerFactory(), signed_in(admin_user)
+    admin_user.is_active = False
+    admin_user.save()
+    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "access_revoked"
+
+
+def test_it_ends_a_session_whose_login_session_is_gone(admin_user, operator) -> None:  # type: ignore[no-untyped-def]
+    server, key = ServerFactory(), signed_in(admin_user)
+    assert services.access_end_reason(user_id=operator.pk, session_key=key, server_id=server.pk) == "logged_out"
+    SessionStore(key).delete()
+    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "logged_out"
+    assert services.access_end_reason(user_id=admin_user.pk, session_key="", server_id=server.pk) == "logged_out"
+
+
+def test_it_ends_a_session_whose_password_changed_elsewhere(admin_user) -> None:  # type: ignore[no-untyped-def]
+    server, key = ServerFactory(), signed_in(admin_user)
+    admin_user.set_password("a-brand-new-long-password")
+    admin_user.save()
+    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "logged_out"

@@ -1,0 +1,41 @@
+"""Tells a user's live connections (terminal sessions) to re-check their access after it changed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+ACCESS_CHANGED = "access.changed"
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group every live connection of one user joins."""
+    return f"user.{user_id}"
+
+
+def access_changed(user_ids: Iterable[int | None], *, cause: str) -> None:
+    """After commit, ask every live connection of these users to re-check its access (the message carries no data)."""
+    ids = sorted({int(pk) for pk in user_ids if pk})
+    if ids:
+        transaction.on_commit(lambda: _broadcast(ids, cause))
+
+
+def _broadcast(user_ids: list[int], cause: str) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for user_id in user_ids:
+            await layer.group_send(user_group(user_id), {"type": ACCESS_CHANGED, "cause": cause})
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the connections' periodic re-check still ends what must end
+        logger.warning("access change broadcast for users %s failed", user_ids, exc_info=True)
