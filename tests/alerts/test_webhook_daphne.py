@@ -33,6 +33,14 @@ def _post(port: int, token: str, body: bytes, *, chunked: bool = False) -> tuple
     return response.status, json.loads(response.read() or b"{}")
 
 
+def _migrate_and_make_token(env: dict[str, str]) -> str:
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=180)
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return made.stdout.decode().strip().splitlines()[-1]
+
+
 def test_it_ingests_through_daphne_and_limits_chunked_bodies(tmp_path: Path) -> None:
     env = product_env(
         SECRET_KEY=SECRET,
@@ -42,11 +50,7 @@ def test_it_ingests_through_daphne_and_limits_chunked_bodies(tmp_path: Path) -> 
     )
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
-    made = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    token = made.stdout.decode().strip().splitlines()[-1]
+    token = _migrate_and_make_token(env)
     port = free_port()
     with running(daphne_args(port), env, tmp_path / "daphne.log") as daphne:
         wait_http(f"http://127.0.0.1:{port}/healthz", daphne)
@@ -76,11 +80,7 @@ def test_it_takes_parallel_deliveries_through_daphnes_thread_pool_on_postgresql(
             SECRET_KEY=SECRET, CRYPTOGRAPHY_KEY=CRYPTO, DATABASE_URL=f"{server}/{name}", WEBHOOK_THREADS="8"
         )
         env.pop("REDIS_URL", None)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=180)
-        made = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", MAKE_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-        token = made.stdout.decode().strip().splitlines()[-1]
+        token = _migrate_and_make_token(env)
         web = free_port()
         body = payload_bytes("am_firing_3alerts")
         with running(daphne_args(web), env, tmp_path / "daphne.log") as daphne:
