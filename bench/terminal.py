@@ -184,8 +184,8 @@ def direct_run(server: sshd_module.SSHServer, key_text: str, keystrokes: int, si
 
     try:
         channel.sendall(("PS1='$ '\r" + MARKER_CMD).encode())
-        asyncio.run(read_until(MARKER))
-        return asyncio.run(measure(send, read, read_until, keystrokes, size))
+        asyncio.run(asyncio.wait_for(read_until(MARKER), RUN_TIMEOUT))
+        return asyncio.run(asyncio.wait_for(measure(send, read, read_until, keystrokes, size), RUN_TIMEOUT))
     finally:
         client.close()
 
@@ -216,6 +216,9 @@ def setup(work: Path) -> tuple[sshd_module.SSHServer, sshd_module.ClientKey, dic
     return server, key, env, json.loads(out.stdout)["server_id"]
 
 
+RUN_TIMEOUT = 300  # seconds for one path's measurement (normally about 5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keystrokes", type=int, default=300)
@@ -230,7 +233,8 @@ def main() -> None:
     try:
         with running(daphne_args(port), env, work / "daphne.log") as process:
             wait_http(f"{base}/healthz", process)
-            web = asyncio.run(web_run(base, server_id, args.keystrokes, args.bytes))
+            # A stuck run fails instead of hanging (and `running` stops Daphne on the way out).
+            web = asyncio.run(asyncio.wait_for(web_run(base, server_id, args.keystrokes, args.bytes), RUN_TIMEOUT))
             page = None if args.no_browser else browser_run(base, server_id, args.bytes)
         direct = direct_run(server, key.private_text, args.keystrokes, args.bytes)
     finally:
