@@ -19,6 +19,7 @@ from django.db import close_old_connections
 
 from alerts.webhook import Reply, declared_too_large, handle_delivery
 from remediation.middleware import safe_request_id
+from remediation.net import scope_client_ip
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -29,12 +30,12 @@ RunSync = Callable[[Callable[[], Reply]], Awaitable[Reply]]
 PATH = "/hooks/alertmanager/"
 
 
-def _deliver_in_thread(authorization: str, body: bytes | None) -> Reply:
+def _deliver_in_thread(authorization: str, body: bytes | None, ip: str) -> Reply:
     # What Django's request_started / request_finished signals do for a view: drop broken or expired
     # connections, and give pooled ones back when done.
     close_old_connections()
     try:
-        return handle_delivery(authorization, body)
+        return handle_delivery(authorization, body, client_ip=ip)
     finally:
         close_old_connections()
 
@@ -58,15 +59,16 @@ class WebhookRoute:
             reply = Reply(405, {"detail": f"Method {scope['method']} not allowed."}, {"Allow": "POST"})
         else:
             body = await self._read_body(receive, headers.get("content-length"))
-            reply = await self.deliver(headers.get("authorization", ""), body)
+            reply = await self.deliver(headers.get("authorization", ""), body, scope_client_ip(scope) or "unknown")
         await self._respond(send, reply, request_id)
 
-    async def deliver(self, authorization: str, body: bytes | None) -> Reply:
+    async def deliver(self, authorization: str, body: bytes | None, ip: str) -> Reply:
         if self._run_sync is not None:  # tests: in the test's thread, inside its transaction
-            return await self._run_sync(lambda: handle_delivery(authorization, body))
+            return await self._run_sync(lambda: handle_delivery(authorization, body, client_ip=ip))
         if self._pool is None:
             self._pool = ThreadPoolExecutor(settings.WEBHOOK_THREADS, thread_name_prefix="webhook")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _deliver_in_thread, authorization, body)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _deliver_in_thread, authorization, body, ip)
 
     @staticmethod
     async def _read_body(receive: Receive, content_length: str | None) -> bytes | None:

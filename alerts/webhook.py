@@ -21,7 +21,13 @@ from django.views.decorators.http import require_POST
 from alerts.payload import PayloadError, parse_payload
 from alerts.services.ingest import ingest_alerts
 from remediation import metrics
-from remediation.services.webhook_tokens import authenticate_webhook, webhook_rate_wait
+from remediation.net import client_ip
+from remediation.services.webhook_tokens import (
+    auth_failure_wait,
+    authenticate_webhook,
+    record_auth_failure,
+    webhook_rate_wait,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +57,11 @@ def declared_too_large(content_length: str | None, limit: int) -> bool:
         return False
 
 
-def handle_delivery(authorization: str, body: bytes | None) -> Reply:
+def handle_delivery(authorization: str, body: bytes | None, *, client_ip: str) -> Reply:
     """One delivery: `body` is None when it was over WEBHOOK_MAX_BODY_BYTES (the token is still checked first)."""
     started = time.perf_counter()
     try:
-        return _handle(authorization, body)
+        return _handle(authorization, body, client_ip)
     except (OperationalError, InterfaceError) as exc:
         # The message names the failure (connection refused, deadlock, too many clients); bodies are never logged.
         logger.warning("webhook answered 503: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300])
@@ -66,8 +72,17 @@ def handle_delivery(authorization: str, body: bytes | None) -> Reply:
         metrics.WEBHOOK_LATENCY.observe(time.perf_counter() - started)
 
 
-def _handle(authorization: str, body: bytes | None) -> Reply:
-    token = authenticate_webhook(authorization)
+def _handle(authorization: str, body: bytes | None, client_ip: str) -> Reply:
+    token = None
+    wait = auth_failure_wait(client_ip, authorization)
+    if wait is None:
+        token = authenticate_webhook(authorization)
+        if token is None:
+            wait = record_auth_failure(client_ip, settings.WEBHOOK_AUTH_FAILURE_LIMIT)
+    if wait is not None:
+        reply = _reject("auth_failures", 429, f"Too many failed authentications from {client_ip}; retry in {wait} s.")
+        reply.headers["Retry-After"] = str(wait)
+        return reply
     if token is None:
         reply = _reject("unauthorized", 401, "A valid webhook bearer token is required.")
         reply.headers["WWW-Authenticate"] = 'Bearer realm="alertmanager"'
@@ -96,7 +111,7 @@ def alertmanager_webhook(request: HttpRequest) -> HttpResponse:
     if not declared_too_large(request.META.get("CONTENT_LENGTH"), limit):
         body = request.read(limit + 1)
         body = None if len(body) > limit else body
-    reply = handle_delivery(request.META.get("HTTP_AUTHORIZATION", ""), body)
+    reply = handle_delivery(request.META.get("HTTP_AUTHORIZATION", ""), body, client_ip=client_ip(request) or "unknown")
     response = HttpResponse(reply.body(), status=reply.status, content_type="application/json")
     for name, value in reply.headers.items():
         response[name] = value

@@ -243,6 +243,8 @@ USE_TZ = True
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
 # Deliveries allowed per webhook token (N/s, N/m or N/h); more get 429 with Retry-After.
 WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="600/m")
+# Failed webhook authentications allowed per client address (N/s, N/m or N/h); more get 429 without a lookup.
+WEBHOOK_AUTH_FAILURE_LIMIT = env.str("WEBHOOK_AUTH_FAILURE_LIMIT", default="30/m")
 # Threads per web process that run deliveries (alerts.asgi); SQLite has one writer, so one thread there.
 WEBHOOK_THREADS = env.int("WEBHOOK_THREADS", default=8 if DATABASE_URL else 1)
 

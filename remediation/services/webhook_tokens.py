@@ -27,6 +27,8 @@ LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 # deliveries within that time (at once in the revoking process). Unknown tokens are never remembered.
 TOKEN_CACHE_SECONDS = 2.0
 _known: dict[str, tuple[float, WebhookToken]] = {}
+# Addresses over WEBHOOK_AUTH_FAILURE_LIMIT, until when (epoch seconds): refused without a database lookup.
+_blocked: dict[str, float] = {}
 
 
 @transaction.atomic
@@ -70,8 +72,9 @@ def authenticate_webhook(authorization: str) -> WebhookToken | None:
 
 
 def forget_webhook_tokens() -> None:
-    """Drop this process's memory of tokens it has seen (the next delivery of each reads the database)."""
+    """Drop this process's memory of tokens it has seen and of blocked addresses."""
     _known.clear()
+    _blocked.clear()
 
 
 def _active_token(digest: str) -> WebhookToken | None:
@@ -99,12 +102,44 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def webhook_rate_wait(token: WebhookToken, rate: str) -> int | None:
     """Count one delivery for `token` (fixed window in the shared cache); seconds to wait when over the limit."""
+    return _window_wait(f"remediation:webhook-rate:{token.pk}", rate)
+
+
+def auth_failure_wait(ip: str, authorization: str) -> int | None:
+    """Seconds an address must wait after too many failed authentications (no I/O: this process's own record).
+
+    A token this process has already accepted still passes, so an Alertmanager behind the same address (NAT, a
+    proxy) keeps delivering while someone there guesses tokens.
+    """
+    until = _blocked.get(ip)
+    if until is None:
+        return None
+    remaining = until - time.time()
+    if remaining <= 0:
+        _blocked.pop(ip, None)
+        return None
+    _, _, raw = authorization.partition(" ")
+    if hash_token(raw.strip()) in _known:
+        return None
+    return max(1, int(remaining) + 1)
+
+
+def record_auth_failure(ip: str, rate: str) -> int | None:
+    """Count a failed authentication from `ip` (shared by all processes); seconds to wait once over the limit."""
+    wait = _window_wait(f"remediation:webhook-auth-failures:{ip}", rate)
+    if wait is not None:
+        if len(_blocked) > 10_000:  # a bound against address floods, not an eviction policy
+            _blocked.clear()
+        _blocked[ip] = time.time() + wait
+    return wait
+
+
+def _window_wait(name: str, rate: str) -> int | None:
     allowed, window = parse_rate(rate)
     now = time.time()
     slot = int(now // window)
-    key = f"remediation:webhook-rate:{token.pk}:{slot}"
     try:
-        used = _count(key, window + 1)
+        used = _count(f"{name}:{slot}", window + 1)
     except Exception:  # the shared cache (Redis) is down: accept (fail open) rather than lose alerts
         logger.warning("webhook rate limit unavailable; delivery accepted unlimited", exc_info=True)
         return None

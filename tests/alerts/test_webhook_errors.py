@@ -134,3 +134,27 @@ def test_it_answers_503_when_the_database_fails(post_hook, unchanged) -> None:  
         response = post_hook(payload("am_resolved_3alerts"))
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
+
+
+def test_it_answers_429_to_an_address_guessing_tokens_without_looking_them_up(  # type: ignore[no-untyped-def]
+    post_hook, settings, django_assert_num_queries, webhook_token
+) -> None:
+    settings.WEBHOOK_AUTH_FAILURE_LIMIT = "3/m"
+    body = payload("am_firing_3alerts")
+    assert post_hook(body).status_code == 202  # this process now knows the real token
+    assert [post_hook(body, token=f"rwh_guess{i}").status_code for i in range(4)] == [401, 401, 401, 429]
+    with django_assert_num_queries(0):
+        blocked = post_hook(body, token="rwh_guess-again")
+    assert blocked.status_code == 429 and 1 <= int(blocked["Retry-After"]) <= 61
+    assert "failed authentications" in blocked.json()["detail"]
+    # The address is blocked, not the Alertmanager behind it: a token already accepted here still delivers.
+    assert post_hook(body).status_code == 202
+
+
+def test_it_counts_failures_per_address(post_hook, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.WEBHOOK_AUTH_FAILURE_LIMIT = "2/m"
+    settings.TRUSTED_PROXY_COUNT = 1
+    body = payload("am_firing_3alerts")
+    first = {"HTTP_X_FORWARDED_FOR": "192.0.2.10"}
+    assert [post_hook(body, token="rwh_x", **first).status_code for _ in range(3)] == [401, 401, 429]
+    assert post_hook(body, token="rwh_x", HTTP_X_FORWARDED_FOR="192.0.2.11").status_code == 401
