@@ -1,9 +1,20 @@
-"""Client address of a request, proxy-aware only when configured."""
+"""Request helpers: the client address (proxy-aware only when configured) and the signed-in request type."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: the request of a view behind @login_required, whose user is never anonymous."""
+
+    user: User
 
 
 def client_ip(request: HttpRequest) -> str:

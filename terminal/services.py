@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -29,7 +30,7 @@ REVIEW_PERM = "terminal.review_terminalsession"
 MIN_FLOW_WINDOW = 256 * 1024
 SSH_STAGE_REASONS = {"host_key": DenyReason.HOST_KEY, "auth": DenyReason.AUTH}
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 class TerminalDenied(Exception):
@@ -60,7 +61,7 @@ def limits() -> Limits:
     )
 
 
-def has_grant(user: User, server: Server) -> bool:
+def has_grant(user: AuthUser, server: Server) -> bool:
     """An unexpired grant for this server or for one of its tags."""
     now = timezone.now()
     scope = Q(server=server) | Q(server__isnull=True, tag__in=list(server.tags or []))
@@ -117,13 +118,13 @@ def authorize_terminal(user: User, server_id: int) -> Server:
     return server
 
 
-def _open_sessions(user: User) -> QuerySet[TerminalSession]:
+def _open_sessions(user: AuthUser) -> QuerySet[TerminalSession]:
     # A row left open by a web process that died stops counting once it is past the maximum length.
     since = timezone.now() - dt.timedelta(seconds=settings.TERMINAL_MAX_SESSION_SECONDS + 60)
     return TerminalSession.objects.filter(user_id=user.pk, status=SessionStatus.OPEN, started_at__gte=since)
 
 
-def _check_concurrency(user: User) -> None:
+def _check_concurrency(user: AuthUser) -> None:
     allowed = settings.TERMINAL_MAX_SESSIONS_PER_USER
     if _open_sessions(user).count() >= allowed:
         raise TerminalDenied(DenyReason.TOO_MANY, f"You already have {allowed} open terminal session(s).")
@@ -143,7 +144,7 @@ def _connect(server: Server, *, actor: Actor, cols: int, rows: int) -> Shell:
     raise TerminalDenied(reason, message)
 
 
-def open_session(*, actor: User, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
+def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
     """Connect a PTY shell, store the session row and start its recording; audits terminal.opened. Blocking."""
     cols, rows = clamp_size(cols, rows)
     _check_concurrency(actor)
