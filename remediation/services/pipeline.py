@@ -21,6 +21,7 @@ from remediation.services.audit import record_event
 from remediation.services.targeting import resolve_servers
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
+from runbooks.models.runs import ACTIVE_STATUSES
 from runbooks.services import guardrails, verification
 from runbooks.services.execute import ExecutionRefused, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
@@ -53,7 +54,7 @@ def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
     """Resolve targets and parameters, apply the mode and every guardrail, and start the execution if allowed."""
     request = ActionRequest.objects.select_related("alert").get(pk=action_request_id)
     # The rule row lock serialises every decision of this rule: cooldown, hourly cap and breaker are race-free.
-    rule = Rule.objects.select_for_update(of=("self",)).select_related("runbook").filter(pk=request.rule_id).first()
+    rule = Rule.objects.select_for_update(of=("self",)).select_related("runbook").filter(pk=request.rule_id).first()  # type: ignore[misc]  # NULL finds no row
     alert = request.alert
     if rule is None or rule.runbook is None:
         return _suppress(request, SuppressionReason.REFUSED, "the rule no longer exists or names no runbook")
@@ -97,7 +98,7 @@ def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt
 
 def _active(alert_id: int) -> int | None:
     return (
-        Execution.objects.filter(alert_episode_id=alert_id, dry_run=False, status__in=guardrails.ACTIVE_STATUSES)
+        Execution.objects.filter(alert_episode_id=alert_id, dry_run=False, status__in=ACTIVE_STATUSES)
         .values_list("pk", flat=True)
         .first()
     )
@@ -111,7 +112,8 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
     try:
         with transaction.atomic():  # a savepoint: losing the episode-mutex race rolls back only this attempt
             execution = request_execution(
-                rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
+                rule.runbook,  # type: ignore[arg-type]  # start_remediation returned early without a runbook
+                actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
                 trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
                 require_approval=rule.mode == RemediationMode.APPROVAL,
             )  # fmt: skip
@@ -125,10 +127,10 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
 
 
 def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
-    suggestion = {"runbook": rule.runbook.name, "runbook_id": rule.runbook_id, "targets": target_ids,
+    suggestion = {"runbook": rule.runbook.name, "runbook_id": rule.runbook_id, "targets": target_ids,  # type: ignore[union-attr]  # start_remediation checked it
                   "params": params}  # fmt: skip
     record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=suggestion)
-    return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")
+    return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")  # type: ignore[union-attr]
 
 
 def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:

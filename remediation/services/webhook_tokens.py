@@ -117,7 +117,7 @@ def _count(key: str, ttl: int) -> int:
     if isinstance(backend, RedisCache):
         # One round trip instead of the three that add() + incr() cost on Django's Redis backend.
         full_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(full_key, write=True)
+        client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]  # private, not in the stubs
         used, _ = client.pipeline(transaction=False).incr(full_key).expire(full_key, ttl).execute()
         return int(used)
     try:
