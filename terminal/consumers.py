@@ -74,7 +74,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
         # Started at once: whatever happens next, stopping it closes the shell and the recording.
         running = asyncio.ensure_future(self.bridge.run())
-        reason = EndReason.ERROR
+        reason: str = EndReason.ERROR
         try:
             if self.departed:  # the browser left while the shell was connecting
                 self.bridge.stop(EndReason.USER_CLOSED)

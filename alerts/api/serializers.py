@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
 from alerts.models import Alert
 from alerts.services.queries import alert_timeline
 from remediation.models import ActionRequest, Decision
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 LIST_FIELDS = [
     "id",
@@ -47,7 +50,9 @@ class ActionRequestSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     """An episode in a list: the first decision's rule and action come along (prefetched)."""
 
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     rule = serializers.SerializerMethodField()
     action = serializers.SerializerMethodField()
 

@@ -85,7 +85,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 def _upsert_sql(rows: int) -> str:
     quote = connection.ops.quote_name
     table = quote(Alert._meta.db_table)
-    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in INSERT_FIELDS)
+    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in INSERT_FIELDS)  # type: ignore[union-attr,arg-type]  # concrete fields
     values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"] * rows)
     resolves = f"{table}.status = 'firing' AND excluded.status = 'resolved'"
 
@@ -121,10 +121,10 @@ def _upsert(rows: list[Alert]) -> list[tuple[int, uuid.UUID, uuid.UUID | None]]:
     with connection.cursor() as cursor:
         for first in range(0, len(rows), CHUNK):
             chunk = rows[first : first + CHUNK]
-            params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
+            params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]  # type: ignore[union-attr]
             cursor.execute(_upsert_sql(len(chunk)), params)
             # UUIDs come back as uuid.UUID from PostgreSQL and as 32 hex digits from SQLite.
-            returned += [(pk, _uuid(batch), _uuid(resolver)) for pk, batch, resolver in cursor.fetchall()]
+            returned += [(pk, _uuid(batch), _uuid(resolver)) for pk, batch, resolver in cursor.fetchall()]  # type: ignore[misc]  # batch_id is NOT NULL
     return returned
 
 
