@@ -64,10 +64,10 @@ class ProviderAdmin(admin.ModelAdmin):
         saved = save_provider(target, data, actor=request.user, api_key=key, request=request)
         obj.pk = saved.pk
 
-    def log_addition(self, *args: Any, **kwargs: Any) -> None:
+    def log_addition(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # no LogEntry: audited
         return None  # audited by the service
 
-    def log_change(self, *args: Any, **kwargs: Any) -> None:
+    def log_change(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # no LogEntry: audited
         return None
 
     def delete_model(self, request: HttpRequest, obj: Provider) -> None:
@@ -108,14 +108,12 @@ class ReadOnlyInline(admin.TabularInline):
 
 class MessageInline(ReadOnlyInline):
     model = ChatMessage
-    fields = ["role", "status", "content", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("role", "status", "content", "created_at")
 
 
 class ProposalInline(ReadOnlyInline):
     model = ChatProposal
-    fields = ["runbook_name", "params", "targets", "status", "execution_id", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("runbook_name", "params", "targets", "status", "execution_id", "created_at")
 
 
 @admin.register(ChatSession)

@@ -86,7 +86,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.reply = asyncio.create_task(self._stream(prepared))
 
     async def _stream(self, prepared: chat.PreparedReply) -> None:
-        assistant, parts = prepared.assistant, []
+        assistant, parts = prepared.assistant, list[str]()
         finish = database_sync_to_async(chat.finish_reply)
         try:
             async for event in stream(prepared.config, prepared.messages, tools=prepared.tools):

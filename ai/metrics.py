@@ -4,11 +4,15 @@ process agrees)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import REGISTRY, Collector
+
+if TYPE_CHECKING:
+    from ai.models import Analysis
 
 LATENCY_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300)
 
@@ -39,7 +43,7 @@ class AnalysisCollector(Collector):
         yield by_status
         yield from self._usage(Analysis)
 
-    def _usage(self, analysis_model: type) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+    def _usage(self, analysis_model: type[Analysis]) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
         labels = ["provider", "model"]
         tokens = CounterMetricFamily("remediation_ai_tokens", "LLM tokens of analyses", labels=[*labels, "kind"])
         cost = CounterMetricFamily("remediation_ai_cost_usd", "LLM cost of analyses (LiteLLM cost map)", labels=labels)
@@ -98,7 +102,7 @@ class ProviderHealthCollector(Collector):
         rows = Provider.objects.filter(enabled=True).exclude(health_checked_at=None).order_by("name")
         for name, model, status, at in rows.values_list("name", "model", "health_status", "health_checked_at"):
             up.add_metric([name, model], 1 if status == ProviderHealth.OK else 0)
-            checked.add_metric([name, model], at.timestamp())
+            checked.add_metric([name, model], at.timestamp())  # type: ignore[union-attr]  # NULLs excluded above
         yield from (up, checked)
 
 

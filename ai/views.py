@@ -12,6 +12,7 @@ from ai.models import ChatSession
 from ai.services.analysis import AnalysisRateLimited, request_analysis
 from ai.services.chat import can_chat, create_session
 from alerts.models import Alert
+from remediation.net import AuthenticatedHttpRequest
 
 
 @login_required
@@ -30,7 +31,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @login_required
 @permission_required("remediation.use_chat", raise_exception=True)
-def chat_list(request: HttpRequest) -> HttpResponse:
+def chat_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's chat sessions, newest first."""
     sessions = ChatSession.objects.filter(user=request.user).order_by("-updated_at", "-id")[:100]
     return render(request, "ai/chat_list.html", {"sessions": sessions})
@@ -39,7 +40,7 @@ def chat_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("remediation.use_chat", raise_exception=True)
 @require_POST
-def chat_new(request: HttpRequest) -> HttpResponse:
+def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a session and open it."""
     alert_id = request.POST.get("alert", "")
     alert = get_object_or_404(Alert, pk=int(alert_id)) if alert_id.isdigit() else None

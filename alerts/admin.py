@@ -14,8 +14,7 @@ from remediation.models import ActionRequest, Decision
 class DecisionInline(admin.TabularInline):
     model = Decision
     extra = 0
-    fields = ["created_at", "status", "rule_name", "action", "outcome", "matched", "suppressions"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "status", "rule_name", "action", "outcome", "matched", "suppressions")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -25,8 +24,7 @@ class DecisionInline(admin.TabularInline):
 class ActionRequestInline(admin.TabularInline):
     model = ActionRequest
     extra = 0
-    fields = ["created_at", "kind", "rule", "status", "dispatched_at", "finished_at", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "rule", "status", "dispatched_at", "finished_at", "note")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -37,7 +38,7 @@ class Reply:
     """What the webhook answers: a status, a JSON document and extra headers."""
 
     status: int
-    document: dict[str, object]
+    document: Mapping[str, object]
     headers: dict[str, str] = field(default_factory=dict)
 
     def body(self) -> bytes:

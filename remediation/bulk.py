@@ -27,7 +27,9 @@ def worth_json(rows: int, fields: Sequence[Field[Any, Any]]) -> bool:
 def json_recordset(fields: Sequence[Field[Any, Any]]) -> str:
     """`SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r(<column> <type>, …)` for these fields, in their order."""
     # varchar(n) is declared as varchar: the length is checked when the value is assigned to the column.
-    record = ", ".join(f"{connection.ops.quote_name(f.column)} {f.db_type(connection).split('(')[0]}" for f in fields)
+    record = ", ".join(
+        f"{connection.ops.quote_name(f.column)} {str(f.db_type(connection)).split('(')[0]}" for f in fields
+    )
     return f"SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r({record})"  # noqa: S608 (identifiers from the model)
 
 

@@ -40,7 +40,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @permission_required("remediation.export_auditevent", raise_exception=True)
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """CSV download of the filtered log."""
     try:
         events = filter_events(request.GET)

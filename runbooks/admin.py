@@ -106,8 +106,16 @@ class StepRunInline(admin.TabularInline):
     model = StepRun
     extra = 0
     can_delete = False
-    fields = ["step_name", "phase", "target_name", "attempt", "status", "exit_code", "http_status", "error_kind"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "step_name",
+        "phase",
+        "target_name",
+        "attempt",
+        "status",
+        "exit_code",
+        "http_status",
+        "error_kind",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -135,7 +143,7 @@ class ExecutionAdmin(admin.ModelAdmin):
 
 class ScheduleRunInline(admin.TabularInline):
     model = ScheduleRun
-    fields = readonly_fields = ["scheduled_for", "status", "execution", "reason"]
+    fields = readonly_fields = ("scheduled_for", "status", "execution", "reason")
     extra = 0
     max_num = 0
     can_delete = False

@@ -88,7 +88,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         # Started at once: whatever happens next, stopping it closes the shell and the recording.
         running = asyncio.ensure_future(self.bridge.run())
         guarding = asyncio.ensure_future(self.guard.run(self.bridge.stop))
-        reason = EndReason.ERROR
+        reason: str = EndReason.ERROR
         try:
             if self.departed:  # the browser left while the shell was connecting
                 self.bridge.stop(EndReason.USER_CLOSED)

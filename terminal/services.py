@@ -9,7 +9,8 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -32,7 +33,7 @@ REVIEW_PERM = "terminal.review_terminalsession"
 MIN_FLOW_WINDOW = 256 * 1024
 SSH_STAGE_REASONS = {"host_key": DenyReason.HOST_KEY, "auth": DenyReason.AUTH}
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 class TerminalDenied(Exception):
@@ -63,7 +64,7 @@ def limits() -> Limits:
     )
 
 
-def has_grant(user: User, server: Server) -> bool:
+def has_grant(user: AuthUser, server: Server) -> bool:
     """An unexpired grant for this server or for one of its tags."""
     now = timezone.now()
     scope = Q(server=server) | Q(server__isnull=True, tag__in=list(server.tags or []))
@@ -137,13 +138,13 @@ def access_end_reason(*, user_id: int, session_key: str, server_id: int) -> str 
     return None
 
 
-def _open_sessions(user: User) -> QuerySet[TerminalSession]:
+def _open_sessions(user: AuthUser) -> QuerySet[TerminalSession]:
     # A row left open by a web process that died stops counting once it is past the maximum length.
     since = timezone.now() - dt.timedelta(seconds=settings.TERMINAL_MAX_SESSION_SECONDS + 60)
-    return TerminalSession.objects.filter(user_id=user.pk, status=SessionStatus.OPEN, started_at__gte=since)
+    return TerminalSession.objects.filter(user=user, status=SessionStatus.OPEN, started_at__gte=since)
 
 
-def _check_concurrency(user: User) -> None:
+def _check_concurrency(user: AuthUser) -> None:
     allowed = settings.TERMINAL_MAX_SESSIONS_PER_USER
     if _open_sessions(user).count() >= allowed:
         raise TerminalDenied(DenyReason.TOO_MANY, f"You already have {allowed} open terminal session(s).")
@@ -163,7 +164,7 @@ def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: s
     raise TerminalDenied(reason, message)
 
 
-def open_session(*, actor: User, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
+def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
     """Connect a PTY shell, store the session row and start its recording; audits terminal.opened. Blocking."""
     cols, rows = clamp_size(cols, rows)
     _check_concurrency(actor)

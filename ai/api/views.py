@@ -72,7 +72,8 @@ class ChatSessionViewSet(
     write_perm = "remediation.use_chat"
 
     def get_queryset(self) -> QuerySet[ChatSession]:
-        return ChatSession.objects.filter(user=self.request.user).order_by("-updated_at", "-id")
+        # HasPerm lets only signed-in users this far, so request.user is never anonymous here.
+        return ChatSession.objects.filter(user=self.request.user).order_by("-updated_at", "-id")  # type: ignore[misc]
 
     def get_serializer_class(self) -> type:
         return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
@@ -80,5 +81,8 @@ class ChatSessionViewSet(
     def perform_create(self, serializer: ChatSessionSerializer) -> None:  # type: ignore[override]
         data = serializer.validated_data
         serializer.instance = create_session(
-            self.request.user, title=data.get("title", ""), alert=data.get("alert"), request=self.request
+            self.request.user,  # type: ignore[arg-type]  # signed in (HasPerm)
+            title=data.get("title", ""),
+            alert=data.get("alert"),
+            request=self.request,
         )

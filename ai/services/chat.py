@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,13 +32,13 @@ class ChatUnavailable(Exception):
     """The chat cannot answer (no enabled provider, or a reply is already running)."""
 
 
-def can_chat(user: AbstractBaseUser, session: ChatSession) -> bool:
+def can_chat(user: User | AnonymousUser, session: ChatSession) -> bool:
     """Only the owner, and only while they hold the chat permission."""
     return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm("remediation.use_chat"))
 
 
 def create_session(
-    user: AbstractBaseUser, *, title: str = "", alert: Any = None, request: HttpRequest | None = None
+    user: User, *, title: str = "", alert: Any = None, request: HttpRequest | None = None
 ) -> ChatSession:
     """A new session for `user` with the default provider, optionally about an alert."""
     if not title and alert is not None:
@@ -51,10 +51,11 @@ def create_session(
 
 def session_context(session: ChatSession) -> dict[str, Any] | None:
     """The alert a session is about, with its latest usable analysis (before redaction)."""
-    if session.alert_id is None:
+    alert = session.alert
+    if alert is None:
         return None
-    context = alert_context(session.alert)
-    analysis = session.alert.analyses.filter(status=AnalysisStatus.SUCCEEDED).order_by("-id").first()
+    context = alert_context(alert)
+    analysis = alert.analyses.filter(status=AnalysisStatus.SUCCEEDED).order_by("-id").first()
     if analysis is not None:
         context["analysis"] = {
             "summary": analysis.summary,
@@ -63,7 +64,7 @@ def session_context(session: ChatSession) -> dict[str, Any] | None:
             "recommended_runbook": analysis.recommended_runbook or None,
             "recommended_params": analysis.recommended_params,
         }
-    context["recent_executions"] = recent_executions(session.alert)
+    context["recent_executions"] = recent_executions(alert)
     return context
 
 
@@ -95,7 +96,7 @@ class PreparedReply:
 
 
 @transaction.atomic
-def start_reply(session: ChatSession, text: str, *, actor: AbstractBaseUser) -> PreparedReply:
+def start_reply(session: ChatSession, text: str, *, actor: User) -> PreparedReply:
     """Persist the user's turn (secrets masked), open an assistant message, and build the trimmed prompt."""
     provider = session.provider if session.provider and session.provider.enabled else default_provider()
     if provider is None:

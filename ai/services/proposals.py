@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -82,7 +82,7 @@ def _claim(proposal: ChatProposal, status: str) -> ChatProposal:
 
 
 @transaction.atomic
-def decline_proposal(proposal: ChatProposal, *, actor: AbstractBaseUser) -> ChatProposal:
+def decline_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
     """The user says no; nothing is requested."""
     locked = _claim(proposal, ProposalStatus.DECLINED)
     locked.save(update_fields=["status", "decided_at"])
@@ -91,7 +91,7 @@ def decline_proposal(proposal: ChatProposal, *, actor: AbstractBaseUser) -> Chat
 
 
 @transaction.atomic
-def confirm_proposal(proposal: ChatProposal, *, actor: AbstractBaseUser) -> ChatProposal:
+def confirm_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
     """The owner confirms: a normal execution request with trigger `chat` (approval and policy still apply)."""
     if not actor.has_perm("remediation.execute_runbook"):
         raise ProposalRefused("Requesting runbook executions needs the execute permission.")

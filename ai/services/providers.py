@@ -64,13 +64,13 @@ def save_provider(
     if not creating and api_key is not UNSET and (api_key or "") != old_key:
         after["api_key"] = "changed" if api_key else "cleared"
         before = {**(before or {}), "api_key": "set" if old_key else "not set"}
-    before, after = diff(before, after)
+    old, new = diff(before, after)
     record_event(
         actor=actor,
         action="provider.created" if creating else "provider.updated",
         obj=provider,
-        before=before,
-        after=after,
+        before=old,
+        after=new,
         request=request,
         known_secrets=[k for k in (api_key if isinstance(api_key, str) else "", old_key) if k],
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +11,9 @@ from alerts.models import Alert
 from alerts.services.queries import alert_timeline
 from remediation.models import ActionRequest, Decision, Suggestion
 from remediation.services import pipeline
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 LIST_FIELDS = [
     "id",
@@ -53,7 +56,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
     runbook_name = serializers.CharField(source="runbook.name", read_only=True)
     targets = serializers.ListField(source="target_names", child=serializers.CharField(), read_only=True)
     params = serializers.DictField(source="shown_params", read_only=True)
-    used_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    used_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     execution_status = serializers.CharField(source="execution.status", default=None, read_only=True)
 
     class Meta:
@@ -66,7 +69,9 @@ class SuggestionSerializer(serializers.ModelSerializer):
 class AlertSerializer(serializers.ModelSerializer):
     """An episode in a list: the first decision's rule and action come along (prefetched)."""
 
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     rule = serializers.SerializerMethodField()
     action = serializers.SerializerMethodField()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet, TextField
@@ -20,7 +21,7 @@ class AlertFilterError(ValueError):
     """A filter value that cannot be used."""
 
 
-def _when(params: Mapping[str, Any], name: str):  # type: ignore[no-untyped-def]
+def _when(params: Mapping[str, Any], name: str) -> datetime | None:
     raw = str(params.get(name, "") or "").strip()
     if not raw:
         return None
@@ -55,8 +56,8 @@ def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = 
             qs = qs.filter(**{name: value})
     for index, (key, value) in enumerate(_labels(params)):
         # KeyTextTransform passes the key as a parameter: any label name is safe, and SQLite supports it too.
-        text = Cast(KeyTextTransform(key, "labels"), TextField())
-        qs = qs.alias(**{f"_label{index}": text}).filter(**{f"_label{index}": value})
+        label_text = Cast(KeyTextTransform(key, "labels"), TextField())
+        qs = qs.alias(**{f"_label{index}": label_text}).filter(**{f"_label{index}": value})
     if text := str(params.get("q", "") or "").strip():
         qs = qs.alias(_labels_text=Cast("labels", TextField()), _annotations_text=Cast("annotations", TextField()))
         qs = qs.filter(

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -37,9 +38,13 @@ class Stored(NamedTuple):
     resolved_by: uuid.UUID | None
 
 
+def _fields() -> list[Field[Any, Any]]:
+    return [cast("Field[Any, Any]", Alert._meta.get_field(name)) for name in FIELDS]
+
+
 def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
     """Insert or count every row (sorted by episode, so concurrent deliveries lock shared rows in one order)."""
-    fields = [Alert._meta.get_field(name) for name in FIELDS]
+    fields = _fields()
     stored: dict[Key, Stored] = {}
     with connection.cursor() as cursor:
         for first in range(0, len(rows), CHUNK):
@@ -58,7 +63,7 @@ def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
 def _statement(source: str) -> str:
     quote = connection.ops.quote_name
     table = quote(Alert._meta.db_table)
-    columns = ", ".join(quote(Alert._meta.get_field(name).column) for name in FIELDS)
+    columns = ", ".join(quote(field.column) for field in _fields())
     resolves = f"{table}.status = 'firing' AND excluded.status = 'resolved'"
 
     def on_resolve(column: str, value: str) -> str:

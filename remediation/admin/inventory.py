@@ -15,7 +15,7 @@ from remediation.models.inventory import SECRET_FIELDS
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
 
-PLAIN_FIELDS = ["name", "kind", "username", "description"]
+PLAIN_FIELDS = ("name", "kind", "username", "description")
 
 
 class CredentialForm(forms.ModelForm):
@@ -50,7 +50,7 @@ class CredentialForm(forms.ModelForm):
                 clear=clear,
             )  # fmt: skip
         except ValidationError as exc:
-            self._update_errors(exc)
+            self._update_errors(exc)  # type: ignore[attr-defined]  # ModelForm API that _post_clean uses; not in the stubs
 
 
 @admin.register(Credential)
@@ -73,7 +73,7 @@ class CredentialAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         kwargs["fields"] = PLAIN_FIELDS  # the secret inputs are declared on the form, not model fields
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.request = request
+        form.request = request  # type: ignore[attr-defined]  # the CredentialForm subclass declares it
         return form
 
     def save_model(self, request: HttpRequest, obj: Credential, form: Any, change: bool) -> None:

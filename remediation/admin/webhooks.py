@@ -20,11 +20,13 @@ class WebhookTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["name"] if obj is None else ["name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (
+            ("name",) if obj is None else ("name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+        )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [] if obj is None else self.get_fields(request, obj)
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else self.get_fields(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row keeps its history (name, last use)
@@ -34,7 +36,7 @@ class WebhookTokenAdmin(admin.ModelAdmin):
             return  # nothing about an existing token is editable; a new token is a new row
         token, raw = create_webhook_token(obj.name, actor=request.user, request=request)
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
-        request._webhook_token_raw = raw  # type: ignore[attr-defined]  (rendered once by response_add, never stored)
+        request._webhook_token_raw = raw  # type: ignore[attr-defined]  # rendered once by response_add, never stored
 
     def response_add(
         self, request: HttpRequest, obj: WebhookToken, post_url_continue: str | None = None

@@ -35,7 +35,7 @@ class TokenObtainView(TokenObtainPairView):
                     headers={"Retry-After": str(refused.retry_after)},
                 )
             return Response({"detail": refused.message}, status=status.HTTP_401_UNAUTHORIZED)
-        update_last_login(None, user)
+        update_last_login(type(user), user)
         refresh = RefreshToken.for_user(user)
         return Response({"refresh": str(refresh), "access": str(refresh.access_token)})
 

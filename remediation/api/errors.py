@@ -14,11 +14,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     # Connection-level failures only: integrity errors are the caller's problem, not an outage.
     if isinstance(exc, (OperationalError, InterfaceError)):
-        response = Response(
+        unavailable = Response(
             {"detail": "The database is unavailable; try again shortly."}, status=status.HTTP_503_SERVICE_UNAVAILABLE
         )
-        response["Retry-After"] = "5"
-        return response
+        unavailable["Retry-After"] = "5"
+        return unavailable
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -50,7 +50,7 @@ class CredentialSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "key_type", "key_fingerprint", "created_at", "updated_at"]
         # Uniqueness is checked by the model's full_clean in the service.
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
     def get_secrets(self, credential: Credential) -> dict[str, str]:
         return {name: "set" if present else "not set" for name, present in credential.secret_status().items()}
@@ -107,7 +107,7 @@ class ServerSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"name": {"validators": []}}
 
 
 class PinHostKeySerializer(serializers.Serializer):

@@ -74,7 +74,10 @@ class ServerViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         try:
             serializer.instance = inventory_service.update_server(
-                serializer.instance, actor=self.request.user, data=serializer.validated_data, request=self.request
+                serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
+                actor=self.request.user,
+                data=serializer.validated_data,
+                request=self.request,
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
@@ -154,7 +157,8 @@ class CredentialViewSet(viewsets.ModelViewSet):
         fields, secrets, clear = serializer.split()
         try:
             serializer.instance = credential_service.update_credential(
-                serializer.instance, actor=self.request.user, fields=fields, secrets=secrets, clear=clear,
+                serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
+                actor=self.request.user, fields=fields, secrets=secrets, clear=clear,
                 request=self.request,
             )  # fmt: skip
         except DjangoValidationError as exc:

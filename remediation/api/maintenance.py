@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -14,6 +16,9 @@ from rest_framework.views import APIView
 from remediation.api.permissions import ModelPerms
 from remediation.models import KillSwitch, MaintenanceWindow
 from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class MaintenanceWindowSerializer(serializers.ModelSerializer):
@@ -51,11 +56,11 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
     perm_model = "remediation.maintenancewindow"
     queryset = MaintenanceWindow.objects.order_by("id")
 
-    def perform_create(self, serializer: MaintenanceWindowSerializer) -> None:
+    def perform_create(self, serializer: MaintenanceWindowSerializer) -> None:  # type: ignore[override]
         self._save(serializer, MaintenanceWindow())
 
-    def perform_update(self, serializer: MaintenanceWindowSerializer) -> None:
-        self._save(serializer, serializer.instance)
+    def perform_update(self, serializer: MaintenanceWindowSerializer) -> None:  # type: ignore[override]
+        self._save(serializer, serializer.instance)  # type: ignore[arg-type]  # an update always has its instance
 
     def _save(self, serializer: MaintenanceWindowSerializer, window: MaintenanceWindow) -> None:
         for name, value in serializer.validated_data.items():
@@ -72,7 +77,7 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
 
 
 class KillSwitchSerializer(serializers.ModelSerializer):
-    changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    changed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = KillSwitch

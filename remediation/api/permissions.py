@@ -16,7 +16,7 @@ class HasPerm(BasePermission):
         if not (user and user.is_authenticated):
             return False
         needed = getattr(view, "read_perm" if request.method in SAFE_METHODS else "write_perm", None)
-        return bool(needed) and user.has_perm(needed)
+        return bool(needed and user.has_perm(needed))
 
 
 MODEL_PERMS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "add", "PUT": "change", "PATCH": "change"}

@@ -90,11 +90,11 @@ class RuleViewSet(viewsets.ModelViewSet):
     perm_model = "remediation.rule"
     queryset = Rule.objects.prefetch_related("matchers", "target_servers").order_by("priority", "id")
 
-    def perform_create(self, serializer: RuleSerializer) -> None:
+    def perform_create(self, serializer: RuleSerializer) -> None:  # type: ignore[override]
         self._save(serializer, Rule())
 
-    def perform_update(self, serializer: RuleSerializer) -> None:
-        self._save(serializer, serializer.instance)
+    def perform_update(self, serializer: RuleSerializer) -> None:  # type: ignore[override]
+        self._save(serializer, serializer.instance)  # type: ignore[arg-type]  # an update always has its instance
 
     def _save(self, serializer: RuleSerializer, rule: Rule) -> None:
         data = dict(serializer.validated_data)

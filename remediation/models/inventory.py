@@ -148,5 +148,5 @@ class Server(models.Model):
             raise ValidationError({"hostname": "Enter a host name or IP address (no user@ or :port)."})
         self.tags = _clean_labels(self.tags, "tags")
         self.aliases = [a.lower() for a in _clean_labels(self.aliases, "aliases")]
-        if self.credential_id and self.credential.kind not in SSH_KINDS:
+        if self.credential is not None and self.credential.kind not in SSH_KINDS:
             raise ValidationError({"credential": "A server needs an SSH password or SSH key credential."})

@@ -64,7 +64,7 @@ class Rule(models.Model):
 
     def clean(self) -> None:
         if self.action == RuleAction.REMEDIATE and self.runbook_id is None:
-            what = MODE_NEEDS.get(self.mode, "runs")
+            what = MODE_NEEDS.get(RemediationMode(self.mode), "runs")
             raise ValidationError({"runbook": f"A remediate rule in {self.mode} mode {what}: choose the runbook."})
         if self.action == RuleAction.IGNORE and self.continue_matching:
             raise ValidationError({"continue_matching": "An ignore rule ends evaluation; it cannot continue."})

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
 from django.http import HttpRequest
 
@@ -18,7 +18,7 @@ from remediation.models import AuditEvent
 from remediation.net import client_ip
 from remediation.redaction import MASK, mask_data
 
-Actor = AbstractBaseUser | AnonymousUser | str | None
+Actor = User | AnonymousUser | str | None
 
 
 def _json_safe(value: Any) -> Any:

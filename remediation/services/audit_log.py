@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -32,7 +33,7 @@ class AuditFilterError(ValueError):
     """A filter value that cannot be used (bad date)."""
 
 
-def _when(params: Mapping[str, str], name: str):  # type: ignore[no-untyped-def]
+def _when(params: Mapping[str, str], name: str) -> dt.datetime | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None

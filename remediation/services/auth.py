@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import authenticate, logout
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
@@ -14,6 +14,9 @@ from remediation import metrics
 from remediation.net import ratelimit_ip
 from remediation.services.access import access_changed
 from remediation.services.audit import record_event
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass
@@ -25,13 +28,14 @@ class LoginRefused(Exception):
 
 
 def _usage(request: HttpRequest, key: str, value: str) -> dict[str, int] | None:
-    return get_usage(
+    usage: dict[str, int] | None = get_usage(
         request,
         group=f"login-{key}",
         key=lambda _group, _request: value,
         rate=settings.LOGIN_RATE_LIMIT,
         increment=True,
     )
+    return usage
 
 
 def _rate_limited(request: HttpRequest, username: str) -> int | None:
@@ -44,7 +48,7 @@ def _rate_limited(request: HttpRequest, username: str) -> int | None:
     return max(waits) if waits else None
 
 
-def log_in(request: HttpRequest, *, username: str, password: str, channel: str) -> AbstractBaseUser:
+def log_in(request: HttpRequest, *, username: str, password: str, channel: str) -> User:
     """Check credentials (after the rate limit) and audit the outcome; raises LoginRefused."""
     wait = _rate_limited(request, username)
     if wait is not None:

@@ -59,7 +59,9 @@ def _plan(event: DecisionEvent, guards: Guards | None) -> tuple[Decision, list[A
     for rule in verdict.matched:
         if rule.action not in EFFECTS:
             continue
-        reason = (SuppressionReason.IGNORED, f"ignored by rule {ignoring.name!r}") if ignoring else None
+        reason: tuple[str, str] | None = (
+            (SuppressionReason.IGNORED, f"ignored by rule {ignoring.name!r}") if ignoring else None
+        )
         if reason is None and rule.action == RuleAction.REMEDIATE and guards is not None:
             reason = guards.suppression(event)
         if reason is not None:
@@ -111,7 +113,12 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
     if requests:
         ActionRequest.objects.bulk_create(requests)
         ids = [r.pk for r in requests]
-        transaction.on_commit(lambda: [enqueue_action_request(pk) for pk in ids])
+
+        def enqueue() -> None:
+            for pk in ids:
+                enqueue_action_request(pk)
+
+        transaction.on_commit(enqueue)
     return decisions
 
 

@@ -78,7 +78,7 @@ def configured_timeouts() -> ssh.Timeouts:
 def _snapshot(server: Server) -> dict[str, Any]:
     """Audited fields; the credential appears by name under `login_with` (a key named 'credential' is masked)."""
     data = snapshot(server, fields=[f for f in AUDITED_FIELDS if f != "credential"])
-    data["login_with"] = server.credential.name if server.credential_id else None
+    data["login_with"] = server.credential.name if server.credential is not None else None
     return data
 
 

@@ -24,8 +24,10 @@ from remediation.services.audit import Actor, record_event
 from remediation.services.targeting import resolve_servers
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
+from runbooks.models.runs import ACTIVE_STATUSES
 from runbooks.services import guardrails, verification
-from runbooks.services.execute import ExecutionRefused, refusals_audited, request_execution
+from runbooks.services.execute import ExecutionRefused as ExecutionRefused  # re-exported for the alerts app
+from runbooks.services.execute import refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
     """Resolve targets and parameters, apply the mode and every guardrail, and start the execution if allowed."""
     request = ActionRequest.objects.select_related("alert").get(pk=action_request_id)
     # The rule row lock serialises every decision of this rule: cooldown, hourly cap and breaker are race-free.
-    rule = Rule.objects.select_for_update(of=("self",)).select_related("runbook").filter(pk=request.rule_id).first()
+    rule = Rule.objects.select_for_update(of=("self",)).select_related("runbook").filter(pk=request.rule_id).first()  # type: ignore[misc]  # NULL finds no row
     alert = request.alert
     if rule is None or rule.runbook is None:
         return _suppress(request, SuppressionReason.REFUSED, "the rule no longer exists or names no runbook")
@@ -101,7 +103,7 @@ def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt
 
 def _active(alert_id: int) -> int | None:
     return (
-        Execution.objects.filter(alert_episode_id=alert_id, dry_run=False, status__in=guardrails.ACTIVE_STATUSES)
+        Execution.objects.filter(alert_episode_id=alert_id, dry_run=False, status__in=ACTIVE_STATUSES)
         .values_list("pk", flat=True)
         .first()
     )
@@ -110,6 +112,7 @@ def _active(alert_id: int) -> int | None:
 def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
     alert = request.alert
     shadow = rule.mode == RemediationMode.SHADOW
+    assert rule.runbook is not None  # start_remediation returned early without one
     context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
                "fingerprint": alert.fingerprint}  # fmt: skip
     try:
@@ -131,6 +134,7 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
 
 def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: dict[str, Any]) -> Outcome:
     """Offer the run with the alert (not run); an operator may start it once (run_suggestion)."""
+    assert rule.runbook is not None  # start_remediation returned early without one
     suggestion, _ = Suggestion.objects.get_or_create(
         action_request=request,
         defaults={"alert": request.alert, "rule": rule, "runbook": rule.runbook, "target_ids": target_ids,

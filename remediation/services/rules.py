@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from django.apps import apps
 from django.core.cache import cache
@@ -26,7 +26,15 @@ from remediation.services.audit import Actor, diff, record_event, snapshot
 logger = logging.getLogger(__name__)
 VERSION_KEY = "remediation:rules:version"
 _lock = threading.Lock()
-_compiled: dict[str, Any] = {"version": None, "rules": (), "checked_at": 0.0}
+
+
+class _CompiledRules(TypedDict):
+    version: str | None
+    rules: tuple[CompiledRule, ...]
+    checked_at: float
+
+
+_compiled: _CompiledRules = {"version": None, "rules": (), "checked_at": 0.0}
 # How long a process trusts its compiled rules before asking the shared cache for the version again. A change made
 # in this process is seen at once (invalidate_rules resets the copy); one made elsewhere within this many seconds.
 RECHECK_SECONDS = 1.0
@@ -73,7 +81,7 @@ def invalidate_rules() -> None:
 
 def _cached_version() -> str | None:
     try:
-        version = cache.get(VERSION_KEY)
+        version: str | None = cache.get(VERSION_KEY)
         if version is None:
             cache.add(VERSION_KEY, uuid.uuid4().hex, None)
             version = cache.get(VERSION_KEY)

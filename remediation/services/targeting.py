@@ -28,9 +28,9 @@ def server_for_instance(instance: str) -> tuple[Server | None, str]:
         return None, "the alert has no instance label"
     found = {s.pk: s for s in Server.objects.filter(Q(name__iexact=host) | Q(hostname__iexact=host))}
     wanted = host.lower()
-    for server in Server.objects.exclude(aliases=[]).only("id", "aliases", "enabled"):
-        if any(str(alias).lower() == wanted for alias in server.aliases or []):
-            found.setdefault(server.pk, server)
+    for aliased in Server.objects.exclude(aliases=[]).only("id", "aliases", "enabled"):
+        if any(str(alias).lower() == wanted for alias in aliased.aliases or []):
+            found.setdefault(aliased.pk, aliased)
     if len(found) > 1:
         return None, f"instance {host!r} matches {len(found)} servers ({sorted(found)}); refusing to guess"
     server = next(iter(found.values()), None)

@@ -162,7 +162,8 @@ def _count(key: str, ttl: int) -> int:
         full_key = backend.make_and_validate_key(key)
         script = _scripts.get(backend)
         if script is None:
-            script = _scripts[backend] = backend._cache.get_client(full_key, write=True).register_script(COUNT_SCRIPT)
+            client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]  # private, no stubs
+            script = _scripts[backend] = client.register_script(COUNT_SCRIPT)
         return int(script(keys=[full_key], args=[ttl]))
     try:
         cache.add(key, 0, ttl)

@@ -65,7 +65,10 @@ class ScheduleViewSet(viewsets.ModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         try:
             serializer.instance = service.update_schedule(
-                serializer.instance, actor=self.request.user, request=self.request, **serializer.validated_data
+                serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
+                actor=self.request.user,
+                request=self.request,
+                **serializer.validated_data,
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc

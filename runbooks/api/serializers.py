@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,9 +12,16 @@ from runbooks.models import Execution, Runbook, Step, StepRun
 from runbooks.services import approvals
 from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from remediation.models import Credential
+
 
 class StepSerializer(serializers.ModelSerializer):
-    credential = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    credential: serializers.SlugRelatedField[Credential] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
 
     class Meta:
         model = Step
@@ -67,7 +74,7 @@ class StepRunSerializer(serializers.ModelSerializer):
 class ExecutionSerializer(serializers.ModelSerializer):
     runbook_name = serializers.CharField(source="runbook.name", read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
-    requested_by = serializers.StringRelatedField()
+    requested_by: serializers.StringRelatedField[User] = serializers.StringRelatedField()
     params = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.DictField())

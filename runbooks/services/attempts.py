@@ -71,9 +71,11 @@ def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading
             if cancel.is_set() or remaining <= 0:
                 return
             timeout = min(float(step.get("timeout_seconds") or 60), remaining)
-            unit.io = StepIO(
-                lambda stream, text, a=attempt: events.put(("output", unit.key, a, stream, text)), cancel, timeout
-            )
+
+            def emit(stream: str, text: str, a: int = attempt) -> None:
+                events.put(("output", unit.key, a, stream, text))
+
+            unit.io = StepIO(emit, cancel, timeout)
             unit.deadline = time.monotonic() + timeout
             unit.attempts = attempt
             events.put(("start", unit.key, attempt))

@@ -72,7 +72,7 @@ def definition_of(runbook: Runbook) -> dict[str, Any]:
 def step_definition(step: Step) -> dict[str, Any]:
     """A step as a dict; its credential by name (names travel between installations, ids do not)."""
     data = {field: getattr(step, field) for field in STEP_FIELDS if field != "credential"}
-    data["credential"] = step.credential.name if step.credential_id else ""
+    data["credential"] = step.credential.name if step.credential is not None else ""
     return data
 
 
@@ -184,7 +184,7 @@ def save_runbook(
         runbook = Runbook.objects.select_for_update().get(pk=runbook.pk)
     runbook, steps = build(data, runbook)
     if runbook.pk is None and hasattr(actor, "pk"):
-        runbook.created_by = actor  # type: ignore[assignment]
+        runbook.created_by = actor
     runbook.save()
     if "steps" in data or before is None:
         runbook.steps.all().delete()

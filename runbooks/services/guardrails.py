@@ -64,7 +64,9 @@ def breaker_state(rule: Any, *, now: dt.datetime) -> Breaker:
     floor = max((at for at in (last_success, rule.breaker_reset_at) if at is not None), default=None)
     if floor is not None:
         failures = failures.filter(finished_at__gt=floor)
-    times = list(failures.order_by("-finished_at").values_list("finished_at", flat=True))
+    times: list[dt.datetime] = [
+        at for at in failures.order_by("-finished_at").values_list("finished_at", flat=True) if at
+    ]
     window = dt.timedelta(seconds=rule.breaker_window_seconds)
     if not _tripped(times, rule.breaker_threshold, window):
         return Breaker(BreakerState.CLOSED, sum(1 for at in times if at > now - window))

@@ -105,7 +105,7 @@ def changes_since(
         texts = {"stdout": row.pop("stdout"), "stderr": row.pop("stderr")}
         state = {"type": "step_run", "step_run": step_run_state(row)}
         # A new row is announced before its output; a known row's final status follows its last output.
-        row_events = [] if row["id"] <= last_id else [state]
+        row_events: list[dict[str, Any]] = [] if row["id"] <= last_id else [state]
         for stream, text in texts.items():
             sent = offsets.get(row["id"], {}).get(stream, 0)
             if len(text) > sent:

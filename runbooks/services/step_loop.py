@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -172,10 +172,11 @@ class Runner:
     def run_units(self, units: list[Unit], deadline: float) -> None:
         """Run units in the pool while this thread records their events, flushes output and watches control."""
         self.active = units
+        futures: list[Future[None]] = []
         for unit in units:  # step units were submitted as soon as they were prepared; rollback units start here
             if unit.future is None:
                 unit.future = self.pool.submit(run_unit, unit, self.events, self.cancel, deadline)
-        futures = [unit.future for unit in units]
+            futures.append(unit.future)
         by_key = {unit.key: unit for unit in units}
         while True:
             finished = all(f.done() for f in futures)
@@ -273,8 +274,9 @@ class Runner:
         return done + (f", {failures} rollback(s) failed" if failures else "")
 
     def stored_variables(self) -> dict[str, Any]:
-        names = {None: "*"}
-        return mask_data({names.get(k, str(k)): v for k, v in self.captured.items()})
+        names: dict[int | None, str] = {None: "*"}
+        masked: dict[str, Any] = mask_data({names.get(k, str(k)): v for k, v in self.captured.items()})
+        return masked
 
 
 def _capture(step: dict[str, Any], output: str) -> str:

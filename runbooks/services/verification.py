@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -89,7 +90,7 @@ def stats_by(field: str) -> dict[int, dict[str, Any]]:
     return {key: _summarise(items) for key, items in grouped.items()}
 
 
-def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _summarise(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     succeeded = [r for r in rows if r["status"] == ExecutionStatus.SUCCEEDED]
     verified = [r for r in succeeded if r["resolved_within_window"] is not None]
     resolve_times = [(r["resolved_at"] - r["start"]).total_seconds() for r in succeeded if r["resolved_at"]]

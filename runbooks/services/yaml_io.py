@@ -32,7 +32,8 @@ def parse_yaml(text: str) -> list[dict[str, Any]]:
         raise DefinitionError({"yaml": [f"expected a mapping with format: {FORMAT} and a runbooks list"]})
     if document.get("format") != FORMAT:
         raise DefinitionError({"format": [f"unsupported format {document.get('format')!r}; expected {FORMAT}"]})
-    return document["runbooks"]
+    runbooks: list[dict[str, Any]] = document["runbooks"]
+    return runbooks
 
 
 @transaction.atomic
