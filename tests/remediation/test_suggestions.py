@@ -149,3 +149,19 @@ def test_it_verifies_a_suggested_run_when_the_episode_resolves(api_as, post_hook
     post_hook(am_payload("web-1:9100", status="resolved", token="s3cr3t-label-value"))
     execution = Execution.objects.get()
     assert execution.resolved_at is not None and execution.resolved_within_window is True
+
+
+def test_it_shows_suggestions_read_only_in_the_admin(client, api_as, suggested, operator, admin_user) -> None:  # type: ignore[no-untyped-def]
+    api_as(operator).post(_url(suggested), {}, format="json")
+    execution = Execution.objects.get()
+    client.force_login(admin_user)
+    listing = client.get("/admin/remediation/suggestion/").content.decode()
+    assert "restart on ServiceDown" in listing and "restart-service" in listing and "operator" in listing
+    assert f"#{execution.pk} restart-service" in listing
+    detail = client.get(f"/admin/remediation/suggestion/{suggested.pk}/change/").content.decode()
+    assert "api_token" in detail and "s3cr3t-label-value" not in detail and "nginx" in detail
+    assert f"/admin/runbooks/execution/{execution.pk}/change/" in detail and 'name="_save"' not in detail
+    assert client.get("/admin/remediation/suggestion/add/").status_code == 403
+    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/change/", {"params": "{}"}).status_code == 403
+    assert Suggestion.objects.get().params == suggested.params
