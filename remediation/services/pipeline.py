@@ -25,6 +25,7 @@ from remediation.services.targeting import resolve_servers
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.services import guardrails, verification
+from runbooks.services.execute import OVERRIDE_PERMISSION as OVERRIDE_PERMISSION  # for the portal and API edges
 from runbooks.services.execute import ExecutionRefused, refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
 
