@@ -57,6 +57,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
         "suggestions": pipeline.suggestions_of(alert),
         "can_run_suggestions": request.user.has_perm(pipeline.EXECUTE_PERMISSION) and alert.status == "firing",
+        "can_override": request.user.has_perm(pipeline.OVERRIDE_PERMISSION),
     }
     return render(request, "alerts/detail.html", context)
 
@@ -67,8 +68,11 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
     """Start a suggested run ("Run this"); the service applies every guard and audits it."""
     suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert_id=pk)
+    # Only holders of the override permission are shown the field; anyone else's reason is ignored.
+    override = request.POST.get("override_reason", "") if request.user.has_perm(pipeline.OVERRIDE_PERMISSION) else ""
     try:
-        execution = pipeline.run_suggestion(suggestion, actor=request.user, request=request)
+        execution = pipeline.run_suggestion(suggestion, actor=request.user, request=request,
+                                            override_reason=override)  # fmt: skip
     except pipeline.ExecutionRefused as exc:
         messages.error(request, f"Not started: {exc}")
         return redirect("alerts:detail", pk=pk)

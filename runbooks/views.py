@@ -53,6 +53,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "params_text": request.GET.get("params", ""),
         "targets_text": request.GET.get("targets", ""),
         "can_execute": request.user.has_perm("remediation.execute_runbook"),
+        "can_override": request.user.has_perm(execute_service.OVERRIDE_PERMISSION),
         "stats": verification.execution_stats(runbook.executions.all()),
     }
     return render(request, "runbooks/runbook_detail.html", context)
@@ -65,10 +66,14 @@ def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
     """Request an execution (or a dry run) and go to its live view."""
     runbook = get_object_or_404(Runbook, pk=pk)
     params, targets = parse_inputs(request.POST)
+    # Only holders of the override permission are shown the field; anyone else's reason is ignored.
+    can_override = request.user.has_perm(execute_service.OVERRIDE_PERMISSION)
+    override = request.POST.get("override_reason", "") if can_override else ""
     try:
         execution = execute_service.request_execution(
             runbook, actor=request.user, params=params, target_ids=targets,
             dry_run=bool(request.POST.get("dry_run")), trigger="manual", request=request,
+            override_reason=override,
         )  # fmt: skip
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))

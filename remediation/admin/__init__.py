@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from remediation.admin import audit, inventory, rules, users, webhooks  # noqa: F401  (registers the ModelAdmins)
+from remediation.admin import (  # noqa: F401  (registers the ModelAdmins)
+    audit,
+    inventory,
+    rules,
+    suggestions,
+    users,
+    webhooks,
+)
 
 admin.site.site_header = "Remediation Engine administration"
 admin.site.site_title = "Remediation Engine"

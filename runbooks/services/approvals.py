@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -104,34 +106,32 @@ def expire_due(*, now: dt.datetime | None = None, ids: list[int] | None = None) 
     )
 
 
-def approval_queue() -> Any:
-    """Executions waiting for a decision, oldest first, with what an approver needs to see."""
-    return (
-        Execution.objects.filter(status=ExecutionStatus.AWAITING_APPROVAL)
-        .select_related("runbook", "version", "requested_by", "alert_episode", "rule")
-        .order_by("created_at", "id")
-    )
-
-
 ANALYSIS_PERMISSION = "ai.view_analysis"
 ANALYSIS_FIELDS = (
     "id", "status", "summary", "probable_cause", "impact", "recommended_runbook", "recommended_params",
     "recommendation_reason", "confidence", "error_kind", "provider_name", "model", "created_at",
 )  # fmt: skip
+PREFETCHED = "analyses_newest_first"
+
+
+def _analysis_model() -> Any | None:
+    try:
+        return apps.get_model("ai", "Analysis")
+    except LookupError:  # the AI app is optional: approvals work without it
+        return None
 
 
 def analysis_for(execution: Execution, *, actor: Actor = None) -> Any | None:
     """The triggering alert's AI analysis (latest valid one, else latest), when the actor may read analyses."""
-    from django.apps import apps
-
     if actor is not None and not (getattr(actor, "has_perm", None) and actor.has_perm(ANALYSIS_PERMISSION)):  # type: ignore[union-attr]
         return None
-    try:
-        model = apps.get_model("ai", "Analysis")
-    except LookupError:  # the AI app is optional: approvals work without it
+    model = _analysis_model()
+    if model is None or execution.alert_episode_id is None:
         return None
-    if execution.alert_episode_id is None:
-        return None
+    loaded = Execution.alert_episode.is_cached(execution)
+    prefetched = getattr(execution.alert_episode, PREFETCHED, None) if loaded else None
+    if prefetched is not None:  # from approval_queue(): no query per execution
+        return next((a for a in prefetched if a.status == "succeeded"), prefetched[0] if prefetched else None)
     analyses = model.objects.filter(alert_id=execution.alert_episode_id).order_by("-id")
     return analyses.filter(status="succeeded").first() or analyses.first()
 
@@ -143,3 +143,18 @@ def analysis_data(analysis: Any | None) -> dict[str, Any] | None:
     data = {name: getattr(analysis, name) for name in ANALYSIS_FIELDS}
     data["recommended_params"] = mask_data(data["recommended_params"])
     return data
+
+
+def approval_queue() -> Any:
+    """Executions waiting for a decision, oldest first, with what an approver needs to see (analyses prefetched)."""
+    queryset = (
+        Execution.objects.filter(status=ExecutionStatus.AWAITING_APPROVAL)
+        .select_related("runbook", "version", "requested_by", "alert_episode", "rule")
+        .order_by("created_at", "id")
+    )
+    model = _analysis_model()
+    if model is None:
+        return queryset
+    # One query for every alert's analyses, whatever the queue length; the large raw answer stays behind.
+    analyses = model.objects.only("alert", *ANALYSIS_FIELDS).order_by("-id")
+    return queryset.prefetch_related(Prefetch("alert_episode__analyses", queryset=analyses, to_attr=PREFETCHED))

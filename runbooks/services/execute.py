@@ -22,6 +22,7 @@ from runbooks.services import live
 from runbooks.services.plan import latest_version, plan_definition
 
 RUN_TASK = "runbooks.tasks.run_execution"
+OVERRIDE_PERMISSION = "remediation.override_maintenance"
 
 
 class ExecutionRefused(Exception):
@@ -119,7 +120,7 @@ def check_guards(
     window = open_window_for(target_ids)
     if window is None:
         return
-    allowed = getattr(actor, "has_perm", None) and actor.has_perm("remediation.override_maintenance")  # type: ignore[union-attr]
+    allowed = getattr(actor, "has_perm", None) and actor.has_perm(OVERRIDE_PERMISSION)  # type: ignore[union-attr]
     if not (allowed and override_reason.strip()):
         why = "needs the override_maintenance permission and a reason" if not allowed else "give a reason"
         raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")

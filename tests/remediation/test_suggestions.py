@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
@@ -149,3 +150,42 @@ def test_it_verifies_a_suggested_run_when_the_episode_resolves(api_as, post_hook
     post_hook(am_payload("web-1:9100", status="resolved", token="s3cr3t-label-value"))
     execution = Execution.objects.get()
     assert execution.resolved_at is not None and execution.resolved_within_window is True
+
+
+def test_it_shows_suggestions_read_only_in_the_admin(client, api_as, suggested, operator, admin_user) -> None:  # type: ignore[no-untyped-def]
+    api_as(operator).post(_url(suggested), {}, format="json")
+    execution = Execution.objects.get()
+    client.force_login(admin_user)
+    listing = client.get("/admin/remediation/suggestion/").content.decode()
+    assert "restart on ServiceDown" in listing and "restart-service" in listing and "operator" in listing
+    assert f"#{execution.pk} restart-service" in listing
+    detail = client.get(f"/admin/remediation/suggestion/{suggested.pk}/change/").content.decode()
+    assert "api_token" in detail and "s3cr3t-label-value" not in detail and "nginx" in detail
+    assert f"/admin/runbooks/execution/{execution.pk}/change/" in detail and 'name="_save"' not in detail
+    assert client.get("/admin/remediation/suggestion/add/").status_code == 403
+    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/change/", {"params": "{}"}).status_code == 403
+    assert Suggestion.objects.get().params == suggested.params
+
+
+def test_it_overrides_a_window_from_the_run_this_button_with_the_permission_only(suggested, operator) -> None:  # type: ignore[no-untyped-def]
+    MaintenanceWindowFactory(name="web patching", matchers=[{"name": "instance", "op": "=", "value": "web-1"}])
+    detail, form = f"/alerts/{suggested.alert_id}/", f"/alerts/{suggested.alert_id}/suggestions/{suggested.pk}/run/"
+    client = Client()
+    client.force_login(operator)
+    assert "Run this" in (page := client.get(detail).content.decode()) and 'name="override_reason"' not in page
+    refused = client.post(form, {"override_reason": "customers are down"}, follow=True).content.decode()
+    assert "Not started: maintenance window &#x27;web patching&#x27; is open; overriding it needs" in refused
+    assert Suggestion.objects.get().used_at is None and not Execution.objects.exists()
+    operator.user_permissions.add(Permission.objects.get(codename="override_maintenance"))
+    operator = type(operator).objects.get(pk=operator.pk)  # a fresh user: permissions are cached per instance
+    client.force_login(operator)
+    assert 'name="override_reason"' in client.get(detail).content.decode()
+    assert "overriding it give a reason" in client.post(form, follow=True).content.decode()
+    response = client.post(form, {"override_reason": "customers are down"})
+    execution = Execution.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/runbooks/executions/{execution.pk}/"
+    assert execution.trigger == "suggestion" and execution.requested_by == operator
+    event = AuditEvent.objects.get(action="maintenance.overridden")
+    assert event.actor == operator and event.reason == "customers are down"
+    assert Suggestion.objects.get().execution_id == execution.pk

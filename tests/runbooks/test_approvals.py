@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.approvals import expire_due
 from runbooks.services.execute import request_execution
 from runbooks.services.runner import run_execution
-from tests.factories import AnalysisFactory
+from tests.factories import AlertFactory, AnalysisFactory, ExecutionFactory, RuleFactory
 from tests.factories.inventory import ServerFactory
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
 
@@ -123,3 +124,37 @@ def test_it_shows_the_alerts_ai_analysis_in_the_queue_and_the_api(client, api_as
     client.force_login(approver)
     assert "OOM killer" not in client.get("/runbooks/approvals/").content.decode()
     assert api_as(approver).get(f"/api/v1/executions/{execution.pk}/").json()["analysis"] is None
+
+
+def _waiting(count: int, requester) -> None:  # type: ignore[no-untyped-def]
+    """`count` requests held for approval, each for an alert with a failed and a newer succeeded analysis."""
+    for n in range(count):
+        alert = AlertFactory(alertname=f"Down{n}")
+        AnalysisFactory(alert=alert, status="failed", error_kind="timeout", forced=True)
+        AnalysisFactory(alert=alert, summary=f"analysis of alert {n}")
+        expires = timezone.now() + dt.timedelta(minutes=30)
+        ExecutionFactory(status="awaiting_approval", alert_episode=alert, rule=RuleFactory(),
+                         requested_by=requester, approval_expires_at=expires)  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_it_lists_the_queue_in_a_fixed_number_of_queries(
+    client, approver, operator, count, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    _waiting(count, operator)
+    client.force_login(approver)
+    with django_assert_max_num_queries(7):  # session, user, permissions (2), queue, analyses, navigation count
+        page = client.get("/runbooks/approvals/").content.decode()
+    assert page.count('<section class="card approval">') == count
+    assert f"analysis of alert {count - 1}" in page and "timeout" not in page
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_it_lists_waiting_executions_through_the_api_in_a_fixed_number_of_queries(
+    api_as, approver, operator, count, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    _waiting(count, operator)
+    client = api_as(approver)
+    with django_assert_max_num_queries(4):  # permissions (2), page, savepoint slack
+        results = client.get("/api/v1/executions/?status=awaiting_approval").json()["results"]
+    assert len(results) == count and all(r["requested_by"] == "operator" for r in results)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
 
 from remediation.models import AuditEvent
 from remediation.services.maintenance import set_kill_switch
@@ -62,3 +65,33 @@ def test_it_keeps_the_audit_of_refused_api_requests(api_as, admin_user, operator
     event = AuditEvent.objects.filter(action="execution.refused").latest("id")
     assert event.object_id == str(blocked.pk) and event.after["problems"] == response.json()["plan"]["problems"]
     assert AuditEvent.objects.filter(action="execution.refused").count() == 3 and not Execution.objects.exists()
+
+
+def _with_override_permission(user):  # type: ignore[no-untyped-def]
+    """The same user, holding remediation.override_maintenance directly (a fresh instance: permissions are cached)."""
+    user.user_permissions.add(Permission.objects.get(codename="override_maintenance"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_it_overrides_a_window_from_the_portal_form_with_the_permission_only(operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="db-1", host_key=KEY)
+    runbook = restart_runbook()
+    MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
+    detail, url = reverse("runbooks:detail", args=[runbook.pk]), reverse("runbooks:execute", args=[runbook.pk])
+    form = {"params": "service=nginx", "targets": str(server.pk), "override_reason": "the fix cannot wait"}
+    client = Client()
+    client.force_login(operator)
+    assert 'name="override_reason"' not in client.get(detail).content.decode()
+    refused = client.post(url, form, follow=True).content.decode()  # the reason of a non-holder is ignored
+    assert "&#x27;db patching&#x27; is open; overriding it needs the override_maintenance permission" in refused
+    operator = _with_override_permission(operator)
+    client.force_login(operator)
+    assert 'name="override_reason"' in client.get(detail).content.decode()
+    no_reason = client.post(url, {**form, "override_reason": " "}, follow=True).content.decode()
+    assert "overriding it give a reason" in no_reason and not Execution.objects.exists()
+    response = client.post(url, form)
+    execution = Execution.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/runbooks/executions/{execution.pk}/"
+    assert execution.status == "pending" and execution.trigger == "manual" and execution.requested_by == operator
+    event = AuditEvent.objects.get(action="maintenance.overridden")
+    assert event.actor == operator and event.reason == "the fix cannot wait"
