@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from remediation.admin.readonly import ReadOnlyAdminMixin
 from remediation.admin.users import AuditedAdminMixin
 from terminal.models import TerminalGrant, TerminalSession
 
@@ -24,17 +24,8 @@ class TerminalGrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(TerminalSession)
-class TerminalSessionAdmin(admin.ModelAdmin):
+class TerminalSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("started_at", "user", "server_name", "status", "end_reason", "bytes_in", "bytes_out")
     list_filter = ("status", "end_reason")
     search_fields = ("user__username", "server_name", "uuid")
     readonly_fields = [f.name for f in TerminalSession._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

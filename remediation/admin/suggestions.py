@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from remediation.admin.readonly import ReadOnlyAdminMixin
 from remediation.models import Suggestion
 from remediation.redaction import mask_data
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "alert", "rule", "runbook", "created_at", "used_by", "used_at", "execution"]
     list_filter = ["created_at", "used_at", "rule", "runbook"]
     search_fields = ["alert__alertname", "rule__name", "runbook__name", "used_by__username"]
@@ -28,12 +28,3 @@ class SuggestionAdmin(admin.ModelAdmin):
     def masked_params(self, suggestion: Suggestion) -> Any:
         """Parameters filled from the alert, secret-named values masked (as the API shows them)."""
         return mask_data(suggestion.params)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
