@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from remediation.redaction import mask_data
 from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookSchedule, ScheduleRun, Step, StepRun
 from runbooks.policy import delete_policy_rule, save_policy_rule
 from runbooks.services import schedules
@@ -131,8 +132,16 @@ class ExecutionAdmin(admin.ModelAdmin):
     inlines = [StepRunInline]
     list_select_related = ["runbook", "requested_by"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Execution._meta.fields]
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Parameters are shown masked, as the API shows them (a secret-named parameter is a secret).
+        return tuple("masked_params" if f.name == "params" else f.name for f in Execution._meta.fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_fields(request, obj)
+
+    @admin.display(description="params")
+    def masked_params(self, execution: Execution) -> Any:
+        return mask_data(execution.params)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

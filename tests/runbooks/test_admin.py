@@ -58,3 +58,14 @@ def test_it_audits_command_policy_changes(admin_user) -> None:  # type: ignore[n
     event = AuditEvent.objects.get(action="command_policy.changed")
     assert event.before["description"] != "d" and event.after["description"] == "d"
     assert event.object_id == str(rule.pk) and event.actor == admin_user
+
+
+def test_it_shows_execution_parameters_masked(admin_user) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import ExecutionFactory
+
+    execution = ExecutionFactory(params={"db_password": "hunter2-very-secret", "service": "nginx-frontend"})
+    client = Client()
+    client.force_login(admin_user)
+    page = client.get(f"/admin/runbooks/execution/{execution.pk}/change/").content.decode()
+    assert "nginx-frontend" in page
+    assert "hunter2-very-secret" not in page
