@@ -122,7 +122,7 @@ def check_guards(
         return
     allowed = getattr(actor, "has_perm", None) and actor.has_perm(OVERRIDE_PERMISSION)  # type: ignore[union-attr]
     if not (allowed and override_reason.strip()):
-        why = "needs the override_maintenance permission and a reason" if not allowed else "give a reason"
+        why = "needs the override_maintenance permission and a reason" if not allowed else "needs a reason"
         raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")
     record_event(actor=actor, action="maintenance.overridden", obj=window, reason=override_reason.strip(),
                  after={"runbook": runbook.name, "targets": target_ids}, request=request)  # fmt: skip

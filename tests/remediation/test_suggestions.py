@@ -181,7 +181,7 @@ def test_it_overrides_a_window_from_the_run_this_button_with_the_permission_only
     operator = type(operator).objects.get(pk=operator.pk)  # a fresh user: permissions are cached per instance
     client.force_login(operator)
     assert 'name="override_reason"' in client.get(detail).content.decode()
-    assert "overriding it give a reason" in client.post(form, follow=True).content.decode()
+    assert "overriding it needs a reason" in client.post(form, follow=True).content.decode()
     response = client.post(form, {"override_reason": "customers are down"})
     execution = Execution.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/runbooks/executions/{execution.pk}/"

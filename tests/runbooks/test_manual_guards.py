@@ -88,7 +88,7 @@ def test_it_overrides_a_window_from_the_portal_form_with_the_permission_only(ope
     client.force_login(operator)
     assert 'name="override_reason"' in client.get(detail).content.decode()
     no_reason = client.post(url, {**form, "override_reason": " "}, follow=True).content.decode()
-    assert "overriding it give a reason" in no_reason and not Execution.objects.exists()
+    assert "overriding it needs a reason" in no_reason and not Execution.objects.exists()
     response = client.post(url, form)
     execution = Execution.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/runbooks/executions/{execution.pk}/"
