@@ -36,7 +36,7 @@ def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operato
     args = {"params": {"service": "nginx"}, "target_ids": [server.pk]}
     with pytest.raises(ExecutionRefused, match="'db patching' is open; overriding it needs the override"):
         request_execution(runbook, actor=operator, override_reason="urgent", **args)
-    with pytest.raises(ExecutionRefused, match="give a reason"):
+    with pytest.raises(ExecutionRefused, match="needs a reason"):
         request_execution(runbook, actor=admin_user, **args)
     execution = request_execution(runbook, actor=admin_user, override_reason="the fix cannot wait", **args)
     assert execution.status == "pending"
