@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -77,7 +78,9 @@ def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
         )  # fmt: skip
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))
-        return redirect(f"{runbook_url(runbook)}?params={request.POST.get('params', '')}")
+        # Back to the form with what was typed (URL-encoded: params are newline-separated key=value lines).
+        typed = {"params": request.POST.get("params", ""), "targets": request.POST.get("targets", "")}
+        return redirect(f"{runbook_url(runbook)}?{urlencode(typed)}")
     return redirect("runbooks:execution", pk=execution.pk)
 
 

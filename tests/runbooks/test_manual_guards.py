@@ -95,3 +95,18 @@ def test_it_overrides_a_window_from_the_portal_form_with_the_permission_only(ope
     assert execution.status == "pending" and execution.trigger == "manual" and execution.requested_by == operator
     event = AuditEvent.objects.get(action="maintenance.overridden")
     assert event.actor == operator and event.reason == "the fix cannot wait"
+
+
+def test_it_returns_a_refused_portal_run_to_the_form_with_what_was_typed(admin_user) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(host_key=KEY)
+    runbook = restart_runbook()
+    set_kill_switch(True, reason="incident", actor=admin_user)
+    client = Client()
+    client.force_login(admin_user)
+    typed = {"params": "service=nginx & co\nmode=fast", "targets": str(server.pk)}
+    response = client.post(reverse("runbooks:execute", args=[runbook.pk]), typed)
+    assert response.status_code == 302 and not Execution.objects.exists()
+    page = client.get(response["Location"])
+    assert page.context["targets_text"] == str(server.pk)
+    assert "kill switch is engaged" in page.content.decode()
+    assert "service=nginx &amp; co" in page.content.decode()
