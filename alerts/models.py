@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -51,3 +53,8 @@ class Alert(models.Model):
     @property
     def summary(self) -> str:
         return str(self.annotations.get("summary", "") or self.annotations.get("description", ""))
+
+    def run_context(self) -> dict[str, Any]:
+        """What a run started for this alert is templated with (`alert.*` in runbooks) and stores as its alert."""
+        return {"labels": self.labels, "annotations": self.annotations, "status": self.status,
+                "fingerprint": self.fingerprint}  # fmt: skip

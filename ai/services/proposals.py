@@ -39,12 +39,7 @@ def _alert_of(message: ChatMessage) -> dict[str, Any] | None:
     alert = message.session.alert
     if alert is None:
         return None
-    return {
-        "labels": alert.labels,
-        "annotations": alert.annotations,
-        "status": alert.status,
-        "fingerprint": alert.fingerprint,
-    }
+    return alert.run_context()
 
 
 def create_proposal(message: ChatMessage, arguments: str) -> ChatProposal | None:

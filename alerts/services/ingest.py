@@ -44,7 +44,9 @@ def _merge(alerts: list[IncomingAlert]) -> tuple[dict[Key, IncomingAlert], dict[
     return merged, seen
 
 
-def _new_row(alert: IncomingAlert, batch: Batch, *, source: str, batch_id: uuid.UUID, now: dt.datetime) -> Alert:
+def _new_row(
+    alert: IncomingAlert, batch: Batch, *, source: str, batch_id: uuid.UUID, now: dt.datetime, ignored: bool, seen: int
+) -> Alert:
     resolved = alert.status == AlertStatus.RESOLVED
     return Alert(
         fingerprint=alert.fingerprint,
@@ -60,6 +62,8 @@ def _new_row(alert: IncomingAlert, batch: Batch, *, source: str, batch_id: uuid.
         group_key=batch.group_key,
         external_url=batch.external_url,
         source=source,
+        ignored=ignored,
+        receive_count=seen,
         first_received_at=now,
         last_received_at=now,
         resolved_at=now if resolved else None,
@@ -89,10 +93,10 @@ def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
     verdicts: dict[Key, Verdict] = {k: evaluate(rules, a.labels, a.annotations, a.status) for k, a in merged.items()}
     batch_id = uuid.uuid4()
     keys = sorted(merged)
-    rows = [_new_row(merged[k], batch, source=source, batch_id=batch_id, now=now) for k in keys]
-    for row, key in zip(rows, keys, strict=True):
-        row.ignored = verdicts[key].ignored
-        row.receive_count = seen[key]
+    rows = [
+        _new_row(merged[k], batch, source=source, batch_id=batch_id, now=now, ignored=verdicts[k].ignored, seen=seen[k])
+        for k in keys
+    ]
     with transaction.atomic():
         stored = upsert_episodes(rows)
         events = _classify(merged, stored, verdicts, batch_id=batch_id, result=result)

@@ -9,6 +9,7 @@ single alert, and SQLite, use a VALUES list.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from typing import Any, NamedTuple, cast
 
@@ -50,17 +51,23 @@ def upsert_episodes(rows: list[Alert]) -> dict[Key, Stored]:
         for first in range(0, len(rows), CHUNK):
             chunk = rows[first : first + CHUNK]
             if worth_json(len(chunk), fields):
-                cursor.execute(_statement(json_recordset(fields)), [json_rows(chunk, fields)])
+                cursor.execute(_statement(connection.vendor, 0), [json_rows(chunk, fields)])
             else:
                 params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields]
-                cursor.execute(_statement(values_list(len(chunk), len(fields))), params)
+                cursor.execute(_statement(connection.vendor, len(chunk)), params)
             for pk, fingerprint, starts_at, created_by, resolved_by in cursor.fetchall():
                 resolver = None if resolved_by is None else _uuid(resolved_by)
                 stored[(fingerprint, _datetime(starts_at))] = Stored(pk, _uuid(created_by), resolver)
     return stored
 
 
-def _statement(source: str) -> str:
+@functools.lru_cache(maxsize=64)
+def _statement(vendor: str, rows: int) -> str:
+    """The upsert for `rows` rows as a VALUES list, or (rows=0) as one JSON document; built once per shape.
+
+    `vendor` is only part of the cache key: quoting and the JSON route belong to one kind of database.
+    """
+    source = json_recordset(_fields()) if rows == 0 else values_list(rows, len(FIELDS))
     quote = connection.ops.quote_name
     table = quote(Alert._meta.db_table)
     columns = ", ".join(quote(field.column) for field in _fields())

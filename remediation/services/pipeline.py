@@ -114,8 +114,7 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
     alert = request.alert
     shadow = rule.mode == RemediationMode.SHADOW
     assert rule.runbook is not None  # start_remediation returned early without one
-    context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
-               "fingerprint": alert.fingerprint}  # fmt: skip
+    context = alert.run_context()
     try:
         # request_execution is a savepoint of its own: losing the episode-mutex race rolls back only this attempt,
         # and its refusal is audited after that savepoint (kept, as this transaction commits the suppression).
@@ -196,8 +195,7 @@ def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: st
     alert = suggestion.alert
     if alert.status == "resolved":
         raise ExecutionRefused(f"alert #{alert.pk} has resolved; a resolved alert never starts an execution")
-    context = {"labels": alert.labels, "annotations": alert.annotations, "status": alert.status,
-               "fingerprint": alert.fingerprint}  # fmt: skip
+    context = alert.run_context()
     try:
         return request_execution(
             suggestion.runbook, actor=actor, params=suggestion.params, target_ids=suggestion.target_ids,

@@ -7,6 +7,7 @@ rollback order, persistence and broadcasting.
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -81,8 +82,8 @@ class StepIO:
         return "".join(self.stdout)
 
 
-class Executor:
-    """Base class of a step kind."""
+class Executor(ABC):
+    """Base class of a step kind: every kind implements `plan` and `execute`."""
 
     kind: ClassVar[str] = ""
 
@@ -90,16 +91,16 @@ class Executor:
         """Problems with the step definition itself (no rendering, no I/O)."""
         return []
 
+    @abstractmethod
     def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
         """Render the step for one target; never opens a connection."""
-        raise NotImplementedError
 
-    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
+    def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:  # noqa: B027 (optional hook)
         """Runner thread, right before running: resolve what execute needs from the database (default: nothing)."""
 
+    @abstractmethod
     def execute(self, action: Action, io: StepIO) -> Outcome:
         """Perform one attempt of the action (pool thread: no database access)."""
-        raise NotImplementedError
 
     def rollback(self, action: Action, io: StepIO) -> Outcome:
         """Undo a completed action (default: nothing to undo)."""

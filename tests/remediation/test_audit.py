@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 
 import pytest
 from django.db import connection, transaction
@@ -28,7 +29,7 @@ def event(admin_user) -> AuditEvent:  # type: ignore[no-untyped-def]
         object_id=7,
         object_repr="restart nginx",
         before={"name": "old", "password": "hunter2-secret"},
-        after={"name": "new", "api_key": "sk-abcdefghijklmnopqrstuv"},
+        after={"name": "new", "api_key": "sk-" + secrets.token_urlsafe(18)},
         reason="token=abc123def456 rotated",
     )
 
