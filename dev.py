@@ -4,6 +4,7 @@
 python3.11 dev.py up      create .venv, install the hash-locked requirements, write a local .env with fresh
                           keys (first time only), migrate, create an admin, run web + worker (Ctrl-C stops)
 python3.11 dev.py test    install the test requirements too and run the whole test suite (extra args go to pytest)
+python3.11 dev.py lock    recompile the three lock files from their .in files (maintainers, after editing an .in)
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PYTHON = VENV / "bin" / "python"
+# The installer is itself locked: whatever pip a venv brings (it depends on the Python patch release) first installs
+# this pinned, hash-checked pip, which then installs the locks, so every machine installs the same way.
+PIP_LOCK = "requirements-pip.txt"
+PIP_TOOLS = "pip-tools==7.7.0"
 
 
 def ensure_venv(requirements: str) -> None:
@@ -28,6 +33,12 @@ def ensure_venv(requirements: str) -> None:
     if not PYTHON.exists():
         print("Creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
+    install_lock(PIP_LOCK)
+    install_lock(requirements)
+
+
+def install_lock(requirements: str) -> None:
+    """pip install --require-hashes one lock file, unless this exact file is already installed in .venv."""
     lock = ROOT / requirements
     stamp = VENV / f".installed-{requirements}"
     digest = hashlib.sha256(lock.read_bytes()).hexdigest()
@@ -43,6 +54,33 @@ def ensure_venv(requirements: str) -> None:
         sys.stderr.write(result.stdout + result.stderr)
         sys.exit(f"Installing {requirements} failed.")
     stamp.write_text(digest)
+
+
+def compile_locks() -> int:
+    """Recompile the locks with pip-tools in a throwaway venv, from PyPI only (no local index or path in the output).
+
+    Extras stay in the pins (`httpx[http2]==…`): a pip that sees `httpx[http2]` requested by a dependency and only
+    `httpx==…` in the lock treats the extra as a new, unpinned requirement and refuses --require-hashes.
+    """
+    tools = ROOT / ".venv-lock"
+    if not (tools / "bin" / "pip-compile").exists():
+        venv.EnvBuilder(with_pip=True).create(tools)
+        subprocess.run([str(tools / "bin" / "pip"), "install", "-q", PIP_TOOLS], check=True)
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "https://pypi.org/simple"}
+    env["CUSTOM_COMPILE_COMMAND"] = "python3.11 dev.py lock"
+    env.pop("PIP_FIND_LINKS", None)
+    flags = ["--quiet", "--allow-unsafe", "--generate-hashes", "--no-strip-extras", "--no-emit-index-url"]
+    flags.append("--no-emit-find-links")
+    for source, output in [
+        ("requirements-pip.in", PIP_LOCK),
+        ("requirements.in", "requirements.txt"),
+        ("requirements-dev.in", "requirements-dev.txt"),
+    ]:
+        print(f"Compiling {output} ...", flush=True)
+        command = [str(tools / "bin" / "pip-compile"), *flags, "-o", output, source]
+        if subprocess.call(command, env=env) != 0:
+            return 1
+    return 0
 
 
 def ensure_env_file() -> None:
@@ -72,6 +110,8 @@ def main(argv: list[str]) -> int:
     if command == "test":
         ensure_venv("requirements-dev.txt")
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
+    if command == "lock":
+        return compile_locks()
     print(__doc__)
     return 2
 
