@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import venv
@@ -100,13 +101,23 @@ def ensure_env_file() -> None:
     print("Wrote .env with fresh SECRET_KEY and CRYPTOGRAPHY_KEY.", flush=True)
 
 
+def run_foreground(command: list[str]) -> int:
+    """Run the server and wait for it: Ctrl-C reaches the whole foreground process group, and the server stops its
+    own web and worker processes, so this process waits for that instead of killing it half-way (SIGTERM is passed on).
+    """
+    child = subprocess.Popen(command)  # noqa: S603 (fixed argv)
+    signal.signal(signal.SIGINT, lambda *_: None)
+    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+    return child.wait()
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("", [])
     os.chdir(ROOT)
     if command == "up":
         ensure_venv("requirements.txt")
         ensure_env_file()
-        return subprocess.call([str(PYTHON), "manage.py", "serve", *rest])
+        return run_foreground([str(PYTHON), "manage.py", "serve", *rest])
     if command == "test":
         ensure_venv("requirements-dev.txt")
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest])
