@@ -105,7 +105,7 @@ def run_foreground(command: list[str]) -> int:
     """Run the server and wait for it: Ctrl-C reaches the whole foreground process group, and the server stops its
     own web and worker processes, so this process waits for that instead of killing it half-way (SIGTERM is passed on).
     """
-    child = subprocess.Popen(command)  # noqa: S603 (fixed argv)
+    child = subprocess.Popen(command)
     signal.signal(signal.SIGINT, lambda *_: None)
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
     return child.wait()

@@ -31,7 +31,8 @@ NEWCOMER_ENV = {"PIP_NO_CACHE_DIR": "1", "PIP_CONFIG_FILE": os.devnull}
 
 
 def newcomer_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "DATABASE_URL", "REDIS_URL"))}
+    skip = ("PIP_", "DATABASE_URL", "REDIS_URL", "REQUIRE_REAL_PARTS", "CI")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     return {**env, **NEWCOMER_ENV}
 
 
@@ -67,9 +68,9 @@ def http(method: str, url: str, body: dict[str, Any] | None = None, token: str =
     headers = {"Content-Type": "application/json"} if data else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 (loopback)
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             raw = response.read()
             status = response.status
     except urllib.error.HTTPError as exc:
@@ -179,6 +180,10 @@ def exercise(server: subprocess.Popen[bytes], log: Path, clone: Path) -> None:
 
 def stop(server: subprocess.Popen[bytes], clone: Path) -> None:
     """Ctrl-C (SIGINT to the foreground process group), then nothing the command started may remain."""
+    started = processes_in(clone)
+    print(f"{len(started)} processes running from the clone before Ctrl-C", flush=True)
+    if server.poll() is None and len(started) < 3:  # dev.py, serve, daphne, qcluster and its workers
+        fail("the process check sees fewer processes than `dev.py up` starts; it could not tell a leftover")
     try:
         os.killpg(server.pid, signal.SIGINT)
     except ProcessLookupError:
