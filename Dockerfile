@@ -7,8 +7,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 app
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir --require-hashes -r requirements.txt
+COPY requirements-pip.txt requirements.txt ./
+# The pinned, hash-checked pip first (as dev.py does), then the lock with it.
+RUN pip install --no-cache-dir --require-hashes -r requirements-pip.txt \
+ && pip install --no-cache-dir --require-hashes -r requirements.txt
 COPY . .
 RUN ENV_FILE=/dev/null SECRET_KEY=build-only CRYPTOGRAPHY_KEY=build-only python manage.py collectstatic --noinput \
  && mkdir -p /app/var && chown -R app:app /app/var

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -11,6 +13,7 @@ from django.core.management import CommandError, call_command
 from alerts.models import Alert
 from alerts.services.test_alert import build_test_payload
 from remediation.models import AuditEvent, WebhookToken
+from tests.processes import ROOT, product_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,3 +62,19 @@ def test_it_builds_a_version_4_payload_with_a_stable_fingerprint() -> None:
     assert firing["alerts"][0]["fingerprint"] == resolved["alerts"][0]["fingerprint"]
     assert resolved["alerts"][0]["status"] == "resolved"
     json.dumps(firing)  # serialisable as sent
+
+
+def test_it_explains_a_database_it_cannot_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Run against an empty database (not the server's): a clear message, not a traceback."""
+    env = product_env(SQLITE_PATH=str(tmp_path / "empty.sqlite3"))
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "send_test_alert", "--url", "http://127.0.0.1:9/"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Run this with the server's settings" in result.stderr and "Traceback" not in result.stderr

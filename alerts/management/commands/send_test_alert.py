@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from alerts.services.test_alert import build_test_payload, issue_test_token, post_delivery
 
@@ -32,7 +33,13 @@ class Command(BaseCommand):
         payload = self._payload(options)
         token = options["token"]
         if not token:
-            row, token = issue_test_token()
+            try:
+                row, token = issue_test_token()
+            except DatabaseError as exc:
+                raise CommandError(
+                    f"Could not issue a test token ({exc}). Run this with the server's settings (the same .env and "
+                    "DATABASE_URL), or pass --token."
+                ) from exc
             self.stdout.write(f"Issued webhook token {row.name!r} ({row.prefix}…) for this test.")
         try:
             status, body = post_delivery(options["url"], token, payload)
