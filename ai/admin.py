@@ -42,6 +42,10 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name", "model"]
     actions = ["test_providers"]
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """As in the API: reading providers (their models and API bases) needs ai.change_provider."""
+        return bool(request.user.has_perm("ai.change_provider"))
+
     @admin.display(description="API key")
     def key_status(self, obj: Provider) -> str:
         return obj.api_key_status
@@ -77,7 +81,7 @@ class ProviderAdmin(admin.ModelAdmin):
         for provider in queryset:
             delete_provider(provider, actor=request.user, request=request)
 
-    @admin.action(description="Test provider (one tiny request)")
+    @admin.action(description="Test provider (one tiny request)", permissions=["change"])
     def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
             result = probe_provider(provider, actor=request.user, request=request)

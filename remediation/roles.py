@@ -9,8 +9,12 @@ from django.apps.registry import Apps
 
 from remediation.choices import Role
 
-# The apps whose permissions the roles are built from.
-PRODUCT_APPS = ("remediation", "alerts", "runbooks", "ai", "terminal", "django_q")
+# The apps whose permissions the roles are built from. django-q2's own models are deliberately not among them: a
+# django-q2 schedule or a resubmitted task runs any importable callable on the worker, so only superusers reach them
+# (remediation/admin/queue.py); runbooks are scheduled through runbooks.RunbookSchedule.
+PRODUCT_APPS = ("remediation", "alerts", "runbooks", "ai", "terminal")
+# Apps whose permissions no group may hold (migration 0009 took them away from groups seeded before).
+NEVER_GRANTED_APPS = ("django_q",)
 
 # Permissions read-only roles never get even as view_* (secrets or other users' transcripts).
 VIEWER_EXCLUDED = {

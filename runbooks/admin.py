@@ -77,7 +77,7 @@ class RunbookAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         commit_version(form.instance, self._before, actor=request.user, request=request)
 
-    @admin.action(description="Plan (render every step; contacts nothing)")
+    @admin.action(description="Plan (render every step; contacts nothing)", permissions=["view"])
     def plan(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> HttpResponse:
         plans = [(runbook, plan_runbook(runbook)) for runbook in queryset if runbook.versions.exists()]
         context = {**self.admin_site.each_context(request), "plans": plans, "title": "Runbook plans"}

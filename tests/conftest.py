@@ -54,6 +54,12 @@ def admin_user(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def role_admin(db):  # type: ignore[no-untyped-def]
+    """The Admin role with staff access but not superuser: all the product grants, nothing beyond it."""
+    return _member(Role.ADMIN, "roleadmin", is_staff=True)
+
+
+@pytest.fixture
 def operator(db):  # type: ignore[no-untyped-def]
     return _member(Role.OPERATOR, "operator")
 

@@ -15,6 +15,7 @@ from ai.models import Provider
 from ai.providers import ProviderConfig, ProviderError, plain_key, probe
 from remediation.choices import SYSTEM_ACTOR
 from remediation.redaction import mask_text
+from remediation.services.access import require_permission
 from remediation.services.audit import Actor, diff, record_event, snapshot
 
 SECRET_FIELDS = ("api_key",)
@@ -128,7 +129,10 @@ def record_health(provider: Provider, result: ProbeResult) -> str:
 
 
 def probe_provider(provider: Provider, *, actor: Actor, request: HttpRequest | None = None) -> ProbeResult:
-    """Send one tiny request and report latency or the error (masked); recorded as its health, audited."""
+    """Send one tiny request and report latency or the error (masked); recorded as its health, audited.
+
+    Needs ai.change_provider: the request spends the provider's key."""
+    require_permission(actor, "ai.change_provider")
     result, secrets = _probe(provider)
     record_health(provider, result)
     record_event(

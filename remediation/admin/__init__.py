@@ -7,6 +7,7 @@ from django.contrib import admin
 from remediation.admin import (  # noqa: F401  (registers the ModelAdmins)
     audit,
     inventory,
+    queue,
     rules,
     suggestions,
     users,

@@ -97,7 +97,7 @@ class RuleAdmin(admin.ModelAdmin):
             pipeline.reset_breaker(rule, actor=request.user, reason="reset from the admin", request=request)
         self.message_user(request, f"Reset {queryset.count()} breaker(s); audited as rule.breaker_reset.")
 
-    @admin.action(description="Replay over the alerts of the last 7 days")
+    @admin.action(description="Replay over the alerts of the last 7 days", permissions=["view"])
     def replay_last_7_days(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
             counts = replay_rule(rule, days=7)

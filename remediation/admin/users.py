@@ -7,9 +7,10 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.http import HttpRequest
 
+from remediation.roles import NEVER_GRANTED_APPS
 from remediation.services.access import access_changed
 from remediation.services.admin_changes import capture, record_admin_delete, record_admin_save
 
@@ -76,9 +77,31 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
     def access_holders(self, obj: Any) -> set[int]:
         return {obj.pk}
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """Below superuser nobody makes a superuser or hands out single permissions (roles are the groups)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else (*fields, "is_superuser", "user_permissions")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A superuser's account (password included) is changed only by a superuser."""
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return bool(super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return bool(super().has_delete_permission(request, obj))
+
 
 @admin.register(Group)
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """Permissions no group may hold (the task queue's: they run any callable) are not offered."""
+        if db_field.name == "permissions":
+            kwargs["queryset"] = Permission.objects.exclude(content_type__app_label__in=NEVER_GRANTED_APPS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def access_holders(self, obj: Any) -> set[int]:
         """A role's members (its permissions are theirs)."""
         return set(obj.user_set.values_list("pk", flat=True))

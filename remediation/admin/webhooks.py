@@ -52,7 +52,7 @@ class WebhookTokenAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[WebhookToken]) -> None:
         for token in queryset:
             revoke_webhook_token(token, actor=request.user, request=request)

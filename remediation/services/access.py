@@ -1,4 +1,4 @@
-"""Tells a user's live connections (terminal sessions) to re-check their access after it changed."""
+"""Access seams every app shares: the actor check behind dangerous services, and telling live sockets to re-check."""
 
 from __future__ import annotations
 
@@ -7,11 +7,25 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 ACCESS_CHANGED = "access.changed"
+
+
+def require_permission(actor: User | AnonymousUser | str | None, permission: str) -> None:
+    """Refuse a person who is not active or lacks `permission`; the system actor (None or a name) passes.
+
+    Services behind admin actions and API actions call this themselves, so an edge that forgets to check (or a new
+    edge) cannot lend the service to someone who may not use it.
+    """
+    if actor is None or isinstance(actor, str):
+        return
+    if not (actor.is_authenticated and actor.is_active and actor.has_perm(permission)):
+        raise PermissionDenied(f"This needs the {permission} permission.")
 
 
 def user_group(user_id: int) -> str:

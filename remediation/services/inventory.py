@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from remediation import ssh
 from remediation.models import Server
+from remediation.services.access import require_permission
 from remediation.services.audit import Actor, diff, record_event, snapshot
 from remediation.services.credentials import CredentialUnavailable, use_credential
 
@@ -152,6 +153,7 @@ def pin_host_key(
     request: HttpRequest | None = None,
 ) -> Server:
     """Pin a pasted known_hosts line, or fetch the key the server presents now (optionally only if it matches)."""
+    require_permission(actor, "remediation.pin_host_key")
     if known_hosts_line:
         try:
             key = ssh.parse_known_hosts_line(known_hosts_line)
@@ -261,6 +263,7 @@ def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) ->
 
 def run_connection_test(server: Server, *, actor: Actor, request: HttpRequest | None = None) -> Server:
     """Check reachability, host key, authentication and a harmless command; store and audit the result."""
+    require_permission(actor, "remediation.test_server")
     stages = _run_stages(server, actor=actor, request=request)
     ok = all(s["ok"] for s in stages) and [s["stage"] for s in stages][-1:] == ["command"]
     server.last_test_at = timezone.now()

@@ -19,6 +19,7 @@ from django.utils import timezone
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
 from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
 from remediation.redaction import mask_data
+from remediation.services.access import require_permission
 from remediation.services.actions import finish_action_request
 from remediation.services.audit import Actor, record_event
 from remediation.services.targeting import resolve_servers
@@ -248,7 +249,8 @@ def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
 
 @transaction.atomic
 def reset_breaker(rule: Rule, *, actor: Any, reason: str, request: Any = None) -> Rule:
-    """An admin closes the breaker: failures before now are forgotten; audited with the reason."""
+    """An admin closes the breaker: failures before now are forgotten; audited with the reason. Needs change_rule."""
+    require_permission(actor, "remediation.change_rule")
     if not reason.strip():
         raise ValueError("Say why the breaker is reset.")
     before = breaker_of(rule)

@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.models import WebhookToken, hash_token
+from remediation.services.access import require_permission
 from remediation.services.audit import Actor, record_event
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def create_webhook_token(name: str, *, actor: Actor, request: HttpRequest | None
 
 @transaction.atomic
 def revoke_webhook_token(token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None) -> WebhookToken:
-    """Revoke a token (kept for its history); audited. Revoking twice changes nothing."""
+    """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
+    require_permission(actor, "remediation.change_webhooktoken")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

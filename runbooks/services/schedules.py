@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from remediation.services.access import require_permission
 from remediation.services.audit import Actor, record_event
 from runbooks.models import RunbookSchedule
 
@@ -89,6 +90,7 @@ def set_schedule_enabled(
     request: HttpRequest | None = None,
 ) -> RunbookSchedule:  # fmt: skip
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
+    require_permission(actor, "runbooks.change_runbookschedule")
     schedule.enabled = enabled
     schedule.save(update_fields=["enabled", "updated_at"])
     arm(schedule, now or timezone.now())
