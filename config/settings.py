@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -189,9 +190,15 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "remediation.api.errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [],
 }
+# A refresh token is good for one rotation (remediation/services/tokens.py): the one sent is revoked and a new one
+# issued; password change, deactivation and logout revoke them all; access tokens carry a password-hash claim, so a
+# new password also ends the access tokens issued before it.
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_REFRESH_HOURS", default=24)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("JWT_REFRESH_HOURS", default=8)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_REVOKE_TOKEN": True,
     "UPDATE_LAST_LOGIN": True,
 }
 SPECTACULAR_SETTINGS = {

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from remediation.roles import NEVER_GRANTED_APPS
 from remediation.services.access import access_changed
 from remediation.services.admin_changes import capture, record_admin_delete, record_admin_save
+from remediation.services.tokens import revoke_user_tokens
 
 User = get_user_model()
 
@@ -71,11 +72,19 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         response = super().user_change_password(request, id, form_url)
         if user is not None and captured is not None and request.method == "POST" and response.status_code == 302:
             record_admin_save(request, user, captured, secret_fields=self.secret_fields)
+            revoke_user_tokens(user, actor=request.user, reason="password changed", request=request)
             access_changed([user.pk], cause="auth.user.password_changed")
         return response
 
     def access_holders(self, obj: Any) -> set[int]:
         return {obj.pk}
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        stored = request._audit_captured.data or {}  # type: ignore[attr-defined]
+        was_active = stored.get("is_active", False)
+        super().save_related(request, form, formsets, change)
+        if was_active and not form.instance.is_active:
+            revoke_user_tokens(form.instance, actor=request.user, reason="deactivated", request=request)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Below superuser nobody makes a superuser or hands out single permissions (roles are the groups)."""
