@@ -10,7 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ai.models import ChatMessage, ChatProposal, ChatSession, Provider, SensitiveLabel
-from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
+from ai.services.providers import (
+    REKEY_MESSAGE,
+    UNSET,
+    delete_provider,
+    key_must_be_reentered,
+    probe_provider,
+    save_provider,
+)
 from remediation.admin.users import AuditedAdminMixin
 from remediation.services.audit import record_event
 
@@ -28,6 +35,15 @@ class ProviderForm(forms.ModelForm):
     class Meta:
         model = Provider
         fields = [*EDITABLE_FIELDS, "new_api_key", "clear_api_key"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        stored = Provider.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        keeps_key = not data.get("new_api_key") and not data.get("clear_api_key")
+        model, api_base = data.get("model", ""), data.get("api_base", "")
+        if stored is not None and keeps_key and key_must_be_reentered(stored, model=model, api_base=api_base):
+            self.add_error("new_api_key", REKEY_MESSAGE)
+        return data
 
 
 @admin.register(Provider)

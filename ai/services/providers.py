@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -35,6 +36,23 @@ AUDITED_FIELDS = (
 )
 
 
+REKEY_MESSAGE = (
+    "Changing the API base or the model's provider sends the key to another place: enter the API key again "
+    "(or clear it)."
+)
+
+
+def destination(model: str, api_base: str) -> tuple[str, str]:
+    """Where a provider's requests, and so its key, go: LiteLLM's provider prefix of the model and the API base."""
+    prefix = model.split("/", 1)[0] if "/" in model else f"={model}"  # a bare name: LiteLLM guesses from all of it
+    return prefix.strip().lower(), api_base.strip().rstrip("/").lower()
+
+
+def key_must_be_reentered(stored: Provider, *, model: str, api_base: str) -> bool:
+    """A stored key is never sent to a new destination unless whoever changes it types the key again."""
+    return bool(stored.api_key) and destination(stored.model, stored.api_base) != destination(model, api_base)
+
+
 def _snapshot(provider: Provider) -> dict[str, Any]:
     return snapshot(provider, fields=AUDITED_FIELDS, secret_fields=SECRET_FIELDS)
 
@@ -48,8 +66,16 @@ def save_provider(
     api_key: Any = UNSET,
     request: HttpRequest | None = None,
 ) -> Provider:
-    """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays."""
+    """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays.
+
+    A new model provider or API base needs the key again (`api_key`), or whoever may edit providers could send the
+    stored key to a host of their choosing."""
     creating = provider.pk is None
+    if not creating and api_key is UNSET:
+        stored = Provider.objects.get(pk=provider.pk)
+        model, api_base = data.get("model", stored.model), data.get("api_base", stored.api_base)
+        if key_must_be_reentered(stored, model=model, api_base=api_base):
+            raise ValidationError({"api_key": [REKEY_MESSAGE]})
     before = None if creating else _snapshot(Provider.objects.get(pk=provider.pk))
     old_key = "" if creating else plain_key(provider.api_key)
     for name, value in data.items():

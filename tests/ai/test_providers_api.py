@@ -142,3 +142,37 @@ def test_it_re_encrypts_provider_keys_with_the_credential_key_rotation(settings)
     settings.CRYPTOGRAPHY_KEY = new
     provider.refresh_from_db()
     assert plain_key(provider.api_key) == PROVIDER_KEY and report is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"api_base": "http://127.0.0.1:1/evil"}, {"model": "anthropic/claude-3-5-haiku"}, {"api_base": ""}],
+)
+def test_it_refuses_a_new_destination_for_the_stored_key_unless_it_is_entered_again(  # type: ignore[no-untyped-def]
+    admin_user, api_as, change
+) -> None:
+    provider = ProviderFactory(api_key=PROVIDER_KEY, model="openai/gpt-4o-mini", api_base="http://127.0.0.1:9/v1")
+    client = api_as(admin_user)
+    refused = client.patch(f"{URL}{provider.pk}/", change, format="json")
+    assert refused.status_code == 400 and "enter the API key again" in str(refused.json()["errors"]["api_key"])
+    provider.refresh_from_db()
+    assert (provider.model, provider.api_base) == ("openai/gpt-4o-mini", "http://127.0.0.1:9/v1")
+    assert client.patch(f"{URL}{provider.pk}/", {**change, "api_key": NEW_KEY}, format="json").status_code == 200
+    provider.refresh_from_db()
+    assert plain_key(provider.api_key) == NEW_KEY
+    same_place = client.patch(f"{URL}{provider.pk}/", {"model": f"{provider.model.split('/')[0]}/other"}, format="json")
+    assert same_place.status_code == 200  # another model at the same destination keeps the key
+
+
+def test_it_asks_for_the_key_again_in_the_admin_when_the_api_base_changes(admin_user, client) -> None:  # type: ignore[no-untyped-def]
+    provider = ProviderFactory(api_key=PROVIDER_KEY, api_base="http://127.0.0.1:9/v1")
+    client.force_login(admin_user)
+    form = {"name": provider.name, "model": provider.model, "api_base": "http://127.0.0.1:1/evil",
+            "timeout_seconds": 5, "temperature": 0.2, "max_tokens": 256, "enabled": "on"}  # fmt: skip
+    page = client.post(f"/admin/ai/provider/{provider.pk}/change/", form)
+    assert page.status_code == 200 and "enter the API key again" in page.content.decode()
+    provider.refresh_from_db()
+    assert provider.api_base == "http://127.0.0.1:9/v1"
+    assert client.post(f"/admin/ai/provider/{provider.pk}/change/", {**form, "new_api_key": NEW_KEY}).status_code == 302
+    provider.refresh_from_db()
+    assert provider.api_base == "http://127.0.0.1:1/evil" and plain_key(provider.api_key) == NEW_KEY
