@@ -1,4 +1,7 @@
-"""WebSocket /ws/chat/<session>/: the owner sends a message and receives the reply token by token."""
+"""WebSocket /ws/chat/<session>/: the owner sends a message and receives the reply token by token.
+
+Each message, confirmation and decline is let through only after a check of the live user (remediation.sockets).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,15 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.models import User
 
 from ai.api.serializers import ChatMessageSerializer, ChatProposalSerializer
 from ai.choices import MessageStatus
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.providers import ProviderError, ensure_loaded, stream
 from ai.services import chat, proposals
+from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, LiveAccessConsumer
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
 MAX_MESSAGE = 8000
 
 
@@ -35,7 +38,7 @@ def _snapshot(session: ChatSession) -> dict[str, Any]:
     }
 
 
-class ChatConsumer(AsyncJsonWebsocketConsumer):
+class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     """One socket per open chat page; at most one reply streams at a time and `stop` cancels it."""
 
     session: ChatSession
@@ -46,6 +49,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        await self.join_access_group()
         session = await _owned_session(user, int(self.scope["url_route"]["kwargs"]["session_id"]))
         if session is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -53,22 +57,33 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.session = session
         await self.accept()
         await self.send_json(await _snapshot(session))
+        self.start_guard()
+
+    def object_access_reason(self, user: User) -> str | None:
+        session = ChatSession.objects.filter(pk=self.session.pk).first()
+        return None if session is not None and chat.can_chat(user, session) else ACCESS_REVOKED
 
     async def disconnect(self, code: int) -> None:
         await self._stop()
+        await self.leave_access_group()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "message":
-            await self._start(str(content.get("content", ""))[:MAX_MESSAGE])
-        elif kind == "stop":
+        if kind == "stop":  # stopping a reply is always allowed
             await self._stop()
-        elif kind in ("confirm", "decline"):
-            await self._decide(kind, content.get("proposal"))
-        else:
+            return
+        if kind not in ("message", "confirm", "decline"):
             await self.send_json({"type": "error", "detail": "Unknown message type."})
+            return
+        user, reason = await self.live_check()
+        if user is None:
+            await self.end_socket(reason or ACCESS_REVOKED)
+        elif kind == "message":
+            await self._start(user, str(content.get("content", ""))[:MAX_MESSAGE])
+        else:
+            await self._decide(user, kind, content.get("proposal"))
 
-    async def _start(self, text: str) -> None:
+    async def _start(self, user: User, text: str) -> None:
         if not text.strip():
             await self.send_json({"type": "error", "detail": "The message is empty."})
             return
@@ -76,7 +91,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "detail": "A reply is still being written; stop it first."})
             return
         try:
-            prepared = await database_sync_to_async(chat.start_reply)(self.session, text, actor=self.scope["user"])
+            prepared = await database_sync_to_async(chat.start_reply)(self.session, text, actor=user)
         except chat.ChatUnavailable as exc:
             await self.send_json({"type": "error", "detail": str(exc)})
             return
@@ -119,11 +134,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _decide(self, kind: str, proposal_id: Any) -> None:
+    async def _decide(self, user: User, kind: str, proposal_id: Any) -> None:
         decide = proposals.confirm_proposal if kind == "confirm" else proposals.decline_proposal
         try:
             proposal = await database_sync_to_async(self._proposal)(proposal_id)
-            proposal = await database_sync_to_async(decide)(proposal, actor=self.scope["user"])
+            proposal = await database_sync_to_async(decide)(proposal, actor=user)
         except (proposals.ProposalRefused, ChatProposal.DoesNotExist, ValueError, TypeError) as exc:
             await self.send_json({"type": "error", "detail": str(exc) or "No such proposal."})
             return

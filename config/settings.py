@@ -285,14 +285,19 @@ RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
 
+# --- WebSockets (remediation/sockets.py) ------------------------------------------------------------------------
+# Open sockets (chat, execution output, terminal) re-check their user's account, login session, permission and grant
+# this often, besides at once when a service changes access and before every action, so access removed outside the
+# product (the database, an expired login) also ends them.
+WEBSOCKET_ACCESS_RECHECK_SECONDS = env.int("WEBSOCKET_ACCESS_RECHECK_SECONDS", default=30)
+# Every socket closes after this many seconds, whatever happens on it (the page reconnects with a fresh check).
+WEBSOCKET_MAX_LIFETIME_SECONDS = env.int("WEBSOCKET_MAX_LIFETIME_SECONDS", default=8 * 3600)
+
 # --- terminal ---------------------------------------------------------------------------------------------------
 # Browser SSH sessions end after this many seconds without a keystroke, and after this many seconds in any case.
 TERMINAL_IDLE_TIMEOUT = env.int("TERMINAL_IDLE_TIMEOUT", default=15 * 60)
 TERMINAL_MAX_SESSION_SECONDS = env.int("TERMINAL_MAX_SESSION_SECONDS", default=4 * 3600)
 TERMINAL_MAX_SESSIONS_PER_USER = env.int("TERMINAL_MAX_SESSIONS_PER_USER", default=3)
-# Open sessions re-check their user's login session and permission this often (besides at once when a grant is
-# revoked, a role changes or the user signs out), so access removed outside the portal also ends them.
-TERMINAL_ACCESS_RECHECK_SECONDS = env.int("TERMINAL_ACCESS_RECHECK_SECONDS", default=30)
 # Recordings (asciicast v2) live here, in dated folders; purged after the retention period (0 keeps them).
 TERMINAL_RECORDINGS_DIR = env.str("TERMINAL_RECORDINGS_DIR", default=str(BASE_DIR / "var" / "recordings"))
 TERMINAL_RECORDING_RETENTION_DAYS = env.int("TERMINAL_RECORDING_RETENTION_DAYS", default=90)

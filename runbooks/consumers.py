@@ -8,7 +8,9 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth.models import User
 
+from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, LiveAccessConsumer
 from runbooks.live_cursor import Cursor
 from runbooks.models import Execution
 from runbooks.services import live
@@ -17,12 +19,12 @@ VIEW_PERMISSION = "runbooks.view_execution"
 TAIL_SECONDS = 0.5
 
 
-class ExecutionConsumer(AsyncJsonWebsocketConsumer):
+class ExecutionConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     """Streams one execution: a snapshot first, then status and output from its group and from the database.
 
     The runner may live in another process (qcluster) where an in-memory channel layer cannot reach this one, so
     the consumer also tails new rows and output from the database; the cursor makes both paths deliver each byte
-    exactly once and in order.
+    exactly once and in order. Nothing is sent before a check of the live user that began after it arrived.
     """
 
     tail: asyncio.Task[None] | None = None
@@ -31,10 +33,11 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        await self.join_access_group()
         if not await database_sync_to_async(user.has_perm)(VIEW_PERMISSION):
-            await self.close(code=4403)
+            await self.close(code=CLOSE_FORBIDDEN)
             return
         execution_id = int(self.scope["url_route"]["kwargs"]["execution_id"])
         execution = await database_sync_to_async(Execution.objects.filter(pk=execution_id).first)()
@@ -42,6 +45,8 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4404)
             return
         self.execution_id = execution_id
+        self.pending: list[dict[str, Any]] = []
+        self.wake = asyncio.Event()
         self.group = live.group_name(execution_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -49,6 +54,11 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
         self.cursor = Cursor(snapshot)
         await self.send_json(snapshot)
         self.tail = asyncio.create_task(self.tail_database())
+        self.start_guard()
+
+    def object_access_reason(self, user: User) -> str | None:
+        allowed = user.has_perm(VIEW_PERMISSION) and Execution.objects.filter(pk=self.execution_id).exists()
+        return None if allowed else ACCESS_REVOKED
 
     async def disconnect(self, code: int) -> None:
         if self.tail is not None:
@@ -57,12 +67,15 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
                 await self.tail
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_access_group()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""
 
     async def execution_event(self, message: dict[str, Any]) -> None:
-        await self.forward(message["event"])
+        """Held until the next access check (tail_database) lets it through."""
+        self.pending.append(message["event"])
+        self.wake.set()
 
     async def forward(self, event: dict[str, Any]) -> None:
         fresh = self.cursor.accept(event)
@@ -70,14 +83,29 @@ class ExecutionConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(fresh)
 
     async def tail_database(self) -> None:
-        """Poll the database for what the group did not deliver; stops once the execution has finished."""
+        """Check access, then send held group events and what the database has that the group did not deliver.
+
+        Stops once the execution has finished and everything was delivered, or when access ends.
+        """
+        loop = asyncio.get_running_loop()
+        polled = loop.time()
         while True:
-            await asyncio.sleep(TAIL_SECONDS)
-            last_id, running = self.cursor.state()
-            events = await database_sync_to_async(live.changes_since)(
-                self.execution_id, last_id, running, self.cursor.offsets()
-            )
-            for event in events:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), TAIL_SECONDS)
+            self.wake.clear()
+            held, self.pending = self.pending, []
+            if loop.time() - polled >= TAIL_SECONDS:
+                polled = loop.time()
+                last_id, running = self.cursor.state()
+                held += await database_sync_to_async(live.changes_since)(
+                    self.execution_id, last_id, running, self.cursor.offsets()
+                )
+            # Checked after everything it lets through was read: nothing read before access ended is sent after.
+            _user, reason = await self.live_check()
+            if reason:
+                await self.end_socket(reason)
+                return
+            for event in held:
                 await self.forward(event)
             if self.cursor.status in live.FINISHED and not self.cursor.state()[1]:
                 return

@@ -4,6 +4,9 @@ Protocol. Browser → server, JSON text frames: {"type": "input", "data": "..."}
 "rows": R}, {"type": "ack", "bytes": N} (output bytes rendered so far). Server → browser: terminal output only as
 binary frames; control messages only as JSON text frames: {"type": "status", ...} and {"type": "closed",
 "reason": ..., "message": ...}. The two never mix, so no output can forge a control message.
+
+Access (remediation.sockets): keystrokes reach the shell only after a check of the live user (active, signed in,
+permission, grant) that began after they arrived; they queue meanwhile, and one check covers all that queued.
 """
 
 from __future__ import annotations
@@ -15,47 +18,43 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
+from django.contrib.auth.models import User
 
 from remediation.net import scope_client_ip
-from remediation.services.access import user_group
+from remediation.sockets import (
+    ACCESS_REVOKED,
+    CLOSE_ENDED,
+    CLOSE_FORBIDDEN,
+    CLOSE_UNAUTHENTICATED,
+    LiveAccessConsumer,
+)
 from terminal import services
 from terminal.bridge import Bridge
 from terminal.choices import EndReason
-from terminal.guard import AccessGuard
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_ENDED = 4000
 MAX_MESSAGE = 64 * 1024
 MAX_EARLY = 256  # messages held while the shell connects; more are dropped
 
 
-class TerminalConsumer(AsyncWebsocketConsumer):
-    """Authorizes the user, opens the shell off the event loop, then relays frames to and from its Bridge.
-
-    Joins the user's group: an `access.changed` message (sent after commit by the services that revoke grants,
-    change roles or sign out) makes its AccessGuard re-check at once; the guard also re-checks periodically.
-    """
+class TerminalConsumer(LiveAccessConsumer):
+    """Authorizes the user, opens the shell off the event loop, then relays frames to and from its Bridge."""
 
     bridge: Bridge | None = None
     task: asyncio.Task[None] | None = None
+    pump: asyncio.Task[None] | None = None
     departed = False
     early: list[str] | None = None
-    group = ""
+    lifetime_reason = EndReason.MAX_DURATION
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        # Listening before authorizing: access taken away from here on is never missed.
-        self.guard = AccessGuard(self._access_end_reason, settings.TERMINAL_ACCESS_RECHECK_SECONDS)
-        self.group = user_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_access_group()
+        self.keystrokes: asyncio.Queue[bytes] = asyncio.Queue()
         try:
             server_id = int(self.scope["url_route"]["kwargs"]["server_id"])
             self.server = await database_sync_to_async(services.authorize_terminal)(user, server_id)
@@ -87,7 +86,8 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
         # Started at once: whatever happens next, stopping it closes the shell and the recording.
         running = asyncio.ensure_future(self.bridge.run())
-        guarding = asyncio.ensure_future(self.guard.run(self.bridge.stop))
+        self.start_guard(self.bridge.stop)
+        self.pump = asyncio.ensure_future(self._pump_keystrokes(self.bridge))
         reason: str = EndReason.ERROR
         try:
             if self.departed:  # the browser left while the shell was connecting
@@ -101,7 +101,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             reason = EndReason.SERVER_SHUTDOWN
             raise
         finally:
-            guarding.cancel()
+            self.pump.cancel()
+            if self.guard_task is not None:
+                self.guard_task.cancel()
             self.bridge.stop(reason)
             await running
             await database_sync_to_async(services.close_session)(
@@ -110,14 +112,25 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if reason != EndReason.USER_CLOSED:
             await self._finish(reason, EndReason(reason).label)
 
-    async def _access_end_reason(self) -> str | None:
-        session_key = getattr(self.scope.get("session"), "session_key", None) or ""
-        check = database_sync_to_async(services.access_end_reason)
-        return await check(user_id=self.scope["user"].pk, session_key=session_key, server_id=self.server.pk)
+    def object_access_reason(self, user: User) -> str | None:
+        try:
+            services.authorize_terminal(user, self.server.pk)
+        except services.TerminalDenied:
+            return ACCESS_REVOKED
+        return None
 
-    async def access_changed(self, message: dict[str, Any]) -> None:
-        """The user's access changed (grant revoked, role changed, signed out): re-check it now."""
-        self.guard.nudge()
+    async def _pump_keystrokes(self, bridge: Bridge) -> None:
+        """Pass queued keystrokes to the shell once a check that began after them says access still holds."""
+        while True:
+            batch = [await self.keystrokes.get()]
+            while not self.keystrokes.empty():
+                batch.append(self.keystrokes.get_nowait())
+            _user, reason = await self.live_check()
+            if reason:
+                bridge.stop(reason)  # the keystrokes are dropped: none reaches the server
+                return
+            for data in batch:
+                bridge.input(data)
 
     async def _send_output(self, data: bytes) -> None:
         await self.send(bytes_data=data)
@@ -155,7 +168,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data)
             kind = message.get("type")
             if kind == "input":
-                self.bridge.input(str(message["data"]).encode("utf-8", "replace"))
+                self.keystrokes.put_nowait(str(message["data"]).encode("utf-8", "replace"))
             elif kind == "ack":
                 self.bridge.ack(int(message["bytes"]))
             elif kind == "resize":
@@ -170,5 +183,4 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if self.task is not None:
             # Wait for the row to be closed and audited before Channels tears the consumer down.
             await asyncio.shield(self.task)
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_access_group()

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from importlib import import_module
 
 from django.conf import settings
-from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation import metrics, ssh
@@ -119,23 +116,6 @@ def authorize_terminal(user: User, server_id: int) -> Server:
     if not server.enabled:
         raise TerminalDenied(DenyReason.DISABLED, f"Server {server.name} is disabled.")
     return server
-
-
-def access_end_reason(*, user_id: int, session_key: str, server_id: int) -> str | None:
-    """Why a live session must end now (its login session is gone, or its access), or None. A few queries."""
-    user = get_user_model()._default_manager.filter(pk=user_id).first()
-    if user is None or not user.is_active:
-        return EndReason.ACCESS_REVOKED
-    request = HttpRequest()
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    # Django's own check: signed out, expired, or a password change ended the login session.
-    if auth.get_user(request).pk != user.pk:
-        return EndReason.LOGGED_OUT
-    try:
-        authorize_terminal(user, server_id)
-    except TerminalDenied:
-        return EndReason.ACCESS_REVOKED
-    return None
 
 
 def _open_sessions(user: AuthUser) -> QuerySet[TerminalSession]:

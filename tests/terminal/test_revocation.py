@@ -26,7 +26,7 @@ PROMPT_CHECK = "echo still-$((2+3))-here\r"
 @pytest.fixture(autouse=True)
 def _no_periodic_recheck(settings) -> None:  # type: ignore[no-untyped-def]
     """Only the message sent after commit can end a session in time (the safety net is 10 minutes away)."""
-    settings.TERMINAL_ACCESS_RECHECK_SECONDS = 600
+    settings.WEBSOCKET_ACCESS_RECHECK_SECONDS = 600
 
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
@@ -140,7 +140,7 @@ def test_it_keeps_the_session_when_the_user_signs_out_of_another_browser(ssh_ser
 
 
 def test_it_ends_the_session_on_the_periodic_recheck_of_a_change_made_elsewhere(ssh_server, operator, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.TERMINAL_ACCESS_RECHECK_SECONDS = 1
+    settings.WEBSOCKET_ACCESS_RECHECK_SECONDS = 1
     TerminalGrantFactory(user=operator, server=ssh_server)
 
     def delete_in_database() -> None:

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from remediation.models import AuditEvent
+from remediation.sockets import live_user
 from terminal import services
 from terminal.choices import DenyReason, EndReason, SessionStatus
 from terminal.models import TerminalSession
@@ -101,45 +102,57 @@ def signed_in(user) -> str:  # type: ignore[no-untyped-def]
     return client.session.session_key
 
 
+def end_reason(user_id: int, session_key: str, server_id: int) -> str | None:
+    """What an open terminal's access check decides: the live user (remediation.sockets), then the grant."""
+    user, reason = live_user(user_id, session_key)
+    if user is None:
+        return reason
+    try:
+        services.authorize_terminal(user, server_id)
+    except services.TerminalDenied:
+        return EndReason.ACCESS_REVOKED
+    return None
+
+
 def test_it_finds_no_reason_to_end_a_session_whose_access_holds(operator) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(tags=["web"])
     TerminalGrantFactory(user=operator, server=None, tag="web")
     key = signed_in(operator)
-    assert services.access_end_reason(user_id=operator.pk, session_key=key, server_id=server.pk) is None
+    assert end_reason(operator.pk, key, server.pk) is None
 
 
 def test_it_ends_a_session_whose_grant_or_role_went_away(operator) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(tags=["web"])
     grant = TerminalGrantFactory(user=operator, server=server)
     key = signed_in(operator)
-    check = {"user_id": operator.pk, "session_key": key, "server_id": server.pk}
+    check = (operator.pk, key, server.pk)
     grant.delete()
-    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+    assert end_reason(*check) == EndReason.ACCESS_REVOKED
     TerminalGrantFactory(user=operator, server=server, expires_at=timezone.now() - dt.timedelta(seconds=1))
-    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+    assert end_reason(*check) == EndReason.ACCESS_REVOKED
     TerminalGrantFactory(user=operator, server=None, tag="web")
-    assert services.access_end_reason(**check) is None
+    assert end_reason(*check) is None
     operator.groups.clear()  # the role (remediation.open_terminal) went away
-    assert services.access_end_reason(**check) == EndReason.ACCESS_REVOKED
+    assert end_reason(*check) == EndReason.ACCESS_REVOKED
 
 
 def test_it_ends_a_session_of_a_deactivated_user(admin_user) -> None:  # type: ignore[no-untyped-def]
     server, key = ServerFactory(), signed_in(admin_user)
     admin_user.is_active = False
     admin_user.save()
-    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "access_revoked"
+    assert end_reason(admin_user.pk, key, server.pk) == "access_revoked"
 
 
 def test_it_ends_a_session_whose_login_session_is_gone(admin_user, operator) -> None:  # type: ignore[no-untyped-def]
     server, key = ServerFactory(), signed_in(admin_user)
-    assert services.access_end_reason(user_id=operator.pk, session_key=key, server_id=server.pk) == "logged_out"
+    assert end_reason(operator.pk, key, server.pk) == "logged_out"
     SessionStore(key).delete()
-    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "logged_out"
-    assert services.access_end_reason(user_id=admin_user.pk, session_key="", server_id=server.pk) == "logged_out"
+    assert end_reason(admin_user.pk, key, server.pk) == "logged_out"
+    assert end_reason(admin_user.pk, "", server.pk) == "logged_out"
 
 
 def test_it_ends_a_session_whose_password_changed_elsewhere(admin_user) -> None:  # type: ignore[no-untyped-def]
     server, key = ServerFactory(), signed_in(admin_user)
     admin_user.set_password("a-brand-new-long-password")
     admin_user.save()
-    assert services.access_end_reason(user_id=admin_user.pk, session_key=key, server_id=server.pk) == "logged_out"
+    assert end_reason(admin_user.pk, key, server.pk) == "logged_out"

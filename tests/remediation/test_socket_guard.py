@@ -1,10 +1,10 @@
-"""AccessGuard: re-checks access when nudged and periodically, and stops the session once with the reason."""
+"""AccessGuard: re-checks when nudged and periodically, stops a socket once with the reason, and at its lifetime."""
 
 from __future__ import annotations
 
 import asyncio
 
-from terminal.guard import AccessGuard
+from remediation.sockets import AccessGuard
 from tests.terminal.conftest import run_async
 
 
@@ -64,3 +64,10 @@ def test_it_does_not_stop_while_access_holds_or_when_a_check_fails() -> None:
     guard = AccessGuard(checks, interval=0.05)
     assert run_guard(guard, timeout=0.3) == []
     assert checks.calls >= 3
+
+
+def test_it_stops_at_its_lifetime_while_access_holds() -> None:
+    checks = Checks()
+    guard = AccessGuard(checks, interval=0.05, lifetime=0.3, lifetime_reason="max_lifetime")
+    assert run_guard(guard, timeout=2) == ["max_lifetime"]
+    assert checks.calls >= 2  # it kept checking until then
