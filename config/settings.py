@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "remediation.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "remediation.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,6 +171,36 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind a proxy that terminates TLS: the header it sets on HTTPS requests, e.g. X-Forwarded-Proto (value https).
+# Only set it when the proxy always overwrites that header, or a client could claim HTTPS.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# HSTS: sent only on responses to HTTPS requests (Django's SecurityMiddleware), so plain-HTTP development is unharmed.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (remediation.middleware): scripts, styles, fonts, images and connections only from this
+# origin (WebSockets included); no inline script anywhere. A view may widen one directive (csp_widen): the terminal
+# pages allow inline styles, which xterm.js creates for its renderer.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+CSRF_FAILURE_VIEW = "remediation.views.csrf_failure"
 
 # Login attempts allowed per client IP and, separately, per username (django-ratelimit rate syntax).
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/5m")
@@ -201,6 +232,8 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
     "UPDATE_LAST_LOGIN": True,
 }
+# /api/schema/ and /api/docs/ need a signed-in user (session or JWT) unless this is true.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Remediation Engine API",
     "DESCRIPTION": "Alertmanager alerts in, audited remediation out.",

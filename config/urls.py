@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from alerts.webhook import alertmanager_webhook
 from remediation import views as core_views
+from remediation.api.docs import SchemaView, api_docs
 
+handler403 = "remediation.views.forbidden"
 handler404 = "remediation.views.not_found"
 handler500 = "remediation.views.server_error"
 
@@ -27,8 +28,8 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", core_views.metrics, name="metrics"),
     path("hooks/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include(api_v1)),
     # The admin signs in and out through the portal (rate-limited, audited, live terminals closed), never its own.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

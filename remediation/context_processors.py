@@ -20,8 +20,20 @@ NAVIGATION = [
     ("Terminal sessions", "terminal:sessions"),
     ("Audit", "audit"),
 ]
-# Sections shown only to users holding a permission.
-SECTION_PERMISSIONS = {"audit": "remediation.view_auditevent"}
+# The permission a section's page needs (any one of several): a section is listed only for users holding it, so
+# the navigation never offers a page that would answer 403. tests/remediation/test_navigation.py checks each entry
+# against what the page really answers.
+SECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "alerts:list": ("alerts.view_alert",),
+    "runbooks:list": ("runbooks.view_runbook",),
+    "runbooks:executions": ("runbooks.view_execution",),
+    "runbooks:approvals": ("runbooks.view_execution",),
+    "runbooks:schedules": ("runbooks.view_runbookschedule",),
+    "servers": ("remediation.view_server",),
+    "ai:chat": ("remediation.use_chat",),
+    "terminal:sessions": ("remediation.open_terminal", "terminal.review_terminalsession"),
+    "audit": ("remediation.view_auditevent",),
+}
 
 
 # Sections showing a count in the navigation: url name → (model, status) of the rows counted.
@@ -43,10 +55,11 @@ def _count(name: str, request: HttpRequest) -> int | None:
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
+    """The site name and the sections this user may open."""
     items = []
     for label, name in NAVIGATION:
-        needed = SECTION_PERMISSIONS.get(name)
-        if needed and not request.user.has_perm(needed):
+        needed = SECTION_PERMISSIONS.get(name, ())
+        if needed and not any(request.user.has_perm(perm) for perm in needed):
             continue
         try:
             url = reverse(name)

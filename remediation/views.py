@@ -9,6 +9,7 @@ from django.contrib.auth import login as django_login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -103,10 +104,25 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: JSON for API and webhook paths (no details leak), a plain page otherwise."""
+    """handler500: JSON for API and webhook paths (no details leak), the styled page otherwise.
+
+    Rendered without the request's context processors: they read the database, which may be what broke."""
     if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse({"detail": "Internal error; it has been logged."}, status=500)
-    return render(request, "500.html", status=500)
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: JSON for API and webhook paths, the portal page (saying what is missing) otherwise."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    return render(request, "403.html", {"reason": "Your role does not allow this page or action."}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: Django's own page carries inline styles the CSP refuses; this one is the portal's."""
+    message = "The form was stale or sent from another site. Reload the page and try again."
+    return render(request, "403.html", {"reason": message}, status=403)
 
 
 def ratelimited(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -33,7 +33,9 @@ def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
 
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    """Sessions the user may see: their own, or everyone's for reviewers."""
+    """Sessions the user may see: their own, or everyone's for reviewers; others have no such page (403)."""
+    if not (request.user.has_perm(services.OPEN_PERM) or request.user.has_perm(services.REVIEW_PERM)):
+        raise PermissionDenied
     sessions = services.visible_sessions(request.user)
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     reviewer = request.user.has_perm(services.REVIEW_PERM)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from the ai and terminal conftests are parameters here)
 """Open sockets of a deactivated or demoted user close within the configured time, and every action sent on them
 before the close is refused: no chat message reaches the model, no proposal becomes an execution, no output is
 sent, no keystroke reaches the (real) SSH server.
@@ -78,7 +79,7 @@ def test_it_refuses_a_chat_message_and_a_confirmation_sent_after_access_went(  #
     admin_user,
     provider,
     llm_server: LLMServer,
-    change,  # noqa: F811
+    change,
 ) -> None:
     session = ChatSessionFactory(user=operator, provider=provider)
     proposal = _proposal(session, admin_user)
@@ -101,7 +102,7 @@ def test_it_refuses_a_chat_message_and_a_confirmation_sent_after_access_went(  #
     assert not AuditEvent.objects.filter(action__in=["chat.message", "chat.proposal_confirmed"]).exists()
 
 
-def test_it_closes_an_idle_chat_within_the_recheck_interval(operator, provider, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_it_closes_an_idle_chat_within_the_recheck_interval(operator, provider, settings) -> None:  # type: ignore[no-untyped-def]
     settings.WEBSOCKET_ACCESS_RECHECK_SECONDS = 1
     session = ChatSessionFactory(user=operator, provider=provider)
 
@@ -119,7 +120,7 @@ def test_it_closes_an_idle_chat_within_the_recheck_interval(operator, provider, 
     assert seconds < 3  # one interval (1 s) plus the check itself
 
 
-def test_it_closes_a_chat_at_its_maximum_lifetime(operator, provider, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_it_closes_a_chat_at_its_maximum_lifetime(operator, provider, settings) -> None:  # type: ignore[no-untyped-def]
     settings.WEBSOCKET_MAX_LIFETIME_SECONDS = 1
     session = ChatSessionFactory(user=operator, provider=provider)
 
@@ -176,7 +177,7 @@ def test_it_closes_the_execution_stream_promptly_when_an_admin_removes_the_role(
 
 @pytest.mark.real_part
 @pytest.mark.parametrize("change", [_deactivate, _demote], ids=["deactivated", "demoted"])
-def test_it_lets_no_keystroke_reach_the_server_after_access_went(operator, ssh_server, change) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_it_lets_no_keystroke_reach_the_server_after_access_went(operator, ssh_server, change) -> None:  # type: ignore[no-untyped-def]
     TerminalGrantFactory(user=operator, server=ssh_server)
     control, refused = (Path(f"/tmp/rm-access-{uuid.uuid4().hex}") for _ in range(2))
 

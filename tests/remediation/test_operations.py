@@ -60,13 +60,26 @@ def test_it_protects_metrics_with_a_token_when_configured(client: Client) -> Non
 
 
 def test_it_serves_the_openapi_schema_and_local_docs(client: Client, viewer) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(viewer)
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert {"/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/audit-events/"} <= set(paths)
+    assert {"/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/token/revoke/"} <= set(paths)
     docs = client.get("/api/docs/").content.decode()
-    assert "swagger-ui" in docs
+    assert "swagger-ui" in docs and "<script>" not in docs and "<style>" not in docs
     assert "cdn." not in docs and "unpkg" not in docs
+    script = client.get("/api/docs/?script=")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+def test_it_keeps_the_schema_and_docs_for_signed_in_users(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 401
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/login/?next=/api/docs/")
+    assert client.get("/api/docs/?script=").status_code == 302
+    settings.API_DOCS_PUBLIC = True
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/json").status_code == 200
+    assert client.get("/api/docs/").status_code == 200
 
 
 def test_it_refuses_to_start_daphne_with_an_unsafe_setup(tmp_path: Path) -> None:
