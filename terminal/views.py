@@ -10,13 +10,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
+from remediation.middleware import csp_widen
 from terminal import services
 from terminal.models import TerminalSession
 from terminal.recordings import resolve
 
+# xterm.js styles its renderer with <style> elements it creates: inline styles here only (scripts stay strict).
+XTERM_STYLES = csp_widen(style_src=["'unsafe-inline'"])
+
 
 @login_required
 @never_cache
+@XTERM_STYLES
 def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
     """The browser terminal for one server (the WebSocket checks the same permission again)."""
     try:
@@ -47,6 +52,7 @@ def _visible_session(request: HttpRequest, session_uuid: str) -> TerminalSession
 
 
 @login_required
+@XTERM_STYLES
 def session_detail(request: HttpRequest, session_uuid: str) -> HttpResponse:
     """A session's record and its replay."""
     session = _visible_session(request, session_uuid)
