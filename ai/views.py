@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ai.models import ChatSession
 from ai.services.analysis import AnalysisRateLimited, request_analysis
@@ -29,6 +29,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect("alerts:detail", pk=alert.pk)
 
 
+@require_safe
 @login_required
 @permission_required("remediation.use_chat", raise_exception=True)
 def chat_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -50,6 +51,7 @@ def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("ai:chat-session", session_id=session.pk)
 
 
+@require_safe
 @login_required
 @permission_required("remediation.use_chat", raise_exception=True)
 def chat_session(request: HttpRequest, session_id: int) -> HttpResponse:

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from alerts.models import Alert
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
@@ -18,6 +18,7 @@ from remediation.services import pipeline
 PAGE_SIZE = 100
 
 
+@require_safe
 @login_required
 @permission_required("alerts.view_alert", raise_exception=True)
 def alert_list(request: HttpRequest) -> HttpResponse:
@@ -45,6 +46,7 @@ def _link(url: str) -> str:
     return url if url.lower().startswith(("http://", "https://")) else ""
 
 
+@require_safe
 @login_required
 @permission_required("alerts.view_alert", raise_exception=True)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:

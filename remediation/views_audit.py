@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from remediation.services.audit_log import AuditFilterError, export_csv, filter_events
 
 FILTER_NAMES = ("actor", "action", "object_type", "object_id", "request_id", "since", "until", "q")
 
 
+@require_safe
 @login_required
 @permission_required("remediation.view_auditevent", raise_exception=True)
 def audit_list(request: HttpRequest) -> HttpResponse:
@@ -38,6 +40,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @permission_required("remediation.export_auditevent", raise_exception=True)
 def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:

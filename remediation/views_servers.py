@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from remediation.models import Environment
 from remediation.services.inventory import filter_servers
@@ -14,6 +15,7 @@ from remediation.services.inventory import filter_servers
 FILTER_NAMES = ("q", "environment", "status", "tag")
 
 
+@require_safe
 @login_required
 @permission_required("remediation.view_server", raise_exception=True)
 def server_list(request: HttpRequest) -> HttpResponse:

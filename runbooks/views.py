@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from runbooks.models import Execution, Runbook
 from runbooks.services import approvals, verification
@@ -33,6 +33,7 @@ def parse_inputs(data: Any) -> tuple[dict[str, str], list[int | str]]:
     return params, targets
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_runbook", raise_exception=True)
 def runbook_list(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,7 @@ def runbook_list(request: HttpRequest) -> HttpResponse:
     return render(request, "runbooks/runbook_list.html", {"runbooks": runbooks})
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_runbook", raise_exception=True)
 def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -90,6 +92,7 @@ def runbook_url(runbook: Runbook) -> str:
     return reverse("runbooks:detail", args=[runbook.pk])
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_execution", raise_exception=True)
 def execution_list(request: HttpRequest) -> HttpResponse:
@@ -102,6 +105,7 @@ def execution_list(request: HttpRequest) -> HttpResponse:
     return render(request, "runbooks/execution_list.html", {"page": page, "status": status})
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_execution", raise_exception=True)
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -128,6 +132,7 @@ def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("runbooks:execution", pk=pk)
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_execution", raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:

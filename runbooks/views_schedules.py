@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from runbooks.models import RunbookSchedule
 from runbooks.services import schedules as service
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_runbookschedule", raise_exception=True)
 def schedule_list(request: HttpRequest) -> HttpResponse:
@@ -21,6 +22,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
     return render(request, "runbooks/schedule_list.html", {"schedules": schedules})
 
 
+@require_safe
 @login_required
 @permission_required("runbooks.view_runbookschedule", raise_exception=True)
 def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:

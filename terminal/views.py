@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from remediation.middleware import csp_widen
 from terminal import services
@@ -19,6 +20,7 @@ from terminal.recordings import resolve
 XTERM_STYLES = csp_widen(style_src=["'unsafe-inline'"])
 
 
+@require_safe
 @login_required
 @never_cache
 @XTERM_STYLES
@@ -36,6 +38,7 @@ def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
     return render(request, "terminal/terminal.html", context)
 
 
+@require_safe
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     """Sessions the user may see: their own, or everyone's for reviewers; others have no such page (403)."""
@@ -51,6 +54,7 @@ def _visible_session(request: HttpRequest, session_uuid: str) -> TerminalSession
     return get_object_or_404(services.visible_sessions(request.user), uuid=session_uuid)
 
 
+@require_safe
 @login_required
 @XTERM_STYLES
 def session_detail(request: HttpRequest, session_uuid: str) -> HttpResponse:
@@ -59,6 +63,7 @@ def session_detail(request: HttpRequest, session_uuid: str) -> HttpResponse:
     return render(request, "terminal/session_detail.html", {"session": session})
 
 
+@require_safe
 @login_required
 @never_cache
 def session_recording(request: HttpRequest, session_uuid: str) -> FileResponse:

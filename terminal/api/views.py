@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from remediation.api.pagination import NewestFirstCursorPagination
@@ -14,9 +17,20 @@ from terminal.api.serializers import TerminalSessionSerializer
 from terminal.recordings import resolve
 
 
+class TerminalUsers(BasePermission):
+    """Terminal users (their own sessions) and reviewers (everyone's); others have no such list (as in the portal)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(
+            user.is_authenticated and (user.has_perm(services.OPEN_PERM) or user.has_perm(services.REVIEW_PERM))
+        )
+
+
 class TerminalSessionViewSet(viewsets.ReadOnlyModelViewSet):
     """Terminal sessions: everyone's for reviewers (admins), one's own for terminal users."""
 
+    permission_classes = [TerminalUsers]
     serializer_class = TerminalSessionSerializer
     pagination_class = NewestFirstCursorPagination
 
