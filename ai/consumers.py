@@ -41,6 +41,7 @@ def _snapshot(session: ChatSession) -> dict[str, Any]:
 class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     """One socket per open chat page; at most one reply streams at a time and `stop` cancels it."""
 
+    client_actions = ("message", "confirm", "decline", "stop")
     session: ChatSession
     reply: asyncio.Task[None] | None = None
 
@@ -69,15 +70,14 @@ class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "stop":  # stopping a reply is always allowed
-            await self._stop()
-            return
-        if kind not in ("message", "confirm", "decline"):
+        if kind not in self.client_actions:
             await self.send_json({"type": "error", "detail": "Unknown message type."})
             return
         user, reason = await self.live_check()
         if user is None:
-            await self.end_socket(reason or ACCESS_REVOKED)
+            await self.end_socket(reason or ACCESS_REVOKED)  # closing also stops a reply being written
+        elif kind == "stop":
+            await self._stop()
         elif kind == "message":
             await self._start(user, str(content.get("content", ""))[:MAX_MESSAGE])
         else:

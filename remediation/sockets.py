@@ -111,6 +111,9 @@ class LiveAccessConsumer(AsyncWebsocketConsumer):
     `leave_access_group()` on disconnect.
     """
 
+    # The actions this socket carries, each refused unless a live check lets it through (the permission matrix test
+    # walks these, so a new action needs an entry there).
+    client_actions: tuple[str, ...] = ()
     guard: AccessGuard | None = None
     guard_task: asyncio.Task[None] | None = None
     access_group = ""

@@ -27,6 +27,7 @@ class ExecutionConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     exactly once and in order. Nothing is sent before a check of the live user that began after it arrived.
     """
 
+    client_actions = ("stream",)  # the only action: receiving the execution's events
     tail: asyncio.Task[None] | None = None
     group = ""
 

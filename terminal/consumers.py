@@ -47,6 +47,8 @@ class TerminalConsumer(LiveAccessConsumer):
     departed = False
     early: list[str] | None = None
     lifetime_reason = EndReason.MAX_DURATION
+    # What reaches the server, each let through by an access check; `ack` is flow control between browser and us.
+    client_actions = ("input", "resize")
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -54,7 +56,7 @@ class TerminalConsumer(LiveAccessConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         await self.join_access_group()
-        self.keystrokes: asyncio.Queue[bytes] = asyncio.Queue()
+        self.keystrokes: asyncio.Queue[bytes | tuple[int, int]] = asyncio.Queue()
         try:
             server_id = int(self.scope["url_route"]["kwargs"]["server_id"])
             self.server = await database_sync_to_async(services.authorize_terminal)(user, server_id)
@@ -120,7 +122,7 @@ class TerminalConsumer(LiveAccessConsumer):
         return None
 
     async def _pump_keystrokes(self, bridge: Bridge) -> None:
-        """Pass queued keystrokes to the shell once a check that began after them says access still holds."""
+        """Pass queued keystrokes and resizes to the shell once a check that began after them says access holds."""
         while True:
             batch = [await self.keystrokes.get()]
             while not self.keystrokes.empty():
@@ -129,8 +131,11 @@ class TerminalConsumer(LiveAccessConsumer):
             if reason:
                 bridge.stop(reason)  # the keystrokes are dropped: none reaches the server
                 return
-            for data in batch:
-                bridge.input(data)
+            for item in batch:
+                if isinstance(item, bytes):
+                    bridge.input(item)
+                else:
+                    bridge.resize(*item)
 
     async def _send_output(self, data: bytes) -> None:
         await self.send(bytes_data=data)
@@ -172,7 +177,7 @@ class TerminalConsumer(LiveAccessConsumer):
             elif kind == "ack":
                 self.bridge.ack(int(message["bytes"]))
             elif kind == "resize":
-                self.bridge.resize(int(message["cols"]), int(message["rows"]))
+                self.keystrokes.put_nowait((int(message["cols"]), int(message["rows"])))
         except (ValueError, KeyError, TypeError, AttributeError):
             await self._control("status", state="error", message="Malformed message ignored.")
 
