@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.browser.test_csp import RECORD_VIOLATIONS
 from tests.factories import TEST_PASSWORD
 from tests.processes import ROOT, daphne_args, free_port, product_env, running, wait_http
 from tests.sshd import make_client_key
@@ -68,6 +69,7 @@ def test_it_types_a_command_and_shows_its_output_then_replays_it(  # type: ignor
     server_env = product_env(**env, TERMINAL_RECORDINGS_DIR=str(tmp_path / "recordings"))
     with running(daphne_args(port), server_env, tmp_path / "daphne.log") as process:
         wait_http(f"{base}/healthz", process)
+        page.add_init_script(RECORD_VIOLATIONS)
         page.goto(f"{base}/login/")
         page.fill("input[name=username]", "operator")
         page.fill("input[name=password]", TEST_PASSWORD)
@@ -78,8 +80,10 @@ def test_it_types_a_command_and_shows_its_output_then_replays_it(  # type: ignor
         page.wait_for_selector("#terminal[data-state=connected]")
         page.click("#terminal")
         page.keyboard.type("echo browser-$((6*7))-ok\n")
-        page.wait_for_function("document.querySelector('.xterm-rows').innerText.includes('browser-42-ok')")
+        # A function, not an expression string: Playwright evaluates strings with eval, which the CSP refuses.
+        page.wait_for_function("() => document.querySelector('.xterm-rows').innerText.includes('browser-42-ok')")
         page.screenshot(path=str(artifacts / "terminal.png"), full_page=True)
+        assert page.evaluate("window.__csp") == []  # xterm.js and its WebSocket under the CSP, on Daphne
         assert "Connected to web-1" in page.locator("#terminal-status").inner_text()
         page.keyboard.type("exit\n")
         page.wait_for_selector("#terminal[data-state=closed]")
@@ -88,6 +92,8 @@ def test_it_types_a_command_and_shows_its_output_then_replays_it(  # type: ignor
         page.click("text=Replay")
         page.wait_for_selector("#player[data-state=ready]")
         page.click("#player-all")
-        page.wait_for_function("document.querySelector('#player .xterm-rows').innerText.includes('browser-42-ok')")
+        replayed = "() => document.querySelector('#player .xterm-rows').innerText.includes('browser-42-ok')"
+        page.wait_for_function(replayed)
         page.screenshot(path=str(artifacts / "terminal-replay.png"), full_page=True)
+        assert page.evaluate("window.__csp") == []
     assert (artifacts / "terminal.png").stat().st_size > 1000

@@ -18,8 +18,8 @@ def test_it_lists_own_sessions_for_operators_and_all_for_admins(api_as, operator
     assert [row["id"] for row in body["results"]] == [mine.id]
     assert body["results"][0]["user"] == "operator" and body["results"][0]["server_name"] == "web-1"
     assert len(api_as(admin_user).get(URL).json()["results"]) == 2
-    assert api_as(viewer).get(URL).json()["results"] == []
-    assert api_as(viewer).get(f"{URL}{mine.id}/").status_code == 404
+    assert api_as(viewer).get(URL).status_code == 403  # no terminal, no list (as in the portal)
+    assert api_as(viewer).get(f"{URL}{mine.id}/").status_code == 403
 
 
 def test_it_refuses_anonymous_callers(api) -> None:  # type: ignore[no-untyped-def]
