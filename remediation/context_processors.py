@@ -21,7 +21,7 @@ NAVIGATION = [
     ("Audit", "audit"),
 ]
 # The permission a section's page needs (any one of several): a section is listed only for users holding it, so
-# the navigation never offers a page that would answer 403. tests/remediation/test_navigation.py checks each entry
+# the navigation never offers a page that would answer 403. tests/remediation/test_security_headers.py checks each entry
 # against what the page really answers.
 SECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "alerts:list": ("alerts.view_alert",),
