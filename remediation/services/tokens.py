@@ -40,7 +40,9 @@ def _stored(raw: str) -> tuple[UntypedToken, OutstandingToken]:
         raise TokenRefused("The refresh token is invalid or expired.") from exc
     if token.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh":
         raise TokenRefused("This is not a refresh token.")
-    row = OutstandingToken.objects.select_for_update().select_related("user").filter(jti=token.get("jti")).first()
+    # Locked, so two refreshes with one token cannot both pass; only the token's row (the user join may be empty).
+    stored = OutstandingToken.objects.select_for_update(of=("self",)).select_related("user")
+    row = stored.filter(jti=token.get("jti")).first()
     if row is None:  # signed by us but never recorded (issued before revocation existed): not trusted
         raise TokenRefused("The refresh token is unknown; sign in again.")
     return token, row
