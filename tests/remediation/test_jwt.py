@@ -173,3 +173,33 @@ def test_it_revokes_tokens_when_a_user_is_deactivated(api, admin_user, operator)
     operator.is_active = True  # even re-activated, the revoked token stays revoked
     operator.save()
     assert refresh_with(api, pair["refresh"]).status_code == 401
+
+
+@pytest.mark.real_part
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_one_of_two_parallel_refreshes_of_a_token_through(admin_user) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from tests.realparts import need_postgresql
+
+    need_postgresql()
+    refresh = obtain(APIClient(), "admin").json()["refresh"]
+    start, answers = threading.Barrier(4), []
+
+    def refresh_once() -> None:
+        try:
+            start.wait()
+            answers.append(refresh_with(APIClient(), refresh).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refresh_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # The row lock serialises them: one rotation; the others present a revoked token (which revokes the new one too).
+    assert sorted(answers) == [200, 401, 401, 401]
