@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from remediation.roles import NEVER_GRANTED_APPS
@@ -101,6 +102,12 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return bool(super().has_delete_permission(request, obj))
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """The bulk action asks about the model, not each row: a superuser in the selection refuses it all."""
+        if not request.user.is_superuser and queryset.filter(is_superuser=True).exists():
+            raise PermissionDenied("Only a superuser deletes a superuser.")
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Group)

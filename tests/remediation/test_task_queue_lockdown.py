@@ -112,6 +112,8 @@ def test_it_keeps_the_admin_role_from_making_or_changing_a_superuser(role_admin,
     change = f"/admin/auth/user/{admin_user.pk}/change/"
     assert client.post(change, {"username": "admin", "is_active": ""}).status_code == 403
     assert client.post(f"/admin/auth/user/{admin_user.pk}/password/", {"password1": "x" * 20}).status_code == 403
+    bulk = {"action": "delete_selected", "_selected_action": [admin_user.pk], "post": "yes", "index": "0"}
+    assert client.post("/admin/auth/user/", bulk).status_code == 403
     admin_user.refresh_from_db()
     assert admin_user.is_active and admin_user.check_password(TEST_PASSWORD)
     page = client.get(f"/admin/auth/user/{role_admin.pk}/change/").content.decode()
