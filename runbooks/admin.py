@@ -9,12 +9,22 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
 
 from remediation.redaction import mask_data
 from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookSchedule, ScheduleRun, Step, StepRun
 from runbooks.policy import delete_policy_rule, save_policy_rule
 from runbooks.services import schedules
-from runbooks.services.definitions import STEP_FIELDS, DefinitionError, build, commit_version, definition_of
+from runbooks.services.definitions import (
+    STEP_FIELDS,
+    DefinitionError,
+    build,
+    commit_version,
+    definition_of,
+    template_problems,
+    unsafe_runbooks,
+    with_latest_definition,
+)
 from runbooks.services.plan import plan_runbook
 
 
@@ -29,7 +39,7 @@ class StepFormSet(forms.BaseInlineFormSet):
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         try:
-            build({"name": "__admin_check__", "steps": steps})
+            build({"name": "__admin_check__", "parameters": self.instance.parameters, "steps": steps})
         except DefinitionError as exc:
             raise forms.ValidationError([f"{k}: {' '.join(v)}" for k, v in exc.errors.items()]) from exc
 
@@ -50,16 +60,48 @@ class StepInline(admin.StackedInline):
     ]
 
 
+class UnsafeTemplatesFilter(admin.SimpleListFilter):
+    """Runbooks whose current version has placements the templating rules refuse (e.g. saved before them)."""
+
+    title = "templates"
+    parameter_name = "templates"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("refused", "refused (cannot run)"), ("ok", "ok")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> QuerySet[Runbook]:
+        if self.value() not in {"refused", "ok"}:
+            return queryset
+        refused = {runbook.pk for runbook, _ in unsafe_runbooks()}
+        return queryset.filter(pk__in=refused) if self.value() == "refused" else queryset.exclude(pk__in=refused)
+
+
 @admin.register(Runbook)
 class RunbookAdmin(admin.ModelAdmin):
     """Saving here freezes a new version and audits the change, exactly like the API."""
 
-    list_display = ["name", "enabled", "version", "requires_approval", "updated_at"]
-    list_filter = ["enabled", "requires_approval"]
+    list_display = ["name", "enabled", "version", "requires_approval", "templates", "updated_at"]
+    list_filter = ["enabled", "requires_approval", UnsafeTemplatesFilter]
     search_fields = ["name", "description"]
-    readonly_fields = ["version", "created_by", "created_at", "updated_at"]
+    readonly_fields = ["version", "refused_placements", "created_by", "created_at", "updated_at"]
     inlines = [StepInline]
     actions = ["plan"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Runbook]:
+        return with_latest_definition(super().get_queryset(request))
+
+    @admin.display(description="templates")
+    def templates(self, runbook: Runbook) -> str:
+        count = len(template_problems(runbook))
+        return format_html('<strong class="errornote">{} refused — cannot run</strong>', count) if count else "ok"
+
+    @admin.display(description="refused placements")
+    def refused_placements(self, runbook: Runbook) -> str:
+        """Each placement the templating rules refuse in the current version, with its safe form."""
+        findings = template_problems(runbook) if runbook.pk else []
+        if not findings:
+            return "none"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(f),) for f in findings)))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("remediation.author_runbook") and super().has_add_permission(request)

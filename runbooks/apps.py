@@ -15,7 +15,7 @@ class RunbooksConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from runbooks import metrics
+        from runbooks import checks, metrics  # noqa: F401  (checks registers the system check)
 
         metrics.register()
 

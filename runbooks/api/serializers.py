@@ -10,7 +10,7 @@ from rest_framework import serializers
 from remediation.redaction import mask_data
 from runbooks.models import Execution, Runbook, Step, StepRun
 from runbooks.services import approvals
-from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS
+from runbooks.services.definitions import RUNBOOK_FIELDS, STEP_FIELDS, template_problems
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -30,10 +30,17 @@ class StepSerializer(serializers.ModelSerializer):
 
 class RunbookSerializer(serializers.ModelSerializer):
     steps = StepSerializer(many=True, read_only=True)
+    template_problems = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField(child=serializers.CharField())))
+    def get_template_problems(self, runbook: Runbook) -> list[dict[str, str]]:
+        """Placements the templating rules refuse in the current version ({step, field, problem}, the problem
+        naming the safe form); while any is listed the runbook cannot run."""
+        return [finding.as_dict() for finding in template_problems(runbook)]
 
     class Meta:
         model = Runbook
-        fields = ["id", *RUNBOOK_FIELDS, "version", "created_at", "updated_at", "steps"]
+        fields = ["id", *RUNBOOK_FIELDS, "version", "created_at", "updated_at", "steps", "template_problems"]
 
 
 class RunbookWriteSerializer(serializers.Serializer):

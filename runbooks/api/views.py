@@ -19,7 +19,7 @@ from runbooks.api import serializers as s
 from runbooks.models import Execution, Runbook
 from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
-from runbooks.services.definitions import DefinitionError, delete_runbook, save_runbook
+from runbooks.services.definitions import DefinitionError, delete_runbook, save_runbook, with_latest_definition
 from runbooks.services.plan import plan_runbook
 from runbooks.services.yaml_io import export_yaml, import_yaml
 
@@ -53,7 +53,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     serializer_class = s.RunbookSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        queryset = Runbook.objects.prefetch_related("steps").order_by("name")
+        queryset = with_latest_definition(Runbook.objects.prefetch_related("steps").order_by("name"))
         tag = self.request.query_params.get("tag")
         return [r for r in queryset if tag in r.tags] if tag else queryset
 

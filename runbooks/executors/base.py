@@ -31,6 +31,10 @@ class Action:
     problems: list[str] = field(default_factory=list)
     secrets: tuple[str, ...] = ()
     raw: bool = False
+    # The display (and rollback display) cut into (text, label) pieces: a label marks a substituted value.
+    segments: list[tuple[str, str | None]] = field(default_factory=list)
+    rollback_segments: list[tuple[str, str | None]] = field(default_factory=list)
+    substitutions: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass

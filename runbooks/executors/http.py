@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import http.client
 import ipaddress
-import json
 import socket
 import ssl
 import urllib.parse
@@ -18,10 +17,11 @@ from typing import Any
 from django.conf import settings
 
 from remediation.choices import SYSTEM_ACTOR
-from runbooks import templating
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
 from runbooks.targets import Target, registered_addresses
+from runbooks.templating import check_syntax, web
+from runbooks.templating.engine import Rendered, TemplateProblem
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}
 # Cloud metadata endpoints that are not link-local (AWS IPv6, Alibaba).
@@ -91,40 +91,39 @@ class HttpExecutor(Executor):
         if not isinstance(statuses, list) or not all(isinstance(s, int) for s in statuses):
             problems.append("expected_statuses must be a list of integers")
         for source in [step.get("url") or "", step.get("body") or "", *headers.values()]:
-            if templating.check_syntax(str(source)):
-                problems.append(templating.check_syntax(str(source)))
+            if check_syntax(str(source)):
+                problems.append(check_syntax(str(source)))
         return problems
 
     def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
-        sources = [step.get("url") or "", step.get("body") or "", *(step.get("headers") or {}).values()]
-        action.raw = any(templating.uses_raw(str(s)) for s in sources)
         try:
-            url = templating.render(step.get("url") or "", templating.URL, variables)
-            headers = {
-                k: templating.render(v, templating.TEXT, variables) for k, v in (step.get("headers") or {}).items()
-            }
-            body = templating.render(step["body"], templating.JSON, variables) if step.get("body") else ""
-        except templating.TemplateProblem as exc:
+            url = web.render_url(step.get("url") or "", variables)
+            headers = {k: web.render_header(k, v, variables) for k, v in (step.get("headers") or {}).items()}
+            body = web.render_body(step["body"], variables) if step.get("body") else Rendered()
+        except TemplateProblem as exc:
             action.problems.append(str(exc))
             return action
-        if body:
-            try:
-                json.loads(body)
-            except ValueError as exc:
-                action.problems.append(f"the rendered body is not valid JSON: {exc}")
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.hostname:
-            action.problems.append(f"URL must be http(s)://host/...: {url!r}")
-        else:
-            problem = check_host(parts.hostname)
-            if problem:
-                action.problems.append(problem)
+        for part in (url, *headers.values(), body):
+            action.problems += part.problems
+        parts = urllib.parse.urlsplit(url.text)
+        if not action.problems and not parts.hostname:
+            action.problems.append(f"URL must be http(s)://host/...: {url.text!r}")
+        elif parts.hostname and check_host(parts.hostname):
+            action.problems.append(check_host(parts.hostname))
         method = (step.get("method") or "GET").upper()
-        action.payload = {"method": method, "url": url, "headers": headers, "body": body}
-        action.secrets = tuple(v for k, v in headers.items() if _secret_header(k))
+        rendered_headers = {k: v.text for k, v in headers.items()}
+        action.payload = {"method": method, "url": url.text, "headers": rendered_headers, "body": body.text}
+        secret = [v for k, v in headers.items() if _secret_header(k)]
+        found = [v.text for v in secret] + [s["value"] for v in secret for s in v.substitutions]
+        action.secrets = tuple(found + [s for part in (url, *headers.values(), body) for s in part.secrets])
+        action.substitutions = url.substitutions + body.substitutions
+        action.substitutions += [s for v in headers.values() if v not in secret for s in v.substitutions]
+        action.raw = any(s["placement"] == "raw" for s in action.substitutions)
         credential = f" (credential {step['credential']!r})" if step.get("credential") else ""
-        action.display = f"{method} {url}{credential}" + (f"\n{body}" if body else "")
+        action.segments = [(f"{method} ", None), *url.segments, (credential, None)]
+        action.segments += [("\n", None), *body.segments] if body.text else []
+        action.display = "".join(text for text, _ in action.segments)
         return action
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:

@@ -1,4 +1,4 @@
-"""The `ssh` executor: one shell command on each target, every value shell-quoted, through remediation/ssh.py.
+"""The `ssh` executor: one shell command on each target (values travel as variables), through remediation/ssh.py.
 
 Commands run on a PTY so that closing the channel (cancel, timeout) hangs up the remote process group: without
 one, sshd leaves a `sleep 60` running after the channel is gone. The PTY merges stderr into stdout.
@@ -12,10 +12,11 @@ import time
 from typing import Any
 
 from remediation.choices import SYSTEM_ACTOR
-from runbooks import templating
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
 from runbooks.targets import Target
+from runbooks.templating import shell
+from runbooks.templating.engine import TemplateProblem
 
 CHUNK = 32 * 1024
 
@@ -34,18 +35,23 @@ class SshExecutor(Executor):
 
     def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
-        action.raw = any(
-            templating.uses_raw(s) for s in (step.get("command") or "", step.get("rollback_command") or "")
-        )
         try:
-            command = templating.render(step.get("command") or "", templating.SHELL, variables)
-            rollback = templating.render(step.get("rollback_command") or "", templating.SHELL, variables)
-        except templating.TemplateProblem as exc:
+            command = shell.render_command(step.get("command") or "", variables)
+            rollback = shell.render_command(step.get("rollback_command") or "", variables)
+        except TemplateProblem as exc:
             action.problems.append(str(exc))
             return action
-        action.payload, action.display, action.commands = {"command": command}, command, [command, rollback]
-        if rollback.strip():
-            action.rollback_payload, action.rollback_display = {"command": rollback}, rollback
+        action.problems = command.problems + [f"rollback_command: {p}" for p in rollback.problems]
+        if action.problems:
+            return action
+        action.payload, action.display, action.segments = {"command": command.text}, command.text, command.segments
+        # The policy reads the exact command and the script with each value where its reference stands.
+        action.commands = [command.text, command.expanded, rollback.text, rollback.expanded]
+        action.substitutions = command.substitutions + rollback.substitutions
+        action.secrets, action.raw = (*command.secrets, *rollback.secrets), _raw(action.substitutions)
+        if rollback.text.strip():
+            action.rollback_payload, action.rollback_display = {"command": rollback.text}, rollback.text
+            action.rollback_segments = rollback.segments
         return action
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
@@ -77,6 +83,10 @@ class SshExecutor(Executor):
 
     def rollback(self, action: Action, io: StepIO) -> Outcome:
         return run_remote(action.payload["connection"], (action.rollback_payload or {})["command"], io)
+
+
+def _raw(substitutions: list[dict[str, str]]) -> bool:
+    return any(s["placement"] == "raw" for s in substitutions)
 
 
 def run_remote(connection: Any, command: str, io: StepIO) -> Outcome:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import JSONField, OuterRef, ProtectedError, QuerySet, Subquery
 from django.http import HttpRequest
 
 from remediation.services.audit import Actor, diff, record_event
@@ -15,6 +15,7 @@ from runbooks import templating
 from runbooks.choices import StepKind
 from runbooks.executors import get_executor
 from runbooks.models import Runbook, RunbookVersion, Step
+from runbooks.templating.safety import Finding, definition_findings, step_findings
 
 RUNBOOK_FIELDS = [
     "name",
@@ -95,14 +96,14 @@ def build(data: dict[str, Any], instance: Runbook | None = None) -> tuple[Runboo
     if not isinstance(raw_steps, list):
         errors["steps"] = ["steps must be a list"]
         raise DefinitionError(errors)
-    steps = [_build_step(i, item, errors) for i, item in enumerate(raw_steps)]
+    steps = [_build_step(i, item, errors, runbook.parameters) for i, item in enumerate(raw_steps)]
     _check_names(steps, errors)
     if errors:
         raise DefinitionError(errors)
     return runbook, steps
 
 
-def _build_step(index: int, item: Any, errors: dict[str, list[str]]) -> Step:
+def _build_step(index: int, item: Any, errors: dict[str, list[str]], parameters: Any = None) -> Step:
     prefix = f"steps[{index}]"
     if not isinstance(item, dict):
         errors[prefix] = ["each step must be a mapping"]
@@ -123,6 +124,9 @@ def _build_step(index: int, item: Any, errors: dict[str, list[str]]) -> Step:
     for source in (step.command, step.rollback_command):
         if source and templating.check_syntax(source):
             problems.append(templating.check_syntax(source))
+    # A placement the rules refuse is refused here, with its safe form (the same check lists older versions).
+    definition = {f: getattr(step, f) for f in STEP_FIELDS if f != "credential"}
+    problems += [f"{f.field}: {f.problem}" for f in step_findings(definition, parameters) if f.problem not in problems]
     if step.condition and templating.check_expression(step.condition):
         problems.append(f"condition: {templating.check_expression(step.condition)}")
     if step.output_pattern:
@@ -133,6 +137,28 @@ def _build_step(index: int, item: Any, errors: dict[str, list[str]]) -> Step:
     if problems:
         errors.setdefault(prefix, []).extend(problems)
     return step
+
+
+def with_latest_definition(queryset: QuerySet[Runbook]) -> QuerySet[Runbook]:
+    """Runbooks annotated with their current version's definition (for template_problems without a query each)."""
+    latest = RunbookVersion.objects.filter(runbook=OuterRef("pk")).order_by("-number").values("definition")[:1]
+    return queryset.annotate(latest_definition=Subquery(latest, output_field=JSONField()))
+
+
+def template_problems(runbook: Runbook) -> list[Finding]:
+    """What the placement rules refuse in the runbook's current version: such a runbook cannot run until fixed."""
+    if hasattr(runbook, "latest_definition"):
+        definition = runbook.latest_definition
+    else:
+        version = runbook.versions.order_by("-number").first()
+        definition = version.definition if version is not None else None
+    return definition_findings(definition) if isinstance(definition, dict) else []
+
+
+def unsafe_runbooks() -> list[tuple[Runbook, list[Finding]]]:
+    """Every runbook whose current version the placement rules refuse (e.g. saved before they existed)."""
+    found = [(runbook, template_problems(runbook)) for runbook in with_latest_definition(Runbook.objects.all())]
+    return [(runbook, findings) for runbook, findings in found if findings]
 
 
 def _attach_credential(step: Step, value: Any) -> str:

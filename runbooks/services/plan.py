@@ -11,6 +11,8 @@ from runbooks.models import Runbook, RunbookVersion
 from runbooks.policy import active_rules, check_commands
 from runbooks.services.context import placeholder_result, resolve_params, variables
 from runbooks.targets import Target, resolve_targets
+from runbooks.templating.engine import placeholders_of
+from runbooks.templating.safety import definition_findings
 
 
 def step_targets(step: dict[str, Any], targets: list[Target]) -> list[Target | None]:
@@ -37,6 +39,8 @@ def plan_definition(
 ) -> dict[str, Any]:
     """The rendered plan (secrets masked) and every problem found; `ok` is False when anything would block."""
     values, problems = resolve_params(definition.get("parameters") or [], params)
+    # Placements the rules refuse (a version saved before them, too) are problems: such a runbook cannot run.
+    problems += [str(finding) for finding in definition_findings(definition)]
     targets, target_problems = resolve_targets(target_ids)
     problems += target_problems
     rules = active_rules()
@@ -52,8 +56,7 @@ def plan_definition(
             "kind": step["kind"],
             "condition": step.get("condition", ""),
             "on_failure": step.get("on_failure", "stop"),
-            # Raw is a property of the templates (checked before rendering), so an empty context is enough.
-            "raw": executor.plan(step, {}, None).raw,
+            "raw": uses_raw(step),
             "runs": [],
         }
         if step["kind"] == StepKind.SSH and not targets:
@@ -68,6 +71,7 @@ def plan_definition(
                     "target_id": target.id if target else None,
                     "rendered": mask_text(action.display, action.secrets),
                     "rollback": mask_text(action.rollback_display, action.secrets),
+                    **shown_values(action),
                     "problems": run_problems,
                 }
             )
@@ -85,6 +89,32 @@ def plan_definition(
         "raw_steps": [s["name"] for s in steps if s["raw"]],
         "steps": steps,
     }
+
+
+def shown_values(action: Action) -> dict[str, Any]:
+    """What the approver sees of each substituted value: the display in marked pieces and a table of values."""
+    secrets = action.secrets
+    substitutions = [{**s, "value": mask_text(s["value"], secrets)} for s in action.substitutions]
+    return {
+        "segments": masked_segments(action.segments, action.display, secrets),
+        "rollback_segments": masked_segments(action.rollback_segments, action.rollback_display, secrets),
+        "substitutions": substitutions,
+    }
+
+
+def masked_segments(segments: list[tuple[str, str | None]], display: str, secrets: tuple[str, ...]) -> list[Any]:
+    """[[text, label or null], …] with secrets masked; unmarked when a secret spans pieces (masking wins)."""
+    pieces = [[mask_text(text, secrets), label] for text, label in segments]
+    if "".join(mask_text(text, secrets) for text, _ in segments) != mask_text(display, secrets):
+        return [[mask_text(display, secrets), None]] if display else []
+    return pieces
+
+
+def uses_raw(step: dict[str, Any]) -> bool:
+    """True when a template of the step inserts a parameter as text (`{{ params.X|raw }}`; the plan flags it)."""
+    sources = [step.get(k) or "" for k in ("command", "rollback_command", "url", "body")]
+    sources += list((step.get("headers") or {}).values()) if isinstance(step.get("headers"), dict) else []
+    return any(placeholder.raw for source in sources for placeholder in placeholders_of(str(source)))
 
 
 def rendered_commands(plan: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -31,6 +31,7 @@ from runbooks.services.plan import check_action, step_targets
 from runbooks.services.recorder import Recorder
 from runbooks.targets import Target, resolve_targets
 from runbooks.templating import TemplateProblem, evaluate
+from runbooks.templating.safety import definition_findings
 
 POLL, CONTROL_EVERY, FLUSH_EVERY, ABORT_GRACE = 0.2, 0.5, 0.3, 3.0
 
@@ -61,8 +62,9 @@ class Runner:
     def run(self) -> tuple[str, str]:
         targets, problems = resolve_targets(self.execution.target_ids)
         self.params, param_problems = resolve_params(self.definition.get("parameters") or [], self.execution.params)
-        if problems or param_problems:
-            return ExecutionStatus.FAILED, "; ".join(problems + param_problems)
+        unsafe = [str(finding) for finding in definition_findings(self.definition)]  # e.g. queued before an upgrade
+        if problems or param_problems or unsafe:
+            return ExecutionStatus.FAILED, "; ".join(problems + param_problems + unsafe)
         tolerated: list[str] = []
         for index, step in enumerate(self.definition.get("steps") or []):
             self.tick()  # cancel, lease and deadline are also honoured between steps (even all-skipped ones)

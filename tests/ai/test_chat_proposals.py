@@ -68,7 +68,7 @@ def test_it_turns_a_confirmed_proposal_into_a_chat_execution_request(
     proposed, decided = events[-2]["proposal"], events[-1]["proposal"]
     assert proposed["status"] == "proposed" and proposed["target_ids"] == [server.pk]
     assert proposed["plan"]["ok"] is True, proposed["plan"]["problems"]
-    assert proposed["plan"]["steps"][0]["runs"][0]["rendered"] == "systemctl restart nginx"
+    assert proposed["plan"]["steps"][0]["runs"][0]["rendered"] == "RE_V1='nginx'\nsystemctl restart \"${RE_V1}\""
     tools = llm_server.requests[0]["tools"][0]["function"]
     assert tools["name"] == "propose_runbook_execution" and tools["parameters"]["properties"]["runbook"]["enum"] == [
         "restart-service"

@@ -40,7 +40,7 @@ def test_it_runs_the_rule_runbook_on_the_server_named_by_instance(post_hook, web
     assert execution.target_ids == [web1.pk] and execution.params == {"service": "nginx"}
     assert execution.status == "pending" and execution.trigger == "alert" and execution.rule == rule
     assert execution.alert_episode == Alert.objects.get()
-    assert execution.plan["steps"][0]["runs"][0]["rendered"] == "echo restarting nginx"
+    assert execution.plan["steps"][0]["runs"][0]["rendered"] == "RE_V1='nginx'\necho restarting \"${RE_V1}\""
 
 
 def test_it_matches_an_alias_and_hostname_case_insensitively(post_hook, web1) -> None:  # type: ignore[no-untyped-def]

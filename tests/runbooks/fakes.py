@@ -26,8 +26,8 @@ class ScriptExecutor(Executor):
     def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
         try:
-            command = templating.render(step.get("command") or "", templating.SHELL, variables)
-            rollback = templating.render(step.get("rollback_command") or "", templating.SHELL, variables)
+            command = templating.render(step.get("command") or "", templating.TEXT, variables)
+            rollback = templating.render(step.get("rollback_command") or "", templating.TEXT, variables)
         except templating.TemplateProblem as exc:
             action.problems.append(str(exc))
             return action

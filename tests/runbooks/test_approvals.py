@@ -89,7 +89,8 @@ def test_it_expires_a_pending_approval_when_the_alert_resolves(post_hook) -> Non
 def test_it_lists_the_queue_with_the_plan_and_counts_it_in_the_navigation(client, held, admin_user) -> None:  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
     page = client.get("/runbooks/approvals/").content.decode()
-    assert "echo nginx on 127.0.0.1" in page and f"#{held.pk}" in page
+    assert '<mark title="{{ params.service }} from params, unquoted">nginx</mark>' in page and f"#{held.pk}" in page
+    assert '<mark class="value">127.0.0.1</mark>' in page  # and the table of values, with where each came from
     assert '<span class="badge count">1</span>' in page
     response = client.post(f"/runbooks/approvals/{held.pk}/", {"decision": "approve", "reason": "ok"})
     assert response.status_code == 302 and Execution.objects.get(pk=held.pk).status == "pending"

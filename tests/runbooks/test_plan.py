@@ -51,7 +51,7 @@ def test_it_reports_undefined_variables_policy_hosts_and_params(admin_user, http
 
 def test_it_flags_raw_and_requires_targets_for_ssh_steps(admin_user) -> None:  # type: ignore[no-untyped-def]
     runbook = _runbook(admin_user, [{"name": "a", "command": "echo {{ params.x|raw }}"}],
-                       parameters=[{"name": "x", "default": "$HOME"}])  # fmt: skip
+                       parameters=[{"name": "x", "default": "home", "pattern": "[a-z]+"}])  # fmt: skip
     plan = plan_runbook(runbook)
     assert plan["raw_steps"] == ["a"]
     assert any("needs at least one target" in p for p in plan["problems"])

@@ -29,7 +29,7 @@ def test_it_lists_runbooks_and_shows_the_plan(viewer, admin_user, http_server) -
     client = _client(viewer)
     assert "web" in client.get(reverse("runbooks:list")).content.decode()
     page = client.get(reverse("runbooks:detail", args=[runbook.pk]), {"params": "p=c&d"}).content.decode()
-    assert "/x/c%26d" in page and "No problems" in page
+    assert '/x/<mark title="{{ params.p }} from params, URL path">c%26d</mark>' in page and "No problems" in page
     assert "Run with these parameters" not in page  # viewers cannot execute
     assert http_server.count() == 0
 

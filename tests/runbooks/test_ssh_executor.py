@@ -166,7 +166,8 @@ def test_it_continues_evaluates_conditions_and_passes_captured_output(servers) -
     rows = {r.step_name: r for r in execution.step_runs.all()}
     assert execution.status == ExecutionStatus.SUCCEEDED and "tolerated" in execution.status_reason
     assert (rows["check"].status, rows["check"].exit_code) == ("failed", 3)
-    assert rows["fix"].rendered == "echo fixing 1.2.3 after 3" and rows["fix"].stdout == "fixing 1.2.3 after 3\n"
+    assert rows["fix"].rendered == "RE_V1='1.2.3'\nRE_V2='3'\necho fixing \"${RE_V1}\" after \"${RE_V2}\""
+    assert rows["fix"].stdout == "fixing 1.2.3 after 3\n"
     assert rows["skip"].status == "skipped"
 
 

@@ -1,0 +1,306 @@
+"""Which words of a simple command another program reads as code, a command name or a variable name.
+
+The shell expands a variable once and never parses its value; these rules catch the programs that do: nested
+shells and interpreters (`sh -c`, `bash -c`, `python -c`, `awk 'prog'`, `sed 'script'`), `eval`, `ssh host cmd`,
+`su -c`, `sudo -s`, `watch`, `trap`, `alias`, arithmetic (`[[ … -eq … ]]`, `let`, `declare -i`), names of
+variables (bash evaluates `a[$(cmd)]` subscripts in them), shell-interpreted variables (PS4, PATH, IFS…) and the
+command name itself. Wrappers (`sudo`, `env`, `timeout`, `nice`, `xargs`, `find -exec`…) are looked through.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+Problem = tuple[int, str, str]  # (marker index, kind, detail)
+
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish", "csh", "tcsh"})
+# Interpreter → (options whose next word is code, options that take an argument, options naming a program file).
+INTERPRETERS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    **{s: (frozenset({"-c"}), frozenset({"-o", "+o", "-O", "+O"}), frozenset()) for s in SHELLS},
+    **{p: (frozenset({"-c", "-m"}), frozenset({"-W", "-X"}), frozenset()) for p in ("python", "python2", "python3")},
+    "perl": (frozenset({"-e", "-E", "-M", "-m"}), frozenset({"-I"}), frozenset()),
+    "ruby": (frozenset({"-e"}), frozenset({"-r", "-I"}), frozenset()),
+    **{n: (frozenset({"-e", "--eval", "-p", "--print"}), frozenset({"-r"}), frozenset()) for n in ("node", "nodejs")},
+    "php": (frozenset({"-r"}), frozenset({"-d", "-c"}), frozenset()),
+    "lua": (frozenset({"-e"}), frozenset({"-l"}), frozenset()),
+    **{
+        a: (
+            frozenset({"-e", "--source"}),
+            frozenset({"-F", "-v", "--assign", "--field-separator"}),
+            frozenset({"-f", "--file"}),
+        )
+        for a in ("awk", "gawk", "mawk", "nawk")
+    },
+    "sed": (frozenset({"-e", "--expression"}), frozenset({"-l", "--line-length"}), frozenset({"-f", "--file"})),
+    "psql": (frozenset({"-c", "--command"}), frozenset({"-h", "-U", "-d", "-p", "-v", "--set"}), frozenset({"-f"})),
+    **{
+        q: (frozenset({"-e", "--execute"}), frozenset({"-h", "-u", "-D", "-P"}), frozenset())
+        for q in ("mysql", "mariadb")
+    },
+    "sqlite3": (frozenset({"-cmd"}), frozenset(), frozenset()),
+    "jq": (frozenset(), frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile", "--indent"}), frozenset({"-f"})),
+}
+# Everything after these is code, or names a remote/other user's command line: a value is refused anywhere in it.
+CODE_COMMANDS = frozenset({"eval", "source", ".", "ssh", "su", "runuser", "watch", "alias", "trap", "let", "coproc"})
+# Builtins whose operands name variables.
+NAME_COMMANDS = frozenset(
+    {"read", "unset", "mapfile", "readarray", "getopts", "export", "declare", "typeset", "local", "readonly"}
+)
+RESERVED = frozenset({"!", "{", "then", "do", "else", "elif", "if", "while", "until", "time"})
+# Wrapper → (options that take an argument, positional words before the command, options that make the rest code).
+WRAPPERS: dict[str, tuple[frozenset[str], int, frozenset[str]]] = {
+    "sudo": (
+        frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-R", "-T", "-U", "-r", "-t", "--user", "--group"}),
+        0,
+        frozenset({"-s", "-i", "--shell", "--login"}),
+    ),
+    "doas": (frozenset({"-u", "-C"}), 0, frozenset({"-s"})),
+    "env": (frozenset({"-u", "--unset", "-C", "--chdir"}), 0, frozenset({"-S", "--split-string"})),
+    "nice": (frozenset({"-n", "--adjustment"}), 0, frozenset()),
+    "ionice": (frozenset({"-c", "-n", "-p", "-P", "-u"}), 0, frozenset()),
+    "timeout": (frozenset({"-s", "--signal", "-k", "--kill-after"}), 1, frozenset()),
+    "stdbuf": (frozenset({"-i", "-o", "-e"}), 0, frozenset()),
+    "chroot": (frozenset({"--userspec", "--groups"}), 1, frozenset()),
+    "xargs": (frozenset({"-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s", "--arg-file", "--delimiter"}), 0, frozenset()),
+    "flock": (frozenset({"-w", "--timeout", "-E"}), 1, frozenset({"-c", "--command"})),
+    "exec": (frozenset({"-a"}), 0, frozenset()),
+    **{w: (frozenset(), 0, frozenset()) for w in ("nohup", "setsid", "command", "builtin", "unbuffer", "time")},
+    **{w: (frozenset(), 1, frozenset()) for w in ("taskset", "chrt")},
+    **{w: (frozenset(), 0, frozenset()) for w in ("busybox", "toybox")},
+}
+# Programs that read code from standard input when no program is given in their arguments.
+STDIN_READERS = frozenset(
+    {
+        *SHELLS,
+        "python",
+        "python2",
+        "python3",
+        "perl",
+        "ruby",
+        "node",
+        "nodejs",
+        "php",
+        "lua",
+        "psql",
+        "mysql",
+        "mariadb",
+        "sqlite3",
+        "at",
+        "batch",
+        "crontab",
+        "source",
+        ".",
+    }
+)
+STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
+# Which operand is the program when no code option is given (default: the first; None: operands are never code).
+CODE_OPERAND: dict[str, int | None] = {"psql": None, "mysql": None, "mariadb": None, "sqlite3": 1}
+ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v", "-R"})
+SPECIAL_VARIABLES = frozenset(
+    {
+        "PATH",
+        "IFS",
+        "PS1",
+        "PS2",
+        "PS3",
+        "PS4",
+        "PROMPT_COMMAND",
+        "BASH_ENV",
+        "ENV",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "CDPATH",
+        "GLOBIGNORE",
+        "LD_PRELOAD",
+        "LD_LIBRARY_PATH",
+        "LD_AUDIT",
+        "BASH_XTRACEFD",
+        "HISTFILE",
+    }
+)
+
+
+@dataclass
+class Word:
+    """A word after quote removal (markers kept); `quoted` when any part was quoted or escaped."""
+
+    text: str = ""
+    markers: list[int] = field(default_factory=list)
+    quoted: bool = False
+    assignment: bool = False
+    end: int = 0
+
+    @property
+    def name(self) -> str:
+        return "" if self.markers else posixpath.basename(self.text)
+
+    @property
+    def option(self) -> bool:
+        return not self.markers and len(self.text) > 1 and self.text[0] in "-+"
+
+
+def analyse(words: list[Word]) -> Iterator[Problem]:
+    """Refused placements in one simple command (assignments, then the command and its arguments)."""
+    position = 0
+    while position < len(words):
+        word = words[position]
+        if word.text in RESERVED and not word.quoted:
+            position += 1
+        elif word.assignment:
+            yield from _assignment(word)
+            position += 1
+        else:
+            break
+    yield from _command(words[position:])
+
+
+def _all(words: list[Word], kind: str, detail: str = "") -> Iterator[Problem]:
+    return ((index, kind, detail) for word in words for index in word.markers)
+
+
+def _assignment(word: Word) -> Iterator[Problem]:
+    name = word.text.split("=", 1)[0].rstrip("+")
+    if "[" in name:
+        yield from ((i, "name", "an array subscript") for i in word.markers)
+    elif name in SPECIAL_VARIABLES or name.startswith("BASH_FUNC_"):
+        yield from ((i, "special", name) for i in word.markers)
+
+
+def _command(words: list[Word]) -> Iterator[Problem]:
+    if not words:
+        return
+    head, rest = words[0], words[1:]
+    if head.markers:
+        yield from _all([head], "command")
+    name = head.name
+    if name in WRAPPERS:
+        yield from _wrapper(name, rest)
+    elif name in CODE_COMMANDS:
+        yield from _all(rest, "nested", f"`{name}`")
+    elif name in INTERPRETERS:
+        yield from _interpreter(name, rest)
+    elif name in NAME_COMMANDS:
+        yield from _names(name, rest)
+    elif name in {"for", "select"} and rest:
+        yield from _all(rest[:1], "name", name)
+    elif name == "[[" and any(w.text in ARITHMETIC_TESTS and not w.markers for w in rest):
+        yield from _all(rest, "arith", "[[ … ]] with an arithmetic test")
+    elif name in {"test", "[", "printf"}:
+        yield from _after_option(rest, {"-v", "-R"}, "name")
+    elif name == "find":
+        for offset, word in enumerate(rest):
+            if word.text in {"-exec", "-execdir", "-ok", "-okdir"}:
+                yield from _command(rest[offset + 1 :])
+    # A shell or interpreter further along with a code option (docker exec c sh -c "…") reads code too.
+    for offset, word in enumerate(rest):
+        if word.name in INTERPRETERS:
+            yield from _interpreter(word.name, rest[offset + 1 :], operand_is_code=False)
+
+
+def _wrapper(name: str, rest: list[Word]) -> Iterator[Problem]:
+    with_argument, positional, code = WRAPPERS[name]
+    position = 0
+    while position < len(rest):
+        word = rest[position]
+        if word.text in code or word.text.split("=", 1)[0] in code:
+            yield from _all(rest[position:], "nested", f"`{name} {word.text}`")
+            return
+        if word.option:
+            position += 2 if word.text in with_argument else 1
+        elif name == "env" and word.assignment:
+            yield from _assignment(word)
+            position += 1
+        elif positional:
+            positional -= 1
+            position += 1
+        else:
+            break
+    yield from _command(rest[position:])
+
+
+def _interpreter(name: str, rest: list[Word], operand_is_code: bool = True) -> Iterator[Problem]:
+    """Options (a code option's word is code), then operands: the program unless given already; the rest is data."""
+    code_options, with_argument, file_options = INTERPRETERS[name]
+    letters = {o[1] for o in code_options if len(o) == 2}
+    position, has_program = 0, False
+    while position < len(rest):
+        word = rest[position]
+        text = word.text
+        if word.markers and text[:1] in "-+":
+            yield from _all([word], "nested", f"`{name}`")  # an option whose value is the code (`--eval=…`, `-e…`)
+        if not word.option or text == "--":
+            position += text == "--"
+            break
+        clustered = text[0] == "-" and text[1:].isalpha() and not text.startswith("--") and letters & set(text[1:])
+        if text in code_options or clustered:
+            yield from _all(rest[position + 1 : position + 2], "nested", f"`{name} {text}`")
+            has_program, position = True, position + 2
+            continue
+        has_program = has_program or text in file_options
+        position += 2 if text in with_argument | file_options else 1
+    operand = CODE_OPERAND.get(name, 0)
+    if operand_is_code and not has_program and operand is not None and position + operand < len(rest):
+        yield from _all([rest[position + operand]], "nested", f"`{name}` (as its program or script)")
+
+
+def _names(name: str, rest: list[Word]) -> Iterator[Problem]:
+    options = "".join(w.text[1:] for w in rest if w.option)
+    if name in {"declare", "typeset", "local", "readonly", "export"}:
+        if "i" in options or "n" in options:  # -i: values are arithmetic; -n: values name variables
+            yield from _all(rest, "arith" if "i" in options else "name", f"{name} -{options}")
+            return
+        for word in rest:
+            if word.assignment:
+                yield from _assignment(word)
+            elif word.markers:
+                yield from _all([word], "name", name)
+        return
+    yield from _all(rest, "name", name)
+
+
+def _after_option(rest: list[Word], options: set[str], kind: str) -> Iterator[Problem]:
+    for offset, word in enumerate(rest[:-1]):
+        if word.text in options and not word.markers:
+            yield from _all(rest[offset + 1 : offset + 2], kind, word.text)
+
+
+def stdin_program(words: list[Word]) -> str:
+    """The program of a simple command that reads code from its standard input ('' when it does not)."""
+    words = _unwrapped(words)
+    if not words or words[0].name not in STDIN_READERS:
+        return ""
+    name, rest = words[0].name, words[1:]
+    code_options, with_argument, file_options = INTERPRETERS.get(name, (frozenset(), frozenset(), frozenset()))
+    position = 0
+    while position < len(rest) and rest[position].option and rest[position].text != "--":
+        text = rest[position].text
+        if text in code_options or text in file_options:
+            return "" if position + 1 < len(rest) else name  # `xargs sh -c`: the code comes from stdin
+        if name in SHELLS and text.startswith("-") and "s" in text[1:]:
+            return name  # sh -s: the script is standard input, the operands are its arguments
+        position += 2 if text in with_argument else 1
+    operands = [w.text for w in rest[position:] if w.text != "--"]
+    if name in {"psql", "mysql", "mariadb", "at", "batch"}:
+        return "" if name in {"at", "batch"} and "-f" in (w.text for w in rest) else name
+    if name == "sqlite3":
+        return name if len(operands) < 2 else ""
+    if name in {"source", "."}:
+        return name if operands[:1] and operands[0] in STDIN_PATHS else ""
+    return name if not operands or operands[0] in STDIN_PATHS else ""
+
+
+def _unwrapped(words: list[Word]) -> list[Word]:
+    """The command a simple command finally runs: past assignments, reserved words and wrappers."""
+    while words and (words[0].assignment or (words[0].text in RESERVED and not words[0].quoted)):
+        words = words[1:]
+    while words and words[0].name in WRAPPERS:
+        with_argument, positional, _ = WRAPPERS[words[0].name]
+        position = 1
+        while position < len(words) and (words[position].option or words[position].assignment or positional):
+            if not (words[position].option or words[position].assignment):
+                positional -= 1
+            position += 2 if words[position].text in with_argument else 1
+        words = words[position:]
+    return words

@@ -1,0 +1,394 @@
+"""A POSIX-shell reader that knows the quoting state at each placeholder marker of a rendered command.
+
+It reads what the shell reads: words and operators, '…', "…", $'…', $(…), backticks, ${…}, $((…)), (( )),
+here-documents (the body is cut at the delimiter line first, as the shell does, then read for expansions), comments.
+Each marker gets the context it sits in; each simple command is handed to `shellrules` to find placements where a
+program would treat the value as code. What it cannot read with certainty is an issue: the renderer then refuses
+every placeholder of that command instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from runbooks.templating.engine import MARKER
+from runbooks.templating.shellrules import Word, analyse, stdin_program
+
+UNQUOTED, DOUBLE, SINGLE, HEREDOC, COMMENT = "unquoted", "double-quoted", "single-quoted", "here-document", "comment"
+OPERATORS = [";;&", "&&", "||", ";;", ";&", "|&", ";", "&", "|"]
+REDIRECTS = ["&>>", "&>", ">>", ">|", "<>", ">&", "<&", ">", "<"]
+HEREDOC_OP = re.compile(r"<<(-?)")
+
+
+@dataclass
+class Site:
+    """Where one marker sits: its quoting context and, when the placement is refused, why (kind, detail)."""
+
+    context: str
+    kind: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Scan:
+    sites: dict[int, Site] = field(default_factory=dict)
+    issues: list[str] = field(default_factory=list)
+    order: list[int] = field(default_factory=list)  # markers in the order they were read
+
+    def place(self, index: int, context: str) -> Site:
+        if index not in self.sites:
+            self.sites[index] = Site(context)
+            self.order.append(index)
+        return self.sites[index]
+
+    def refuse(self, index: int, kind: str, detail: str = "", context: str = UNQUOTED) -> None:
+        site = self.place(index, context)
+        if not site.kind:
+            site.kind, site.detail = kind, detail
+
+
+def scan(text: str) -> Scan:
+    """Contexts and refusals of every marker in `text` (a rendered command with markers)."""
+    result = Scan()
+    _Reader(text, result).commands("")
+    return result
+
+
+@dataclass
+class _Heredoc:
+    delimiter: str
+    quoted: bool
+    strip_tabs: bool
+    program: str = ""  # set when the command it feeds reads its program from standard input
+
+
+class _Reader:
+    def __init__(self, text: str, result: Scan) -> None:
+        self.t, self.i, self.r = text, 0, result
+        self.heredocs: list[_Heredoc] = []
+        self.herestrings: list[int] = []
+
+    def at(self, offset: int = 0) -> str:
+        return self.t[self.i + offset] if self.i + offset < len(self.t) else ""
+
+    def marker_at(self, position: int) -> int | None:
+        match = MARKER.match(self.t, position)
+        return int(match.group(1)) if match else None
+
+    def sub(self, text: str) -> _Reader:
+        return _Reader(text, self.r)
+
+    def mark(self) -> tuple[int, int, int]:
+        return len(self.r.order), len(self.heredocs), len(self.herestrings)
+
+    def commands(self, closer: str) -> None:
+        """A command list up to `closer` (')' ends $(…) and subshells; '' reads to the end)."""
+        words: list[Word] = []
+        start, pipe = self.mark(), None
+        first = start[0]
+        while self.i < len(self.t):
+            c = self.t[self.i]
+            if c in " \t" or self.t.startswith("\\\n", self.i):
+                self.i += 1 if c in " \t" else 2
+            elif c == "\n":
+                pipe = self.finish(words, start, pipe, "", first) if words else pipe  # `a |⏎ b` is one pipeline
+                words, start = [], self.mark()
+                self.i += 1
+                self.read_heredocs()
+                start = self.mark()
+            elif c == "#":
+                self.comment()
+            elif closer and c == closer:
+                self.finish(words, start, pipe, "", first)
+                self.i += 1
+                return
+            elif c == ")":
+                self.r.issues.append("an unbalanced ')' (case … esac is not read)")
+                self.i += 1
+            elif c == "(":
+                words = self.paren(words, start)
+            elif c in "<>" or self.t.startswith("&>", self.i):
+                self.redirect(words)
+            elif (op := next((o for o in OPERATORS if self.t.startswith(o, self.i)), "")) != "":
+                if op in {";;", ";&", ";;&"}:
+                    self.r.issues.append("case … esac is not read")
+                pipe = self.finish(words, start, pipe, op, first)
+                words, start = [], self.mark()
+                self.i += len(op)
+            else:
+                words.append(self.word())
+                if len(words) == 1 and words[0].text == "case" and not words[0].quoted:
+                    self.r.issues.append("case … esac is not read")
+        self.finish(words, start, pipe, "", first)
+        if self.heredocs:
+            self.r.issues.append("a here-document without its body")
+        if closer:
+            self.r.issues.append(f"a missing '{closer}'")
+
+    def finish(
+        self, words: list[Word], start: tuple[int, int, int], pipe: int | None, op: str, first: int = 0
+    ) -> int | None:
+        """Analyse a simple command that ended; returns where a pipeline into the next command may have begun.
+
+        A pipe into a program that reads code refuses every value of the command list before it: a pipeline can
+        start inside `{ …; }` or a loop, which this reader does not track, so it does not guess where."""
+        for index, kind, detail in analyse(words):
+            self.r.refuse(index, kind, detail)
+        program = stdin_program(words)
+        if program:
+            # What reaches its standard input (a pipe, a here-document, a here-string) is its program.
+            for heredoc in self.heredocs[start[1] :]:
+                heredoc.program = program
+            fed = self.herestrings[start[2] :] + (self.r.order[pipe : start[0]] if pipe is not None else [])
+            for index in fed:
+                self.r.refuse(index, "nested", f"`{program}`, which reads its program from standard input")
+        return first if op in {"|", "|&"} else None
+
+    def comment(self) -> None:
+        stop = self.t.find("\n", self.i)
+        stop = len(self.t) if stop < 0 else stop
+        for match in MARKER.finditer(self.t, self.i, stop):
+            self.r.place(int(match.group(1)), COMMENT)
+        self.i = stop
+
+    def paren(self, words: list[Word], start: tuple[int, int, int]) -> list[Word]:
+        if not words and self.at(1) == "(":  # (( arithmetic ))
+            self.arithmetic(self.i)
+            return words
+        if not words:
+            self.i += 1
+            self.commands(")")
+            return words
+        function = re.compile(r"\(\s*\)").match(self.t, self.i)
+        if len(words) == 1 and function:
+            self.i = function.end()
+            self.finish(words, start, None, "", start[0])
+            return []
+        if words[-1].assignment and words[-1].end == self.i:  # arr=( … ): elements are plain words
+            self.i += 1
+            while self.i < len(self.t) and self.at() != ")":
+                if self.at() in " \t\n":
+                    self.i += 1
+                else:
+                    words[-1].markers.extend(self.word().markers)
+            self.i += 1
+            return words
+        self.r.issues.append("an unexpected '('")
+        self.i += 1
+        return words
+
+    def redirect(self, words: list[Word]) -> None:
+        if self.t.startswith(("<(", ">("), self.i):  # process substitution: a command list, used as a file name
+            self.i += 2
+            self.commands(")")
+            words.append(Word(text="/dev/fd/0", end=self.i, quoted=True))
+            return
+        if words and words[-1].text.isdigit() and words[-1].end == self.i:
+            words.pop()  # `2>`: an IO number, not an argument
+        if self.t.startswith("<<<", self.i):
+            self.i += 3
+            self.skip_blanks()
+            self.herestrings += self.word().markers
+            return
+        elif heredoc := HEREDOC_OP.match(self.t, self.i):
+            self.i = heredoc.end()
+            self.skip_blanks()
+            delimiter = self.word()
+            for index in delimiter.markers:
+                self.r.refuse(index, "delimiter")
+            self.heredocs.append(_Heredoc(delimiter.text, delimiter.quoted, heredoc.group(1) == "-"))
+            return
+        else:
+            self.i += len(next(o for o in REDIRECTS if self.t.startswith(o, self.i)))
+        self.skip_blanks()
+        if self.i < len(self.t) and self.at() not in "\n;&|()<>":
+            self.word()  # the target file name: data
+
+    def skip_blanks(self) -> None:
+        while self.at() in (" ", "\t"):
+            self.i += 1
+
+    def read_heredocs(self) -> None:
+        """Bodies follow the line that introduced them; each ends at a line equal to its delimiter."""
+        pending, self.heredocs = self.heredocs, []
+        for heredoc in pending:
+            delimiter, lines = heredoc.delimiter, []
+            while True:
+                if self.i >= len(self.t):
+                    self.r.issues.append(f"a here-document without its {delimiter!r} line")
+                    break
+                stop = self.t.find("\n", self.i)
+                stop = len(self.t) if stop < 0 else stop
+                line, self.i = self.t[self.i : stop], stop + 1
+                if (line.lstrip("\t") if heredoc.strip_tabs else line) == delimiter:
+                    break
+                lines.append(line)
+            body = "\n".join(lines)
+            if heredoc.program:
+                for match in MARKER.finditer(body):
+                    detail = f"`{heredoc.program}`, which reads its program from this here-document"
+                    self.r.refuse(int(match.group(1)), "nested", detail, context=HEREDOC)
+            if heredoc.quoted:
+                for match in MARKER.finditer(body):
+                    self.r.refuse(int(match.group(1)), "quoted-heredoc", context=HEREDOC)
+            else:
+                self.sub(body).expansions(HEREDOC, "")
+
+    def word(self) -> Word:
+        """One word; its text is what remains after quote removal (markers kept)."""
+        word = Word()
+        parts: list[str] = []
+        while self.i < len(self.t):
+            c = self.t[self.i]
+            index = self.marker_at(self.i)
+            if index is not None:
+                self.r.place(index, UNQUOTED)
+                word.markers.append(index)
+                match = MARKER.match(self.t, self.i)
+                assert match is not None
+                parts.append(match.group(0))
+                self.i = match.end()
+            elif c in " \t\n;&|()<>":
+                break
+            elif c == "\\":
+                self.escape(parts, "")
+                word.quoted = True
+            elif c == "'":
+                word.quoted = True
+                parts.append(self.single_quoted(word.markers))
+            elif c == '"':
+                word.quoted = True
+                self.i += 1
+                parts.append(self.expansions(DOUBLE, '"', word.markers))
+            elif c == "$" and self.at(1) == "'":
+                word.quoted = True
+                self.ansi_quoted()
+            elif c in "$`":
+                self.expansion(UNQUOTED, parts)
+            else:
+                parts.append(c)
+                self.i += 1
+        word.text, word.end = "".join(parts), self.i
+        word.assignment = bool(re.match(r"[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=", word.text))
+        return word
+
+    def escape(self, parts: list[str], specials: str) -> None:
+        """A backslash: escapes the next character (in "…" and here-documents only `specials`)."""
+        if self.marker_at(self.i + 1) is not None:
+            self.r.refuse(int(self.marker_at(self.i + 1) or 0), "escape", "\\")
+            self.i += 1
+            return
+        following = self.at(1)
+        parts.append(following if not specials or following in specials else "\\" + following)
+        self.i += 2
+
+    def single_quoted(self, markers: list[int]) -> str:
+        stop = self.t.find("'", self.i + 1)
+        if stop < 0:
+            self.r.issues.append("an unterminated '")
+            stop = len(self.t)
+        for match in MARKER.finditer(self.t, self.i, stop):
+            self.r.place(int(match.group(1)), SINGLE)
+            markers.append(int(match.group(1)))
+        text, self.i = self.t[self.i + 1 : stop], stop + 1
+        return text
+
+    def ansi_quoted(self) -> None:
+        start = self.i = self.i + 2
+        while self.i < len(self.t) and self.at() != "'":
+            self.i += 2 if self.at() == "\\" else 1
+        for match in MARKER.finditer(self.t, start, min(self.i, len(self.t))):
+            self.r.refuse(int(match.group(1)), "ansi")
+        self.i += 1
+
+    def expansions(self, context: str, closer: str, markers: list[int] | None = None) -> str:
+        """The inside of "…" (closer '"') or of a here-document body (closer ''): only $, ` and \\ are special."""
+        parts: list[str] = []
+        specials = '$`"\\\n' if closer else "$`\\\n"
+        while self.i < len(self.t):
+            c = self.t[self.i]
+            index = self.marker_at(self.i)
+            if index is not None:
+                self.r.place(index, context)
+                if markers is not None:
+                    markers.append(index)
+                match = MARKER.match(self.t, self.i)
+                assert match is not None
+                parts.append(match.group(0))
+                self.i = match.end()
+            elif closer and c == closer:
+                self.i += 1
+                return "".join(parts)
+            elif c == "\\":
+                self.escape(parts, specials)
+            elif c in "$`":
+                self.expansion(context, parts, inside_double=bool(closer))
+            else:
+                parts.append(c)
+                self.i += 1
+        if closer:
+            self.r.issues.append('an unterminated "')
+        return "".join(parts)
+
+    def expansion(self, context: str, parts: list[str], inside_double: bool = False) -> None:
+        """$(…), $((…)), ${…}, $[…], `…`, $<placeholder> or a plain $."""
+        if self.at() == "`":
+            self.backticks(inside_double)
+        elif self.t.startswith("$((", self.i):
+            self.arithmetic(self.i + 1)
+        elif self.t.startswith("$(", self.i):
+            self.i += 2
+            self.commands(")")
+        elif self.t.startswith(("${", "$["), self.i):
+            self.braced(self.at(1))
+        elif self.marker_at(self.i + 1) is not None:
+            self.r.refuse(int(self.marker_at(self.i + 1) or 0), "escape", "$", context)
+            self.i += 1
+        else:
+            parts.append("$")
+            self.i += 1
+            return
+        parts.append("\ue002")  # an expansion: the word's text is not a plain literal any more
+
+    def backticks(self, inside_double: bool) -> None:
+        stop = self.i + 1
+        while stop < len(self.t) and self.t[stop] != "`":
+            stop += 2 if self.t[stop] == "\\" else 1
+        if stop >= len(self.t):
+            self.r.issues.append("an unterminated `")
+        inner = self.t[self.i + 1 : stop]
+        # Inside backticks a backslash quotes only $ ` \ (and " within "…"); the rest is an ordinary command list.
+        inner = re.sub(r"\\([$`\\" + ('"' if inside_double else "") + "])", r"\1", inner)
+        self.sub(inner).commands("")
+        self.i = stop + 1
+
+    def arithmetic(self, start: int) -> None:
+        """`((…))` / `$((…))`: a value here is evaluated as an expression (bash runs `a[$(cmd)]`)."""
+        depth, position = 0, start
+        while position < len(self.t):
+            depth += {"(": 1, ")": -1}.get(self.t[position], 0)
+            position += 1
+            if depth == 0:
+                break
+        for match in MARKER.finditer(self.t, start, position):
+            self.r.refuse(int(match.group(1)), "arith", "$(( … ))" if self.t[start - 1 : start] == "$" else "(( … ))")
+        self.i = position
+
+    def braced(self, opener: str) -> None:
+        """${…} (parameter expansion: the placeholder would be an operand of it) or $[…] (old arithmetic)."""
+        closer, depth, position = {"{": "}", "[": "]"}[opener], 0, self.i + 1
+        while position < len(self.t):
+            c = self.t[position]
+            if c == "\\":
+                position += 1
+            elif c == opener:
+                depth += 1
+            elif c == closer:
+                depth -= 1
+                if depth == 0:
+                    break
+            position += 1
+        for match in MARKER.finditer(self.t, self.i, position):
+            self.r.refuse(int(match.group(1)), "param" if opener == "{" else "arith", "$[ … ]")
+        self.i = position + 1
