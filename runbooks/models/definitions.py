@@ -107,12 +107,16 @@ class Step(models.Model):
     position = models.PositiveIntegerField(default=0)
     name = models.CharField(max_length=64, validators=[IDENTIFIER])
     kind = models.CharField(max_length=8, choices=StepKind.choices, default=StepKind.SSH)
-    command = models.TextField(blank=True, help_text="ssh: the command template (values are shell-quoted).")
+    command = models.TextField(
+        blank=True, help_text="ssh: the command template (each value travels as a shell variable, never as text)."
+    )
     rollback_command = models.TextField(blank=True, help_text="ssh: undoes this step when a later step fails.")
     method = models.CharField(max_length=8, default="GET", blank=True)
-    url = models.CharField(max_length=2000, blank=True, help_text="http: URL template (values are URL-encoded).")
+    url = models.CharField(
+        max_length=2000, blank=True, help_text="http: URL template (values encoded for their position, never the host)."
+    )
     headers = models.JSONField(default=dict, blank=True)
-    body = models.TextField(blank=True, help_text="http: JSON body template (values are JSON-encoded).")
+    body = models.TextField(blank=True, help_text="http: JSON body template (each value is a JSON value).")
     expected_statuses = models.JSONField(default=default_statuses, blank=True)
     credential = models.ForeignKey(
         "remediation.Credential",

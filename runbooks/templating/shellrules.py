@@ -97,6 +97,8 @@ STDIN_READERS = frozenset(
 STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 # Which operand is the program when no code option is given (default: the first; None: operands are never code).
 CODE_OPERAND: dict[str, int | None] = {"psql": None, "mysql": None, "mariadb": None, "sqlite3": 1}
+# Options followed by two words (`jq --arg name value`).
+TWO_WORD_OPTIONS = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})
 ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v", "-R"})
 SPECIAL_VARIABLES = frozenset(
     {
@@ -239,7 +241,7 @@ def _interpreter(name: str, rest: list[Word], operand_is_code: bool = True) -> I
             has_program, position = True, position + 2
             continue
         has_program = has_program or text in file_options
-        position += 2 if text in with_argument | file_options else 1
+        position += _width(text, with_argument | file_options)
     operand = CODE_OPERAND.get(name, 0)
     if operand_is_code and not has_program and operand is not None and position + operand < len(rest):
         yield from _all([rest[position + operand]], "nested", f"`{name}` (as its program or script)")
@@ -280,7 +282,7 @@ def stdin_program(words: list[Word]) -> str:
             return "" if position + 1 < len(rest) else name  # `xargs sh -c`: the code comes from stdin
         if name in SHELLS and text.startswith("-") and "s" in text[1:]:
             return name  # sh -s: the script is standard input, the operands are its arguments
-        position += 2 if text in with_argument else 1
+        position += _width(text, with_argument)
     operands = [w.text for w in rest[position:] if w.text != "--"]
     if name in {"psql", "mysql", "mariadb", "at", "batch"}:
         return "" if name in {"at", "batch"} and "-f" in (w.text for w in rest) else name
@@ -304,3 +306,8 @@ def _unwrapped(words: list[Word]) -> list[Word]:
             position += 2 if words[position].text in with_argument else 1
         words = words[position:]
     return words
+
+
+def _width(option: str, with_argument: frozenset[str]) -> int:
+    """How many words an option takes up, itself included."""
+    return 3 if option in TWO_WORD_OPTIONS else 2 if option in with_argument else 1

@@ -60,7 +60,11 @@ def _url(marked: Marked, static: bool = False, patterned: frozenset[str] = froze
         return out  # a raw base URL (a pattern-checked parameter): its scheme and host are checked once rendered
     # A raw value is text before the URL is split (it may be a base URL); every other value is placed after.
     probe = MARKER.sub(lambda m: m.group(0) if static else raw.get(int(m.group(1)), m.group(0)), marked.text)
-    parts = urllib.parse.urlsplit(probe)
+    try:
+        parts = urllib.parse.urlsplit(probe)
+    except ValueError as exc:  # e.g. a placeholder inside [brackets], which must hold an IPv6 literal
+        out.problems.append(f"the URL cannot be split into its parts: {exc}")
+        return out
     if parts.scheme not in {"http", "https"}:
         out.problems.append("the URL must start with http:// or https:// written in the template")
         return out
@@ -74,6 +78,11 @@ def _url(marked: Marked, static: bool = False, patterned: frozenset[str] = froze
         if component:
             out.add(prefix)
             _component(out, marked, component, placement, static, patterned)
+    if not static and not out.problems:
+        try:
+            urllib.parse.urlsplit(out.text).port  # noqa: B018 (raises for a port that is not a number)
+        except ValueError as exc:
+            out.problems.append(f"the URL's port is not valid: {exc}")
     start = 0
     for index, text in raw.items():
         out.problems += [p for p in [raw_problem(marked.values[index][0], text)] if p and not static]

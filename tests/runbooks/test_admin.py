@@ -69,3 +69,14 @@ def test_it_shows_execution_parameters_masked(admin_user) -> None:  # type: igno
     page = client.get(f"/admin/runbooks/execution/{execution.pk}/change/").content.decode()
     assert "nginx-frontend" in page
     assert "hunter2-very-secret" not in page
+
+
+def test_it_refuses_an_unsafe_placement_in_the_admin_form_with_the_safe_form(admin_user) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post("/admin/runbooks/runbook/add/", _form(command='bash -c "echo {{ params.x }}"'))
+    page = response.content.decode()
+    assert response.status_code == 200 and "would be read as code by `bash -c`" in page and "Safe form:" in page
+    assert not Runbook.objects.filter(name="adm").exists()
+    ok = {**_form(command="sh -c 'restart {{ params.x|raw }}'"), "parameters": '[{"name": "x", "pattern": "[a-z]+"}]'}
+    assert client.post("/admin/runbooks/runbook/add/", ok).status_code == 302

@@ -63,3 +63,10 @@ def test_it_cancels_from_the_portal_with_permission_only(admin_user, operator) -
 def test_it_refuses_stranger(stranger) -> None:  # type: ignore[no-untyped-def]
     assert _client(stranger).get(reverse("runbooks:list")).status_code == 403
     assert _client(stranger).get(reverse("runbooks:executions")).status_code == 403
+
+
+def test_it_opens_a_runbook_whose_body_uses_an_undefined_variable(viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
+    runbook = save_runbook({"name": "u", "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/",
+                                                   "body": '{"a": {{ nope }}}'}]}, actor=admin_user)  # fmt: skip
+    response = _client(viewer).get(reverse("runbooks:detail", args=[runbook.pk]))
+    assert response.status_code == 200 and "undefined variable" in response.content.decode()

@@ -52,6 +52,9 @@ def test_it_keeps_values_out_of_the_script_and_prints_them_literally(shell_path:
         ('docker exec c sh -c "echo {{ v }}"', "`sh -c`"),
         ('find /var -exec sh -c "rm {{ v }}" \\;', "`sh -c`"),
         ('echo "{{ v }}" | sh', "reads its program from standard input"),
+        ('bash <<< "{{ v }}"', "reads its program from standard input"),
+        ("printf %s {{ v }} | xargs sh -c", "reads its program from standard input"),
+        ("jq '.name == \"{{ v }}\"' f.json", "`jq`"),
         ("bash <<EOF\necho {{ v }}\nEOF", "reads its program from this here-document"),
         ("awk '{ print \"{{ v }}\" }' f", "`awk`"),
         ("sed -i 's/a/{{ v }}/' f", "`sed`"),
@@ -91,6 +94,7 @@ def test_it_refuses_placements_where_a_program_reads_the_value_as_code(template:
         "grep -F -- {{ v }} /var/log/syslog | tail -n 5 > /tmp/out-{{ v }}",
         'export V={{ v }} && for f in {{ v }} b; do echo "$f"; done # {{ v }}',
         "docker exec c sh -c 'echo \"$1\"' sh {{ v }}",
+        "jq --arg v {{ v }} '.name == $v' f.json",
     ],
 )
 def test_it_accepts_the_safe_forms_it_suggests(template: str) -> None:
@@ -132,6 +136,9 @@ def test_it_encodes_each_url_position_and_keeps_values_out_of_the_host() -> None
     assert web.check_url("http://{{ params.host }}/", frozenset({"host"})) == []
     assert web.check_url("http://{{ params.host }}/", frozenset()) != []
     assert web.render_url("http://h/{{ p }}/x", {"p": ".."}).problems
+    port = web.render_url("http://h:{{ params.port }}/", {"params": {"port": "http"}})
+    assert "port is not valid" in port.problems[0]
+    assert "cannot be split" in web.check_url("http://[{{ target.address }}]/")[0]
 
 
 def test_it_refuses_line_breaks_in_header_values() -> None:
