@@ -170,6 +170,9 @@ class _Reader:
             while self.i < len(self.t) and self.at() != ")":
                 if self.at() in " \t\n":
                     self.i += 1
+                elif self.at() in ";&|(<>":
+                    self.r.issues.append("an array with an operator in it")
+                    self.i += 1
                 else:
                     words[-1].markers.extend(self.word().markers)
             self.i += 1
