@@ -99,7 +99,8 @@ class HttpExecutor(Executor):
         action = Action(kind=self.kind, step=step, target=target)
         try:
             url = web.render_url(step.get("url") or "", variables)
-            headers = {k: web.render_header(k, v, variables) for k, v in (step.get("headers") or {}).items()}
+            templates = step.get("headers") if isinstance(step.get("headers"), dict) else {}
+            headers = {str(k): web.render_header(str(k), str(v), variables) for k, v in (templates or {}).items()}
             body = web.render_body(step["body"], variables) if step.get("body") else Rendered()
         except TemplateProblem as exc:
             action.problems.append(str(exc))
