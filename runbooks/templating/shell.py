@@ -47,6 +47,15 @@ REASONS: dict[str, tuple[str, str]] = {
         "names the command to run",
         "write the command yourself and pass the value as an argument: systemctl restart {tag}",
     ),
+    "dynamic": (
+        "is an argument of a command whose name is only known when it runs (`$cmd …`), so what reads it cannot be "
+        "checked",
+        "write the command name itself: python3 script.py {tag}",
+    ),
+    "positional": (
+        "would become $1, $2 … of the shell (`set --`), which the checks do not follow",
+        "assign it to a variable instead: V={tag}",
+    ),
     "name": (
         "names a variable (`{detail}`; bash evaluates a[$(…)] subscripts in names)",
         "write the variable name yourself: V={tag}",
@@ -88,13 +97,14 @@ NESTED_SAFE_FORMS: dict[str, str] = {
 }
 
 
-def message(placeholder: Placeholder, kind: str, detail: str) -> str:
+def message(placeholder: Placeholder, kind: str, detail: str, via: str = "") -> str:
     why, safe = REASONS[kind]
     program = re.match(r"`([^` ]+)", detail)
     if kind == "nested" and program and program.group(1) in NESTED_SAFE_FORMS:
         safe = NESTED_SAFE_FORMS[program.group(1)] + "; " + PATTERN_RAW
     tag = placeholder.tag
-    return f"{tag} {why.format(tag=tag, detail=detail)}. Safe form: {safe.format(tag=tag, detail=detail)}"
+    through = f" (through ${via}, which holds it)" if via else ""
+    return f"{tag}{through} {why.format(tag=tag, detail=detail)}. Safe form: {safe.format(tag=tag, detail=detail)}"
 
 
 def placement_problems(marked: Marked, result: Scan | None = None) -> list[str]:
@@ -108,7 +118,7 @@ def placement_problems(marked: Marked, result: Scan | None = None) -> list[str]:
         if site is None:
             problem = message(placeholder, "unparsed", "the placeholder was not found where expected")
         elif site.kind:
-            problem = message(placeholder, site.kind, site.detail)
+            problem = message(placeholder, site.kind, site.detail, site.via)
         elif result.issues:
             problem = message(placeholder, "unparsed", result.issues[0])
         else:

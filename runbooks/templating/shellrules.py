@@ -10,6 +10,7 @@ command name itself. Wrappers (`sudo`, `env`, `timeout`, `nice`, `xargs`, `find 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -99,6 +100,8 @@ STDIN_PATHS = frozenset({"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})
 CODE_OPERAND: dict[str, int | None] = {"psql": None, "mysql": None, "mariadb": None, "sqlite3": 1}
 # Options followed by two words (`jq --arg name value`).
 TWO_WORD_OPTIONS = frozenset({"--arg", "--argjson", "--slurpfile", "--rawfile"})
+DYNAMIC = "\ue002"  # in a word's text: an expansion ($name, $(…), ${…}) stood there
+POSITIONAL = re.compile(r"\$(?:[0-9@*]|\{(?:[0-9]+|[@*])\})")
 ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge", "-v", "-R"})
 SPECIAL_VARIABLES = frozenset(
     {
@@ -176,6 +179,8 @@ def _command(words: list[Word]) -> Iterator[Problem]:
     head, rest = words[0], words[1:]
     if head.markers:
         yield from _all([head], "command")
+    elif DYNAMIC in head.text:
+        yield from _all(rest, "dynamic")  # `$cmd -c "…"`: what reads the value is only known when it runs
     name = head.name
     if name in WRAPPERS:
         yield from _wrapper(name, rest)
@@ -185,6 +190,8 @@ def _command(words: list[Word]) -> Iterator[Problem]:
         yield from _interpreter(name, rest)
     elif name in NAME_COMMANDS:
         yield from _names(name, rest)
+    elif name == "set":
+        yield from _all(rest, "positional")
     elif name in {"for", "select"} and rest:
         yield from _all(rest[:1], "name", name)
     elif name == "[[" and any(w.text in ARITHMETIC_TESTS and not w.markers for w in rest):
@@ -247,6 +254,28 @@ def _interpreter(name: str, rest: list[Word], operand_is_code: bool = True) -> I
         yield from _all([rest[position + operand]], "nested", f"`{name}` (as its program or script)")
 
 
+def shell_scripts(words: list[Word]) -> Iterator[tuple[str, Word, list[Word]]]:
+    """Each `sh -c 'script' arg…` in a simple command: (label, the script word, the words after it)."""
+    for offset, word in enumerate(words):
+        if word.name not in SHELLS:
+            continue
+        rest = words[offset + 1 :]
+        position = 0
+        while position < len(rest) and rest[position].option and rest[position].text != "--":
+            text = rest[position].text
+            if text == "-c" or (text[0] == "-" and text[1:].isalpha() and "c" in text[1:]):
+                if position + 1 < len(rest):
+                    yield f"{word.name} {text}", rest[position + 1], rest[position + 2 :]
+                break
+            position += 2 if text in {"-o", "+o", "-O", "+O"} else 1
+
+
+def command_name(words: list[Word]) -> str:
+    """The name of the command a simple command runs (past assignments, reserved words and wrappers)."""
+    inner = unwrapped(words)
+    return inner[0].name if inner else ""
+
+
 def _names(name: str, rest: list[Word]) -> Iterator[Problem]:
     options = "".join(w.text[1:] for w in rest if w.option)
     if name in {"declare", "typeset", "local", "readonly", "export"}:
@@ -270,7 +299,13 @@ def _after_option(rest: list[Word], options: set[str], kind: str) -> Iterator[Pr
 
 def stdin_program(words: list[Word]) -> str:
     """The program of a simple command that reads code from its standard input ('' when it does not)."""
-    words = _unwrapped(words)
+    inner = unwrapped(words)
+    if inner and inner[0].name == "parallel":
+        return "parallel"  # standard input becomes arguments of a command line run by a shell
+    through_xargs = "xargs" in (w.name for w in words[: len(words) - len(inner)])
+    if through_xargs and inner and (inner[0].name in INTERPRETERS or inner[0].name in CODE_COMMANDS):
+        return f"xargs {inner[0].name}"  # standard input becomes its arguments (-I{} puts it into the code word)
+    words = inner
     if not words or words[0].name not in STDIN_READERS:
         return ""
     name, rest = words[0].name, words[1:]
@@ -293,7 +328,7 @@ def stdin_program(words: list[Word]) -> str:
     return name if not operands or operands[0] in STDIN_PATHS else ""
 
 
-def _unwrapped(words: list[Word]) -> list[Word]:
+def unwrapped(words: list[Word]) -> list[Word]:
     """The command a simple command finally runs: past assignments, reserved words and wrappers."""
     while words and (words[0].assignment or (words[0].text in RESERVED and not words[0].quoted)):
         words = words[1:]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from runbooks.templating.engine import MARKER
+from runbooks.templating.shellflow import SYNTHETIC, follow, refuse_names
 from runbooks.templating.shellrules import Word, analyse, stdin_program
 
 UNQUOTED, DOUBLE, SINGLE, HEREDOC, COMMENT = "unquoted", "double-quoted", "single-quoted", "here-document", "comment"
@@ -21,13 +22,17 @@ REDIRECTS = ["&>>", "&>", ">>", ">|", "<>", ">&", "<&", ">", "<"]
 HEREDOC_OP = re.compile(r"<<(-?)")
 
 
+NAME_REFERENCE = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\})")
+
+
 @dataclass
 class Site:
-    """Where one marker sits: its quoting context and, when the placement is refused, why (kind, detail)."""
+    """Where one marker sits: its quoting context and, when the placement is refused, why (kind, detail, via)."""
 
     context: str
     kind: str = ""
     detail: str = ""
+    via: str = ""  # the variable through which the value got there
 
 
 @dataclass
@@ -35,6 +40,22 @@ class Scan:
     sites: dict[int, Site] = field(default_factory=dict)
     issues: list[str] = field(default_factory=list)
     order: list[int] = field(default_factory=list)  # markers in the order they were read
+    functions: set[str] = field(default_factory=set)  # defined in the command: their bodies are not followed
+    aliases: bool = False  # an alias was defined: command names after it may mean anything
+    tainted: dict[str, list[int]] = field(default_factory=dict)  # variable → the markers its value came from
+    through: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # synthetic marker → (variable, origins)
+
+    def reference(self, name: str, context: str) -> int | None:
+        """A reference to a variable that holds a value becomes a synthetic marker, placed like the value itself."""
+        if name not in self.tainted:
+            return None
+        index = SYNTHETIC + len(self.through)
+        self.through[index] = (name, self.tainted[name])
+        self.place(index, context)
+        return index
+
+    def origins(self, markers: list[int]) -> list[int]:
+        return [o for m in markers for o in (self.through[m][1] if m in self.through else [m])]
 
     def place(self, index: int, context: str) -> Site:
         if index not in self.sites:
@@ -42,16 +63,22 @@ class Scan:
             self.order.append(index)
         return self.sites[index]
 
-    def refuse(self, index: int, kind: str, detail: str = "", context: str = UNQUOTED) -> None:
+    def refuse(self, index: int, kind: str, detail: str = "", context: str = UNQUOTED, via: str = "") -> None:
         site = self.place(index, context)
         if not site.kind:
-            site.kind, site.detail = kind, detail
+            site.kind, site.detail, site.via = kind, detail, via
 
 
 def scan(text: str) -> Scan:
     """Contexts and refusals of every marker in `text` (a rendered command with markers)."""
     result = Scan()
     _Reader(text, result).commands("")
+    # A variable refused where it was used refuses the values it held.
+    for index, (name, origins) in result.through.items():
+        site = result.sites[index]
+        if site.kind:
+            for origin in origins:
+                result.refuse(origin, site.kind, site.detail, via=site.via or name)
     return result
 
 
@@ -135,6 +162,7 @@ class _Reader:
         start inside `{ …; }` or a loop, which this reader does not track, so it does not guess where."""
         for index, kind, detail in analyse(words):
             self.r.refuse(index, kind, detail)
+        follow(self.r, words)
         program = stdin_program(words)
         if program:
             # What reaches its standard input (a pipe, a here-document, a here-string) is its program.
@@ -162,6 +190,7 @@ class _Reader:
             return words
         function = re.compile(r"\(\s*\)").match(self.t, self.i)
         if len(words) == 1 and function:
+            self.r.functions.add(words[0].text)
             self.i = function.end()
             self.finish(words, start, None, "", start[0])
             return []
@@ -229,9 +258,12 @@ class _Reader:
                 lines.append(line)
             body = "\n".join(lines)
             if heredoc.program:
+                detail = f"`{heredoc.program}`, which reads its program from this here-document"
                 for match in MARKER.finditer(body):
-                    detail = f"`{heredoc.program}`, which reads its program from this here-document"
                     self.r.refuse(int(match.group(1)), "nested", detail, context=HEREDOC)
+                for match in NAME_REFERENCE.finditer(body):
+                    for origin in self.r.tainted.get(match.group(1) or match.group(2), []):
+                        self.r.refuse(origin, "nested", detail, via=match.group(1) or match.group(2))
             if heredoc.quoted:
                 for match in MARKER.finditer(body):
                     self.r.refuse(int(match.group(1)), "quoted-heredoc", context=HEREDOC)
@@ -266,9 +298,9 @@ class _Reader:
                 parts.append(self.expansions(DOUBLE, '"', word.markers))
             elif c == "$" and self.at(1) == "'":
                 word.quoted = True
-                self.ansi_quoted()
+                parts.append(self.ansi_quoted())
             elif c in "$`":
-                self.expansion(UNQUOTED, parts)
+                self.expansion(UNQUOTED, parts, markers=word.markers)
             else:
                 parts.append(c)
                 self.i += 1
@@ -283,7 +315,10 @@ class _Reader:
             self.i += 1
             return
         following = self.at(1)
-        parts.append(following if not specials or following in specials else "\\" + following)
+        if following == "\n":
+            parts.append("")  # a line continuation: `s\⏎h` is `sh`
+        else:
+            parts.append(following if not specials or following in specials else "\\" + following)
         self.i += 2
 
     def single_quoted(self, markers: list[int]) -> str:
@@ -297,13 +332,19 @@ class _Reader:
         text, self.i = self.t[self.i + 1 : stop], stop + 1
         return text
 
-    def ansi_quoted(self) -> None:
+    def ansi_quoted(self) -> str:
+        """$'…': its text with the common escapes decoded (a word like $'s\\x68' cannot be read with certainty)."""
         start = self.i = self.i + 2
         while self.i < len(self.t) and self.at() != "'":
             self.i += 2 if self.at() == "\\" else 1
         for match in MARKER.finditer(self.t, start, min(self.i, len(self.t))):
             self.r.refuse(int(match.group(1)), "ansi")
-        self.i += 1
+        text, self.i = self.t[start : self.i], self.i + 1
+        simple = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"', "r": "\r", "a": "\a", "e": "\x1b"}
+        decoded = re.sub(r"\\(.)", lambda m: simple.get(m.group(1), "\ue002"), text)
+        if "\ue002" in decoded:
+            self.r.issues.append("a $'…' word with numeric escapes")
+        return decoded
 
     def expansions(self, context: str, closer: str, markers: list[int] | None = None) -> str:
         """The inside of "…" (closer '"') or of a here-document body (closer ''): only $, ` and \\ are special."""
@@ -326,7 +367,7 @@ class _Reader:
             elif c == "\\":
                 self.escape(parts, specials)
             elif c in "$`":
-                self.expansion(context, parts, inside_double=bool(closer))
+                self.expansion(context, parts, inside_double=bool(closer), markers=markers)
             else:
                 parts.append(c)
                 self.i += 1
@@ -334,8 +375,14 @@ class _Reader:
             self.r.issues.append('an unterminated "')
         return "".join(parts)
 
-    def expansion(self, context: str, parts: list[str], inside_double: bool = False) -> None:
-        """$(…), $((…)), ${…}, $[…], `…`, $<placeholder> or a plain $."""
+    def expansion(
+        self, context: str, parts: list[str], inside_double: bool = False, markers: list[int] | None = None
+    ) -> None:
+        """$(…), $((…)), ${…}, $[…], `…`, $<placeholder> or a plain $ (a variable holding a value is followed)."""
+        name = NAME_REFERENCE.match(self.t, self.i)
+        held = self.r.reference(name.group(1) or name.group(2), context) if name else None
+        if held is not None and markers is not None:
+            markers.append(held)
         if self.at() == "`":
             self.backticks(inside_double)
         elif self.t.startswith("$((", self.i):
@@ -348,6 +395,8 @@ class _Reader:
         elif self.marker_at(self.i + 1) is not None:
             self.r.refuse(int(self.marker_at(self.i + 1) or 0), "escape", "$", context)
             self.i += 1
+        elif re.match(r"[A-Za-z0-9_@*#?$!-]", self.at(1)):
+            self.i += 1  # $name, $1, $@ …: the name is read as part of the word; the word is an expansion
         else:
             parts.append("$")
             self.i += 1
@@ -374,8 +423,10 @@ class _Reader:
             position += 1
             if depth == 0:
                 break
+        what = "$(( … ))" if self.t[start - 1 : start] == "$" else "(( … ))"
         for match in MARKER.finditer(self.t, start, position):
-            self.r.refuse(int(match.group(1)), "arith", "$(( … ))" if self.t[start - 1 : start] == "$" else "(( … ))")
+            self.r.refuse(int(match.group(1)), "arith", what)
+        refuse_names(self.r, self.t[start:position], "arith", what)  # `(( V + 1 ))` reads V with or without a $
         self.i = position
 
     def braced(self, opener: str) -> None:
@@ -394,4 +445,8 @@ class _Reader:
             position += 1
         for match in MARKER.finditer(self.t, self.i, position):
             self.r.refuse(int(match.group(1)), "param" if opener == "{" else "arith", "$[ … ]")
+        inside = self.t[self.i + 2 : position]
+        primary = re.match(r"[#!]?[A-Za-z_][A-Za-z0-9_]*", inside)
+        operands = inside[primary.end() :] if primary else inside  # ${V:-x}: V is expanded, x and [i] are operands
+        refuse_names(self.r, operands, "param" if opener == "{" else "arith", "${ … } operand")
         self.i = position + 1
