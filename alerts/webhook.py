@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from alerts.payload import PayloadError, parse_payload
 from alerts.services.ingest import ingest_alerts
 from remediation import metrics
+from remediation.jobs import BrokerUnavailable
 from remediation.net import client_ip
 from remediation.services.webhook_tokens import (
     auth_failure_wait,
@@ -67,6 +68,11 @@ def handle_delivery(authorization: str, body: bytes | None, *, client_ip: str) -
         # The message names the failure (connection refused, deadlock, too many clients); bodies are never logged.
         logger.warning("webhook answered 503: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:300])
         reply = _reject("database_unavailable", 503, "The database is unavailable; Alertmanager will retry.")
+        reply.headers["Retry-After"] = "5"
+        return reply
+    except BrokerUnavailable as exc:  # raised before anything is stored: nothing is half-done
+        logger.warning("webhook answered 503: the broker (Redis) is unreachable: %s", str(exc)[:300])
+        reply = _reject("broker_unavailable", 503, "The task broker is unavailable; Alertmanager will retry.")
         reply.headers["Retry-After"] = "5"
         return reply
     finally:

@@ -131,7 +131,14 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="remediation")},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Bounded waits: a Redis that hangs (rather than refusing) must not hang sign-in or the webhook with it.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # One web process in the embedded default, so a process-local cache is shared by every login it serves.
@@ -315,6 +322,10 @@ RUNBOOK_HTTP_ALLOWED_HOSTS = env.list("RUNBOOK_HTTP_ALLOWED_HOSTS", default=[])
 RUNBOOK_OUTPUT_LIMIT = env.int("RUNBOOK_OUTPUT_LIMIT", default=64 * 1024)
 # A running execution's lease; a worker renews it every few seconds, the reaper fails executions whose lease ran out.
 RUNBOOK_LEASE_SECONDS = env.int("RUNBOOK_LEASE_SECONDS", default=60)
+# Executions and analyze / remediate requests still `pending` this many seconds after they were created are queued
+# again by a housekeeping job (every minute): their message was refused by a broker outage or taken by a worker
+# that died before claiming it. Claims are conditional, so a duplicate message does nothing.
+REDISPATCH_AFTER_SECONDS = env.int("REDISPATCH_AFTER_SECONDS", default=120)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
 

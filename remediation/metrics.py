@@ -34,6 +34,20 @@ WEBHOOK_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
 )
 
+ENQUEUE_FAILURES = Counter(
+    "remediation_enqueue_failures_total",
+    "Tasks whose enqueue after commit failed (the broker was unreachable); the sweeper sends them again",
+    ["task"],
+)
+REDISPATCHED = Counter(
+    "remediation_redispatched_total", "Rows left pending past REDISPATCH_AFTER_SECONDS and queued again", ["kind"]
+)
+RATE_LIMIT_FALLBACKS = Counter(
+    "remediation_rate_limit_fallbacks_total",
+    "Rate-limit checks answered by the process-local limiter because the shared cache (Redis) was unreachable",
+    ["limiter"],
+)
+
 TERMINAL_SESSIONS = Counter(
     "remediation_terminal_sessions_total", "Terminal sessions by event (opened, refused, closed)", ["event", "reason"]
 )

@@ -10,6 +10,13 @@ def dispatch_action_request(action_request_id: int) -> str:
     return _dispatch(action_request_id)
 
 
+def redispatch_stale_action_requests() -> int:
+    """Queue again analyze / remediate requests left pending past REDISPATCH_AFTER_SECONDS (every minute)."""
+    from remediation.services.actions import redispatch_stale_action_requests as redispatch
+
+    return redispatch()
+
+
 def record_heartbeat(intended: str | None = None) -> str:
     """Say this qcluster instance is alive (scheduled every minute); `intended` measures the queue lag."""
     from remediation.services.heartbeat import record_heartbeat as record

@@ -22,4 +22,4 @@ class RunbooksConfig(AppConfig):
         from remediation.choices import RuleAction
         from remediation.services.actions import register_handler
 
-        register_handler(RuleAction.REMEDIATE, "remediation.services.pipeline.handle_remediate")
+        register_handler(RuleAction.REMEDIATE, "remediation.services.pipeline.handle_remediate", atomic=True)

@@ -17,6 +17,13 @@ def reap_expired_leases() -> int:
     return reap()
 
 
+def redispatch_pending() -> int:
+    """Queue again executions left pending past REDISPATCH_AFTER_SECONDS (scheduled every minute)."""
+    from runbooks.services.execute import redispatch_pending as redispatch
+
+    return redispatch()
+
+
 def expire_approvals() -> int:
     """Expire approval requests past the runbook's approval timeout (schedule every minute)."""
     from runbooks.services.approvals import expire_due

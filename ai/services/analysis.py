@@ -46,10 +46,10 @@ def _check_rate(user_id: int) -> None:
 
 
 def enqueue_analysis(analysis_id: int) -> None:
-    """Queue one analysis for a worker (the message carries only the id)."""
-    from django_q.tasks import async_task
+    """Queue one analysis for a worker (the message carries only the id); a refusing broker is logged, not raised."""
+    from remediation.jobs import enqueue_now
 
-    async_task(RUN_TASK, analysis_id, task_name=f"analysis-{analysis_id}")
+    enqueue_now(RUN_TASK, analysis_id, task_name=f"analysis-{analysis_id}")
 
 
 def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Analysis | None:

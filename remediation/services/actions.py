@@ -2,31 +2,44 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from remediation import metrics
 from remediation.choices import ActionRequestStatus, RuleAction
+from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.models import ActionRequest
 
 DISPATCH_TASK = "remediation.tasks.dispatch_action_request"
+TASK_NAME_PREFIX = "action-request-"
+# The most rows one sweep sends again (oldest first); the next sweep takes the rest.
+REDISPATCH_BATCH = 1000
 
-# kind → dotted path of a callable taking an ActionRequest id. The AI app registers "analyze" and the runbooks app
-# "remediate" in their AppConfig.ready(); until then requests wait as pending and are re-sent by redispatch_pending.
-HANDLERS: dict[str, str] = {}
+# kind → (dotted path of a callable taking an ActionRequest id, whether it runs in the claim's transaction). The AI
+# app registers "analyze" and the runbooks app "remediate" in their AppConfig.ready(); until then requests wait as
+# pending and the sweeper re-sends them.
+HANDLERS: dict[str, tuple[str, bool]] = {}
 
 
-def register_handler(kind: str, dotted_path: str) -> None:
-    """Name the callable that performs one kind of effect."""
+def register_handler(kind: str, dotted_path: str, *, atomic: bool = False) -> None:
+    """Name the callable that performs one kind of effect.
+
+    `atomic`: the handler is short and transactional, so it runs in the claim's transaction: a worker killed before
+    it commits leaves the request `pending` (the sweeper sends it again), never `dispatched` with nothing done.
+    """
     if kind not in (RuleAction.ANALYZE, RuleAction.REMEDIATE):
         raise ValueError(f"No such effect kind {kind!r}.")
-    HANDLERS[kind] = dotted_path
+    HANDLERS[kind] = (dotted_path, atomic)
 
 
-def enqueue_action_request(action_request_id: int) -> None:
-    """Put one request on the django-q2 queue (the message carries only the id)."""
-    from django_q.tasks import async_task
-
-    async_task(DISPATCH_TASK, action_request_id, task_name=f"action-request-{action_request_id}")
+def enqueue_action_requests(*ids: int) -> None:
+    """Queue requests after commit (the message carries only the id); a refusing broker leaves them to the sweeper."""
+    enqueue_after_commit(DISPATCH_TASK, *ids, name_prefix=TASK_NAME_PREFIX)
 
 
 def dispatch_action_request(action_request_id: int) -> str:
@@ -34,15 +47,16 @@ def dispatch_action_request(action_request_id: int) -> str:
     request = ActionRequest.objects.filter(pk=action_request_id).only("kind", "status").first()
     if request is None:
         return "missing"
-    handler_path = HANDLERS.get(request.kind)
-    if handler_path is None:
+    if request.kind not in HANDLERS:
         return "no handler registered; left pending"
-    claimed = ActionRequest.objects.filter(pk=action_request_id, status=ActionRequestStatus.PENDING).update(
-        status=ActionRequestStatus.DISPATCHED, dispatched_at=timezone.now()
-    )
-    if not claimed:
-        return "already dispatched"
-    import_string(handler_path)(action_request_id)
+    handler_path, atomic = HANDLERS[request.kind]
+    with transaction.atomic() if atomic else contextlib.nullcontext():
+        claimed = ActionRequest.objects.filter(pk=action_request_id, status=ActionRequestStatus.PENDING).update(
+            status=ActionRequestStatus.DISPATCHED, dispatched_at=timezone.now()
+        )
+        if not claimed:
+            return "already dispatched"
+        import_string(handler_path)(action_request_id)
     return "dispatched"
 
 
@@ -56,9 +70,17 @@ def finish_action_request(action_request_id: int, *, ok: bool, note: str = "") -
     )
 
 
-def redispatch_pending(kind: str) -> int:
-    """Enqueue every pending request of a kind again (after its handler app is installed); returns how many."""
-    ids = list(ActionRequest.objects.filter(kind=kind, status=ActionRequestStatus.PENDING).values_list("id", flat=True))
-    for pk in ids:
-        enqueue_action_request(pk)
-    return len(ids)
+def redispatch_stale_action_requests() -> int:
+    """Queue again the requests still `pending` REDISPATCH_AFTER_SECONDS after they were created (a housekeeping job).
+
+    Their message was refused by the broker, or taken by a worker that died before claiming the row, or no handler
+    was registered yet. A request whose message is only slow gets a second one; the claim makes that harmless.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
+    stale = ActionRequest.objects.filter(
+        status=ActionRequestStatus.PENDING, created_at__lt=cutoff, kind__in=list(HANDLERS)
+    )
+    ids = list(stale.order_by("id").values_list("id", flat=True)[:REDISPATCH_BATCH])
+    sent = enqueue_many_now(DISPATCH_TASK, ids, name_prefix=TASK_NAME_PREFIX)
+    metrics.REDISPATCHED.labels(kind="action_request").inc(sent)
+    return sent

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +22,8 @@ from remediation.services.audit import record_event
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class LoginRefused(Exception):
@@ -28,14 +34,64 @@ class LoginRefused(Exception):
 
 
 def _usage(request: HttpRequest, key: str, value: str) -> dict[str, int] | None:
-    usage: dict[str, int] | None = get_usage(
-        request,
-        group=f"login-{key}",
-        key=lambda _group, _request: value,
-        rate=settings.LOGIN_RATE_LIMIT,
-        increment=True,
-    )
+    try:
+        usage: dict[str, int] | None = get_usage(
+            request,
+            group=f"login-{key}",
+            key=lambda _group, _request: value,
+            rate=settings.LOGIN_RATE_LIMIT,
+            increment=True,
+        )
+    except Exception as exc:  # the shared cache (Redis) is down: sign-in must keep working, and keep limiting
+        return _LOCAL.usage(f"login-{key}:{value}", settings.LOGIN_RATE_LIMIT, exc)
     return usage
+
+
+class LocalLimiter:
+    """A fixed-window counter in this process: the login limit while the shared cache is unreachable.
+
+    Each web process counts on its own, so an attacker spread over N processes gets N times the limit, which is
+    still a limit; logged (at most once a minute) and counted in remediation_rate_limit_fallbacks_total.
+    """
+
+    MAX_KEYS = 100_000  # a bound against key floods, not an eviction policy
+
+    def __init__(self, limiter: str) -> None:
+        self.limiter = limiter
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+        self._logged_at = 0.0
+
+    def usage(self, key: str, rate: str, cause: BaseException) -> dict[str, int]:
+        allowed, period = parse_login_rate(rate)
+        now = time.time()
+        slot = int(now // period)
+        with self._lock:
+            if len(self._counts) > self.MAX_KEYS:
+                self._counts = {k: v for k, v in self._counts.items() if k[1] == slot}
+            count = self._counts[(key, slot)] = self._counts.get((key, slot), 0) + 1
+            log = now - self._logged_at >= 60
+            self._logged_at = now if log else self._logged_at
+        metrics.RATE_LIMIT_FALLBACKS.labels(limiter=self.limiter).inc()
+        if log:
+            logger.warning(
+                "%s rate limit: shared cache unreachable (%s); counting in this process instead",
+                self.limiter, type(cause).__name__,
+            )  # fmt: skip
+        return {"count": count, "limit": allowed, "should_limit": count > allowed,
+                "time_left": int((slot + 1) * period - now) + 1}  # fmt: skip
+
+
+def parse_login_rate(rate: str) -> tuple[int, int]:
+    """django-ratelimit's rate syntax: '10/5m' → (10, 300); units s, m, h, d."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*", rate)
+    if match is None:
+        raise ValueError(f"Invalid rate {rate!r}; use e.g. 10/5m.")
+    unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[match[3]]
+    return int(match[1]), int(match[2] or 1) * unit
+
+
+_LOCAL = LocalLimiter("login")
 
 
 def _rate_limited(request: HttpRequest, username: str) -> int | None:

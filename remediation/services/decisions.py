@@ -15,7 +15,7 @@ from remediation.bulk import bulk_insert
 from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
 from remediation.matchers import all_match, compile_matchers
 from remediation.models import ActionRequest, Decision, KillSwitch, MaintenanceWindow
-from remediation.services.actions import enqueue_action_request
+from remediation.services.actions import enqueue_action_requests
 from remediation.services.rules import Verdict, active_rules, evaluate
 
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
@@ -112,13 +112,7 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
         record_resolutions(resolved, now=now)
     if requests:
         ActionRequest.objects.bulk_create(requests)
-        ids = [r.pk for r in requests]
-
-        def enqueue() -> None:
-            for pk in ids:
-                enqueue_action_request(pk)
-
-        transaction.on_commit(enqueue)
+        enqueue_action_requests(*(r.pk for r in requests))
     return decisions
 
 

@@ -46,13 +46,17 @@ class Outcome:
 
 
 def handle_remediate(action_request_id: int) -> None:
-    """The registered handler: decide and start (or suppress) one remediate request, then close the request."""
+    """The registered handler: decide and start (or suppress) one remediate request, then close the request.
+
+    It runs inside the dispatcher's claim transaction (registered atomic), so a worker killed half-way leaves the
+    request pending for the sweeper. An engine error rolls back only start_remediation's savepoint and is recorded.
+    """
     try:
         outcome = start_remediation(action_request_id, now=timezone.now())
     except Exception as exc:
         logger.exception("remediate request %s failed", action_request_id)
         finish_action_request(action_request_id, ok=False, note=f"engine error: {type(exc).__name__}: {exc}")
-        raise
+        return
     finish_action_request(action_request_id, ok=True, note=outcome.note)
 
 

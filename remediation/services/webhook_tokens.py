@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from remediation.jobs import BrokerUnavailable
 from remediation.models import WebhookToken, hash_token
 from remediation.services.access import require_permission
 from remediation.services.audit import Actor, record_event
@@ -103,8 +104,12 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def webhook_rate_wait(token: WebhookToken, rate: str) -> int | None:
-    """Count one delivery for `token` (fixed window in the shared cache); seconds to wait when over the limit."""
-    return _window_wait(f"remediation:webhook-rate:{token.pk}", rate)
+    """Count one delivery for `token` (fixed window in the shared cache); seconds to wait when over the limit.
+
+    Raises BrokerUnavailable when the shared cache does not answer: it is the broker's Redis too, so a delivery
+    accepted now would commit work that cannot be queued. The webhook answers 503 and Alertmanager retries.
+    """
+    return _window_wait(f"remediation:webhook-rate:{token.pk}", rate, fail_open=False)
 
 
 def auth_failure_wait(ip: str, authorization: str) -> int | None:
@@ -136,14 +141,16 @@ def record_auth_failure(ip: str, rate: str) -> int | None:
     return wait
 
 
-def _window_wait(name: str, rate: str) -> int | None:
+def _window_wait(name: str, rate: str, *, fail_open: bool = True) -> int | None:
     allowed, window = parse_rate(rate)
     now = time.time()
     slot = int(now // window)
     try:
         used = _count(f"{name}:{slot}", window + 1)
-    except Exception:  # the shared cache (Redis) is down: accept (fail open) rather than lose alerts
-        logger.warning("webhook rate limit unavailable; delivery accepted unlimited", exc_info=True)
+    except Exception as exc:  # the shared cache (Redis) is down
+        if not fail_open:
+            raise BrokerUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        logger.warning("webhook failure counter unavailable (%s); not counted", type(exc).__name__)
         return None
     if used <= allowed:
         return None

@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from remediation import metrics
 from remediation.choices import SYSTEM_ACTOR
+from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.matchers import all_match, compile_matchers
 from remediation.models import KillSwitch, MaintenanceWindow, Server
 from remediation.services.audit import Actor, record_event
@@ -22,6 +24,8 @@ from runbooks.services import live
 from runbooks.services.plan import latest_version, plan_definition
 
 RUN_TASK = "runbooks.tasks.run_execution"
+# The most pending executions one sweep sends again (oldest first); the next sweep takes the rest.
+REDISPATCH_BATCH = 1000
 OVERRIDE_PERMISSION = "remediation.override_maintenance"
 
 
@@ -34,8 +38,25 @@ class ExecutionRefused(Exception):
 
 
 def enqueue(execution_id: int) -> None:
-    """Hand the execution to a worker after the surrounding transaction commits (the message is only the id)."""
-    transaction.on_commit(lambda: async_task(RUN_TASK, execution_id))
+    """Hand the execution to a worker after the surrounding transaction commits (the message is only the id).
+
+    A broker that refuses the message is logged, not raised: the execution is committed (and may hold its episode's
+    one-active-run lock), so `redispatch_pending` sends it again instead of it waiting forever.
+    """
+    enqueue_after_commit(RUN_TASK, execution_id)
+
+
+def redispatch_pending() -> int:
+    """Queue again executions still `pending` REDISPATCH_AFTER_SECONDS after they were created (housekeeping).
+
+    Their message was refused by the broker or taken by a worker that died before claiming it; a merely slow
+    message gets a duplicate, which claims nothing. Returns how many were sent.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
+    stale = Execution.objects.filter(status=ExecutionStatus.PENDING, created_at__lt=cutoff).order_by("id")
+    sent = enqueue_many_now(RUN_TASK, list(stale.values_list("id", flat=True)[:REDISPATCH_BATCH]))
+    metrics.REDISPATCHED.labels(kind="execution").inc(sent)
+    return sent
 
 
 @contextmanager

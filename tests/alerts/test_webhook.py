@@ -166,8 +166,8 @@ def test_it_accepts_a_token_made_by_the_factory(hook_client) -> None:  # type: i
     assert Alert.objects.get(fingerprint="c474737825b7571c").source == token.name
 
 
-def test_it_keeps_ingesting_when_the_shared_cache_is_down(post_hook, unreachable_port) -> None:  # type: ignore[no-untyped-def]
-    """Redis (rate limit, rule-set version) refusing connections: deliveries are still accepted and decided."""
+def test_it_answers_503_and_stores_nothing_when_the_shared_redis_is_down(post_hook, unreachable_port) -> None:  # type: ignore[no-untyped-def]
+    """Redis (cache and broker, one REDIS_URL) refusing connections: nothing is committed that could not be queued."""
     from django.test import override_settings
 
     from tests.factories import RuleFactory, RuleMatcherFactory
@@ -179,6 +179,8 @@ def test_it_keeps_ingesting_when_the_shared_cache_is_down(post_hook, unreachable
         CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
     ):
         response = post_hook(payload("am_firing_3alerts"))
-    assert response.status_code == 202
-    assert response.json()["created"] == 3
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert not Alert.objects.exists()
+    response = post_hook(payload("am_firing_3alerts"))  # Alertmanager's retry, Redis back
+    assert response.status_code == 202 and response.json()["created"] == 3
     assert set(Alert.objects.values_list("decisions__rule_name", flat=True)) == {"node"}

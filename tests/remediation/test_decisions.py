@@ -136,10 +136,3 @@ def test_it_dispatches_a_request_to_its_registered_handler_once(monkeypatch) -> 
     request.refresh_from_db()
     assert (request.status, request.note) == (ActionRequestStatus.DONE, "analysed")
     assert not actions.finish_action_request(request.pk, ok=False)
-
-
-def test_it_redispatches_pending_requests_when_a_handler_arrives(task_queue) -> None:  # type: ignore[no-untyped-def]
-    pending = ActionRequestFactory(kind="remediate")
-    ActionRequestFactory(kind="analyze", status="dispatched")
-    assert actions.redispatch_pending("remediate") == 1
-    assert [t["args"] for t in task_queue()] == [(pending.pk,)]
