@@ -50,7 +50,8 @@ def test_it_answers_202_and_keeps_requests_pending_when_the_broker_fails_after_c
 ) -> None:  # type: ignore[no-untyped-def]
     RuleMatcherFactory(rule=RuleFactory(action="analyze"), value="DiskFull")
     before = _failures(actions.DISPATCH_TASK)
-    alert = {"status": "firing", "labels": {"alertname": "DiskFull", "instance": "a"}, "startsAt": "2026-11-01T00:00:00Z"}
+    labels = {"alertname": "DiskFull", "instance": "a"}
+    alert = {"status": "firing", "labels": labels, "startsAt": "2026-11-01T00:00:00Z"}
     with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
         response = post_hook({"version": "4", "status": "firing", "alerts": [alert]})
     assert response.status_code == 202, response.content
@@ -101,7 +102,8 @@ def test_it_keeps_an_api_execution_and_resends_it_after_a_broker_outage(
         response = api_as(operator).post(f"/api/v1/runbooks/{runbook.pk}/execute/", {}, format="json")
     assert response.status_code == 201, response.content
     execution = Execution.objects.get()
-    assert execution.status == ExecutionStatus.PENDING and broken_broker == [("runbooks.tasks.run_execution", execution.pk)]
+    assert execution.status == ExecutionStatus.PENDING
+    assert broken_broker == [("runbooks.tasks.run_execution", execution.pk)]
     monkeypatch.undo()  # the broker is back
     settings.REDISPATCH_AFTER_SECONDS = 0
     assert redispatch_pending() == 1
