@@ -48,20 +48,37 @@ class Outcome:
 
 
 class StepIO:
-    """The runner's side of one attempt: output sink, cancel signal and abort hooks."""
+    """The runner's side of one attempt: output sink, cancel signal and abort hooks.
 
-    def __init__(self, emit: Callable[[str, str], None], cancel: threading.Event, timeout: float) -> None:
+    At most `keep` characters per stream are held and passed on (the stored limit plus a margin for masking and
+    line assembly); the rest is only counted in `dropped`, so a command printing 20 MB costs kilobytes of memory.
+    """
+
+    def __init__(
+        self, emit: Callable[[str, str], None], cancel: threading.Event, timeout: float, keep: int | None = None
+    ) -> None:
         self._emit = emit
         self.cancel = cancel
         self.timeout = timeout
+        self.keep = keep
         self.stdout: list[str] = []
         self.stderr: list[str] = []
+        self.kept = {"stdout": 0, "stderr": 0}
+        self.dropped = {"stdout": 0, "stderr": 0}
         self._aborts: list[Callable[[], None]] = []
         self._lock = threading.Lock()
 
     def emit(self, stream: str, text: str) -> None:
         if not text:
             return
+        stream = "stdout" if stream == "stdout" else "stderr"
+        if self.keep is not None:
+            room = max(0, self.keep - self.kept[stream])
+            self.dropped[stream] += max(0, len(text) - room)
+            text = text[:room]
+            if not text:
+                return
+        self.kept[stream] += len(text)
         (self.stdout if stream == "stdout" else self.stderr).append(text)
         self._emit(stream, text)
 

@@ -7,7 +7,6 @@ one, sshd leaves a `sleep 60` running after the channel is gone. The PTY merges 
 from __future__ import annotations
 
 import codecs
-import select
 import time
 from typing import Any
 
@@ -19,6 +18,10 @@ from runbooks.templating import shell
 from runbooks.templating.engine import TemplateProblem
 
 CHUNK = 32 * 1024
+POLL = 0.1
+# After the exit status, this many seconds without output end the read even without EOF (a background process
+# holding the PTY open).
+EOF_GRACE = 2.0
 
 
 @register
@@ -116,17 +119,64 @@ def run_remote(connection: Any, command: str, io: StepIO) -> Outcome:
 
 
 def _pump(channel: Any, io: StepIO, deadline: float) -> Outcome:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    """Read to EOF, then take the exit status: with a PTY, OpenSSH may send the status before the output is drained.
+
+    Stopping at `exit_status_ready()` lost the end of large outputs. A background process that keeps the PTY open
+    would hold EOF back for ever, so after the exit status EOF_GRACE seconds of silence also end the read.
+    """
+    reader = _Reader(io)
+    channel.settimeout(POLL)
+    last_data = time.monotonic()
     while True:
-        if io.cancel.is_set():
-            channel.close()
-            return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
-        if time.monotonic() >= deadline:
-            channel.close()  # hangs up the PTY: the remote process group gets SIGHUP
-            return Outcome(error_kind=ErrorKind.TIMEOUT, error=f"no exit within {io.timeout:g}s; channel closed")
-        select.select([channel], [], [], 0.1)
-        while channel.recv_ready():
-            io.emit("stdout", decoder.decode(channel.recv(CHUNK)).replace("\r\n", "\n"))
-        if channel.exit_status_ready() and not channel.recv_ready():
-            io.emit("stdout", decoder.decode(b"", final=True))
-            return Outcome(exit_code=channel.recv_exit_status())
+        stopped = _stopped(channel, io, deadline)
+        if stopped is not None:
+            return stopped
+        try:
+            data = channel.recv(CHUNK)
+        except TimeoutError:
+            if channel.exit_status_ready() and time.monotonic() - last_data >= EOF_GRACE:
+                break
+            continue
+        if not data:  # EOF: every byte the command wrote has arrived
+            break
+        last_data = time.monotonic()
+        reader.feed(data)
+    reader.close()
+    while not channel.exit_status_ready():
+        stopped = _stopped(channel, io, deadline)
+        if stopped is not None:
+            return stopped
+        channel.status_event.wait(POLL)
+    return Outcome(exit_code=channel.recv_exit_status())
+
+
+def _stopped(channel: Any, io: StepIO, deadline: float) -> Outcome | None:
+    if io.cancel.is_set():
+        channel.close()
+        return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
+    if time.monotonic() >= deadline:
+        channel.close()  # hangs up the PTY: the remote process group gets SIGHUP
+        return Outcome(error_kind=ErrorKind.TIMEOUT, error=f"no exit within {io.timeout:g}s; channel closed")
+    return None
+
+
+class _Reader:
+    """Decodes PTY bytes into text: UTF-8 split across reads kept whole, the PTY's CRLF turned back into LF.
+
+    A CR at the end of one read may be the first half of a CRLF, so it waits for the next read.
+    """
+
+    def __init__(self, io: StepIO) -> None:
+        self.io = io
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.held_cr = False
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        text = ("\r" if self.held_cr else "") + self.decoder.decode(data, final=final)
+        self.held_cr = not final and text.endswith("\r")
+        if self.held_cr:
+            text = text[:-1]
+        self.io.emit("stdout", text.replace("\r\n", "\n"))
+
+    def close(self) -> None:
+        self.feed(b"", final=True)

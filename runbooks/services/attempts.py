@@ -10,13 +10,21 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
-from remediation.redaction import mask_text
+from remediation.redaction import MASK, mask_text
 from runbooks.choices import ALWAYS_RETRIED, RETRIED_WHEN_ALLOWED, ErrorKind, Phase
 from runbooks.executors import Action, Executor, Outcome, StepIO
 
 TRUNCATED = "\n[… output truncated: {dropped} more characters not kept …]\n"
+# Characters held beyond RUNBOOK_OUTPUT_LIMIT per stream: room for masking (a mask is shorter than what it hides)
+# and for a private key held back until its END line arrives (see OutputBuffer).
+OUTPUT_MARGIN = 32 * 1024
+# The longest text OutputBuffer holds back waiting for a line end or a private key's END line.
+HOLD_LIMIT = 16 * 1024
+PEM_BEGIN = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY-----")
 
 
 @dataclass
@@ -75,7 +83,7 @@ def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading
             def emit(stream: str, text: str, a: int = attempt) -> None:
                 events.put(("output", unit.key, a, stream, text))
 
-            unit.io = StepIO(emit, cancel, timeout)
+            unit.io = StepIO(emit, cancel, timeout, keep=settings.RUNBOOK_OUTPUT_LIMIT + OUTPUT_MARGIN)
             unit.deadline = time.monotonic() + timeout
             unit.attempts = attempt
             events.put(("start", unit.key, attempt))
@@ -83,7 +91,7 @@ def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading
             if cancel.is_set() and outcome.error_kind:
                 outcome = Outcome(outcome.exit_code, outcome.http_status, ErrorKind.CANCELLED, "cancelled")
             unit.outcome, unit.output = outcome, unit.io.output
-            events.put(("end", unit.key, attempt, outcome))
+            events.put(("end", unit.key, attempt, outcome, dict(unit.io.dropped)))
             if not outcome.error_kind or not retryable(step, outcome.error_kind) or attempt == attempts:
                 return
             if cancel.wait(float(step.get("retry_backoff_seconds") or 0) * 2 ** (attempt - 1)):
@@ -105,7 +113,12 @@ def _attempt(unit: Unit, io: StepIO) -> Outcome:
 
 @dataclass
 class OutputBuffer:
-    """Output of one step run: masked line by line, capped with a visible marker, flushed in throttled batches."""
+    """Output of one step run: masked as a stream, capped with a visible marker, flushed in throttled batches.
+
+    Text is released only up to a point where no secret can straddle it: whole lines (the secret-looking patterns
+    are line-local), never inside a private key block whose END line has not arrived, and never within the last
+    (longest known secret − 1) characters. So a key or a password split across two reads is still masked.
+    """
 
     limit: int
     secrets: tuple[str, ...]
@@ -115,24 +128,43 @@ class OutputBuffer:
     sent: dict[str, int] = field(default_factory=lambda: {"stdout": 0, "stderr": 0})
     dirty: bool = False
 
+    def __post_init__(self) -> None:
+        self.secrets = tuple(sorted({s for s in self.secrets if s and len(s) >= 4}, key=len, reverse=True))
+        self._tail = max((len(s) for s in self.secrets), default=1) - 1
+
     def add(self, stream: str, chunk: str) -> None:
         data = self.partial[stream] + chunk
-        complete, _, rest = data.rpartition("\n")
-        self.partial[stream] = rest
-        if complete or data.endswith("\n"):
-            self._keep(stream, mask_text(complete + "\n", self.secrets))
-        if len(rest) > self.limit:  # one endless line must not grow without bound
+        for secret in self.secrets:  # whole known secrets first, so a cut below never splits one
+            data = data.replace(secret, MASK)
+        cut = self._safe_cut(data)
+        if cut:
+            self._keep(stream, mask_text(data[:cut], self.secrets))
+        rest = data[cut:]
+        if len(rest) > HOLD_LIMIT:  # an endless line or an unterminated key: masked whole (the key to its end)
             self._keep(stream, mask_text(rest, self.secrets))
-            self.partial[stream] = ""
+            rest = ""
+        self.partial[stream] = rest
 
-    def close(self) -> None:
+    def _safe_cut(self, data: str) -> int:
+        """Where released text may end: a line end before the held tail and outside any private key block."""
+        bound = max(0, len(data) - self._tail)
+        begins = list(PEM_BEGIN.finditer(data, 0, bound))
+        if begins:
+            end = PEM_END.search(data, begins[-1].end())
+            if end is None or end.end() > bound:  # the block is not complete before the bound: keep it whole
+                bound = begins[-1].start()
+        return data.rfind("\n", 0, bound) + 1
+
+    def close(self, dropped: dict[str, int] | None = None) -> None:
         for stream, rest in self.partial.items():
             if rest:
                 self._keep(stream, mask_text(rest, self.secrets))
             self.partial[stream] = ""
-        for stream, dropped in self.dropped.items():
-            if dropped:
-                self.text[stream] += TRUNCATED.format(dropped=dropped)
+        for stream, count in (dropped or {}).items():
+            self.dropped[stream] += count
+        for stream, count in self.dropped.items():
+            if count:
+                self.text[stream] += TRUNCATED.format(dropped=count)
                 self.dirty = True
 
     def _keep(self, stream: str, text: str) -> None:

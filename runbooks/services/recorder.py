@@ -64,11 +64,11 @@ class Recorder:
     def output(self, unit: Unit, attempt: int, stream: str, text: str) -> None:
         self.buffers[self.rows[(unit.key, attempt)].pk].add(stream, text)
 
-    def end(self, unit: Unit, attempt: int, outcome: Outcome) -> str:
-        """Close the attempt's row; returns its status."""
+    def end(self, unit: Unit, attempt: int, outcome: Outcome, dropped: dict[str, int] | None = None) -> str:
+        """Close the attempt's row (`dropped`: characters the attempt did not even hold); returns its status."""
         row = self.rows.pop((unit.key, attempt))
         buffer = self.buffers.pop(row.pk)
-        buffer.close()
+        buffer.close(dropped)
         self.flush_one(row.pk, buffer)
         if not outcome.error_kind:
             status = StepRunStatus.DRY_RUN if self.execution.dry_run else StepRunStatus.SUCCEEDED

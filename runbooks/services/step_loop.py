@@ -217,7 +217,7 @@ class Runner:
         elif kind == "output":
             self.recorder.output(unit, attempt, event[3], event[4])
         elif kind == "end":
-            status = self.recorder.end(unit, attempt, event[3])
+            status = self.recorder.end(unit, attempt, event[3], event[4] if len(event) > 4 else None)
             if unit.phase == Phase.RUN:
                 self.remember(unit, status)
 
