@@ -94,7 +94,7 @@ def _handle(authorization: str, body: bytes | None, client_ip: str) -> Reply:
         reply = _reject("unauthorized", 401, "A valid webhook bearer token is required.")
         reply.headers["WWW-Authenticate"] = 'Bearer realm="alertmanager"'
         return reply
-    wait = webhook_rate_wait(token, settings.WEBHOOK_RATE_LIMIT)
+    wait = webhook_rate_wait(token, token.rate_limit or settings.WEBHOOK_RATE_LIMIT)
     if wait is not None:
         reply = _reject("rate_limited", 429, f"Too many deliveries for this token; retry in {wait} s.")
         reply.headers["Retry-After"] = str(wait)

@@ -2,7 +2,7 @@
 
     createdb -h 127.0.0.1 -U postgres remediation_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/remediation_bench REDIS_URL=redis://127.0.0.1:6379/3 \\
-        .venv/bin/python bench/ingest.py [--seconds 20] [--senders 16] [--web 2] [--sizes 1,10]
+        .venv/bin/python bench/ingest.py [--seconds 20] [--senders 16] [--web 2] [--sizes 1,10] [--rate-limit default]
 
 Every request carries new episodes (unique startsAt), so each alert is an INSERT plus its decision row: the
 expensive path. Prints alerts/s, requests/s and latency percentiles per payload size.
@@ -40,7 +40,7 @@ print(create_webhook_token("bench", actor="system")[1])
 """
 
 
-def product_env() -> dict[str, str]:
+def product_env(rate_limit: str) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("DATABASE_URL", "REDIS_URL"):
         url = env.get(name, "")
@@ -52,8 +52,9 @@ def product_env() -> dict[str, str]:
         SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(48),
         CRYPTOGRAPHY_KEY=env.get("CRYPTOGRAPHY_KEY") or secrets.token_urlsafe(32),
         LOG_LEVEL="WARNING",
-        WEBHOOK_RATE_LIMIT="100000000/m",
     )
+    if rate_limit != "default":  # "default": measure with the product's own WEBHOOK_RATE_LIMIT
+        env["WEBHOOK_RATE_LIMIT"] = rate_limit
     # Persistent connections leak under ASGI (each request runs in its own thread), so production runs with 0.
     env.setdefault("DB_CONN_MAX_AGE", "0")
     return env
@@ -150,6 +151,7 @@ async def scenario(
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "errors": len(errors),
+        "refused_429": sum(b" 429 " in e for e in errors),
         "error_kinds": sorted({e.decode() for e in errors}),
         # Where the CPU went, per request: the web processes, this database's PostgreSQL backends, the senders.
         "cpu_ms_per_request": {
@@ -165,8 +167,11 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--web", type=int, default=2, help="Daphne processes sharing one listening socket")
     parser.add_argument("--sizes", default="1,10")
+    parser.add_argument(
+        "--rate-limit", default="100000000/m", help="WEBHOOK_RATE_LIMIT for the run; 'default' keeps the product's"
+    )
     args = parser.parse_args()
-    env = product_env()
+    env = product_env(args.rate_limit)
     database = urlparse(env["DATABASE_URL"]).path.lstrip("/")
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)

@@ -288,8 +288,10 @@ USE_TZ = True
 # --- alert intake -----------------------------------------------------------------------------------------------
 # Largest webhook body accepted (bytes); bigger deliveries get 413.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
-# Deliveries allowed per webhook token (N/s, N/m or N/h); more get 429 with Retry-After.
-WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="600/m")
+# Deliveries allowed per webhook token (N/s, N/m or N/h; a token may carry its own); more get 429 with Retry-After.
+# About what two web processes on a 2-core machine absorb of 10-alert deliveries in a minute (bench/README.md,
+# "webhook limit"), so only a sender beyond the server's own capacity is refused, never a storm it can take.
+WEBHOOK_RATE_LIMIT = env.str("WEBHOOK_RATE_LIMIT", default="30000/m")
 # Failed webhook authentications allowed per client address (N/s, N/m or N/h); more get 429 without a lookup.
 WEBHOOK_AUTH_FAILURE_LIMIT = env.str("WEBHOOK_AUTH_FAILURE_LIMIT", default="30/m")
 # Threads per web process that run deliveries (alerts.asgi); SQLite has one writer, so one thread there.

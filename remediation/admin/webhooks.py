@@ -1,4 +1,4 @@
-"""Admin of webhook tokens: created with the token shown once, revoked (never edited)."""
+"""Admin of webhook tokens: created with the token shown once, revoked; only their delivery limit is edited."""
 
 from __future__ import annotations
 
@@ -10,31 +10,40 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from remediation.models import WebhookToken
-from remediation.services.webhook_tokens import create_webhook_token, revoke_webhook_token
+from remediation.services.webhook_tokens import (
+    create_webhook_token,
+    revoke_webhook_token,
+    set_webhook_token_rate_limit,
+)
 
 
 @admin.register(WebhookToken)
 class WebhookTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "active", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "active", "rate_limit", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return (
-            ("name",) if obj is None else ("name", "prefix", "created_at", "created_by", "last_used_at", "revoked_at")
-        )
+        if obj is None:
+            return ("name", "rate_limit")
+        return ("name", "prefix", "rate_limit", "created_at", "created_by", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if obj is None else self.get_fields(request, obj)
+        """Only the delivery limit of an existing token can change (a new secret is a new token)."""
+        return () if obj is None else tuple(f for f in self.get_fields(request, obj) if f != "rate_limit")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row keeps its history (name, last use)
 
     def save_model(self, request: HttpRequest, obj: WebhookToken, form: Any, change: bool) -> None:
-        if change:
-            return  # nothing about an existing token is editable; a new token is a new row
+        if change:  # only the limit is editable; a new secret is a new row
+            stored = WebhookToken.objects.get(pk=obj.pk)
+            set_webhook_token_rate_limit(stored, obj.rate_limit, actor=request.user, request=request)
+            return
         token, raw = create_webhook_token(obj.name, actor=request.user, request=request)
+        if obj.rate_limit:
+            set_webhook_token_rate_limit(token, obj.rate_limit, actor=request.user, request=request)
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
         request._webhook_token_raw = raw  # type: ignore[attr-defined]  # rendered once by response_add, never stored
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
+
+rate_validator = RegexValidator(r"^[1-9][0-9]{0,8}/[smh]$", "Use deliveries per window, e.g. 30000/m (s, m or h).")
 
 
 def hash_token(raw: str) -> str:
@@ -25,6 +28,12 @@ class WebhookToken(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    rate_limit = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[rate_validator],
+        help_text="Deliveries allowed for this token, e.g. 30000/m; empty uses WEBHOOK_RATE_LIMIT.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -46,6 +46,22 @@ def create_webhook_token(name: str, *, actor: Actor, request: HttpRequest | None
 
 
 @transaction.atomic
+def set_webhook_token_rate_limit(
+    token: WebhookToken, rate_limit: str, *, actor: Actor, request: HttpRequest | None = None
+) -> WebhookToken:
+    """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; other processes see it within 2 s."""
+    before = token.rate_limit
+    token.rate_limit = rate_limit.strip()
+    token.full_clean(exclude=["token_hash", "prefix", "name"])
+    if token.rate_limit != before:
+        token.save(update_fields=["rate_limit"])
+        record_event(actor=actor, action="webhook_token.updated", obj=token, request=request,
+                     before={"rate_limit": before}, after={"rate_limit": token.rate_limit})  # fmt: skip
+        transaction.on_commit(forget_webhook_tokens)
+    return token
+
+
+@transaction.atomic
 def revoke_webhook_token(token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")
@@ -95,11 +111,11 @@ def _active_token(digest: str) -> WebhookToken | None:
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """'600/m' → (600, 60): requests allowed per window of seconds (s, m, h)."""
+    """'30000/m' → (30000, 60): requests allowed per window of seconds (s, m, h)."""
     count, _, unit = rate.partition("/")
     seconds = {"s": 1, "m": 60, "h": 3600}.get(unit.strip().lower()[:1])
     if not count.strip().isdigit() or seconds is None:
-        raise ValueError(f"Invalid rate {rate!r}; use e.g. 600/m.")
+        raise ValueError(f"Invalid rate {rate!r}; use e.g. 30000/m.")
     return int(count), seconds
 
 

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
 from alerts.models import Alert
@@ -122,6 +123,23 @@ def test_it_limits_each_token_with_429_and_retry_after(post_hook, settings) -> N
     assert _state() == before
     # Another token is limited on its own.
     assert post_hook(body).status_code == 202
+
+
+def test_it_applies_a_token_s_own_limit_over_the_default(post_hook, settings, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from remediation.models import AuditEvent, WebhookToken
+    from remediation.services.webhook_tokens import set_webhook_token_rate_limit
+
+    settings.WEBHOOK_RATE_LIMIT = "1000/m"
+    token, raw = create_webhook_token("noisy-source", actor="system")
+    set_webhook_token_rate_limit(token, "1/h", actor=admin_user)
+    assert AuditEvent.objects.filter(action="webhook_token.updated", after__rate_limit="1/h").exists()
+    body = payload("am_firing_3alerts")
+    assert [post_hook(body, token=raw).status_code for _ in range(2)] == [202, 429]
+    assert post_hook(body).status_code == 202  # the default still applies to the other token
+    with pytest.raises(ValidationError) as refused:
+        set_webhook_token_rate_limit(WebhookToken.objects.get(pk=token.pk), "lots", actor=admin_user)
+    assert "rate_limit" in refused.value.message_dict
+    assert WebhookToken.objects.get(pk=token.pk).rate_limit == "1/h"
 
 
 def test_it_answers_503_when_the_database_fails(post_hook, unchanged) -> None:  # type: ignore[no-untyped-def]
