@@ -6,6 +6,8 @@ Starts a private OpenSSH sshd on loopback (tests/sshd.py, key login), a SQLite d
 real Daphne process serving config.asgi; signs in through /login/ and opens /ws/terminal/<id>/ with the session
 cookie (aiohttp's WebSocket client, acknowledging output like the page does). Then, in the same run, a direct
 paramiko PTY channel to the same sshd does the same work. Needs root (sshd) — the same as the test fixture.
+Every wait is bounded (a read, each measured path, the whole run); stopped by a signal it stops Daphne and sshd,
+and Daphne also dies with it when it is SIGKILLed (bench/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ os.environ.setdefault("CRYPTOGRAPHY_KEY", secrets.token_urlsafe(32))
 import aiohttp  # noqa: E402
 import paramiko  # noqa: E402
 
+from bench.lifecycle import child, deadline, exit_on_signals  # noqa: E402
 from tests import sshd as sshd_module  # noqa: E402
-from tests.processes import daphne_args, free_port, product_env, running, wait_http  # noqa: E402
+from tests.processes import daphne_args, free_port, product_env, wait_http  # noqa: E402
 
 USER_PASSWORD = "bench-" + secrets.token_urlsafe(12)  # the portal user's
 MARKER_CMD, MARKER = "echo END-$((40+2))\r", b"END-42"
@@ -165,8 +168,11 @@ def direct_run(server: sshd_module.SSHServer, key_text: str, keystrokes: int, si
     client.get_host_keys().add(f"[{server.host}]:{server.port}", host_type, paramiko.PKey.from_type_string(
         host_type, __import__("base64").b64decode(host_b64)))  # fmt: skip
     pkey = paramiko.Ed25519Key.from_private_key(__import__("io").StringIO(key_text))
-    client.connect(server.host, server.port, server.username, pkey=pkey, allow_agent=False, look_for_keys=False)
+    client.connect(server.host, server.port, server.username, pkey=pkey, allow_agent=False, look_for_keys=False,
+                   timeout=30, banner_timeout=30, auth_timeout=30)  # fmt: skip
     channel = client.invoke_shell(term="xterm-256color", width=200, height=50)
+    # recv() blocks the event loop, so asyncio.wait_for cannot interrupt it: every read has its own bound instead.
+    channel.settimeout(READ_TIMEOUT)
 
     async def send(data: str) -> None:
         channel.sendall(data.encode())
@@ -217,6 +223,8 @@ def setup(work: Path) -> tuple[sshd_module.SSHServer, sshd_module.ClientKey, dic
 
 
 RUN_TIMEOUT = 300  # seconds for one path's measurement (normally about 5)
+READ_TIMEOUT = 60  # seconds one read of the direct channel may wait
+TOTAL_TIMEOUT = 1200  # seconds for the whole run, set-up and the Chromium run included
 
 
 def main() -> None:
@@ -225,13 +233,15 @@ def main() -> None:
     parser.add_argument("--bytes", type=int, default=20_000_000)
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium responsiveness run")
     args = parser.parse_args()
+    exit_on_signals()  # killed or interrupted: the finally blocks below stop Daphne and sshd
+    deadline(TOTAL_TIMEOUT)
     work = Path(tempfile.mkdtemp(prefix="bench-terminal-"))
     work.chmod(0o755)
     server, key, env, server_id = setup(work)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     try:
-        with running(daphne_args(port), env, work / "daphne.log") as process:
+        with child(daphne_args(port), cwd=ROOT, env=env, log=work / "daphne.log") as process:
             wait_http(f"{base}/healthz", process)
             # A stuck run fails instead of hanging (and `running` stops Daphne on the way out).
             web = asyncio.run(asyncio.wait_for(web_run(base, server_id, args.keystrokes, args.bytes), RUN_TIMEOUT))

@@ -347,6 +347,8 @@ TERMINAL_MAX_SESSIONS_PER_USER = env.int("TERMINAL_MAX_SESSIONS_PER_USER", defau
 # Recordings (asciicast v2) live here, in dated folders; purged after the retention period (0 keeps them).
 TERMINAL_RECORDINGS_DIR = env.str("TERMINAL_RECORDINGS_DIR", default=str(BASE_DIR / "var" / "recordings"))
 TERMINAL_RECORDING_RETENTION_DAYS = env.int("TERMINAL_RECORDING_RETENTION_DAYS", default=90)
+# A recording stops growing at this size (its last event says where it was cut); the session itself goes on.
+TERMINAL_RECORDING_MAX_BYTES = env.int("TERMINAL_RECORDING_MAX_BYTES", default=100 * 1024 * 1024)
 # Also record keystrokes. Off by default: input includes whatever is typed at a password prompt.
 TERMINAL_RECORD_INPUT = env.bool("TERMINAL_RECORD_INPUT", default=False)
 # Output bytes the server may send ahead of what the browser has rendered (flow control).

@@ -6,7 +6,8 @@ keystrokes and resizes. The event loop only moves bytes. Memory is bounded at ev
 * reader → loop: at most QUEUE_CHUNKS chunks of READ_SIZE bytes; when the loop falls behind, the reader stops
   reading, paramiko's channel window fills and the remote side blocks (`cat` of a large file just waits);
 * loop → browser: at most `window` bytes sent and not yet acknowledged; the page acknowledges what xterm.js has
-  *rendered* ({"type": "ack", "bytes": N}), so a flood never queues megabytes in the browser and it stays usable.
+  *rendered* ({"type": "ack", "bytes": N}), so a flood never queues megabytes in the browser and it stays usable;
+* browser → shell: at most MAX_PENDING_INPUT bytes of keystrokes wait for the shell; more is dropped and logged.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ READ_SIZE = 32 * 1024
 QUEUE_CHUNKS = 8
 COALESCE_BYTES = 64 * 1024
 MAX_COLS, MAX_ROWS = 1000, 500
+# Keystrokes (pastes) waiting for a shell that does not read them; more is dropped and logged, not queued.
+MAX_PENDING_INPUT = 1024 * 1024
 
 
 class ShellPort(Protocol):
@@ -82,14 +85,25 @@ class Bridge:
         self._window_open = asyncio.Event()
         self._window_open.set()
         self.sent = self.acked = 0
+        self.pending_input = self.input_dropped = 0
+        self._input_lock = threading.Lock()
         self.started = self.last_input = time.monotonic()
 
     # --- called by the consumer ----------------------------------------------------------------------------------
-    def input(self, data: bytes) -> None:
-        """Queue keystrokes for the shell."""
+    def input(self, data: bytes) -> bool:
+        """Queue keystrokes for the shell; False (logged) when MAX_PENDING_INPUT bytes already wait for it."""
         self.last_input = time.monotonic()
-        if data:
-            self._writes.put(data)
+        if not data:
+            return True
+        with self._input_lock:
+            if self.pending_input + len(data) > MAX_PENDING_INPUT:
+                self.input_dropped += len(data)
+                logger.warning("terminal input cut: %d bytes already wait for a shell that does not read; "
+                               "%d bytes dropped so far", self.pending_input, self.input_dropped)  # fmt: skip
+                return False
+            self.pending_input += len(data)
+        self._writes.put(data)
+        return True
 
     def resize(self, cols: int, rows: int) -> None:
         """Queue a PTY resize."""
@@ -158,6 +172,8 @@ class Bridge:
                 self.recorder.resize(*item)
             else:
                 self.shell.write(item)
+                with self._input_lock:
+                    self.pending_input -= len(item)
                 self.recorder.input(item)
 
     async def _pump(self) -> None:

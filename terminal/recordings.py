@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import logging
 import os
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import IO, Any
 from django.conf import settings
 
 CAST_SUFFIX = ".cast"
+logger = logging.getLogger(__name__)
 
 
 def recordings_root() -> Path:
@@ -41,16 +43,28 @@ def resolve(relpath: str) -> Path:
     return path
 
 
-class CastRecorder:
-    """Appends asciicast v2 events for one session; thread-safe; counts the bytes it saw each way."""
+CUT_NOTICE = "\r\n[recording cut: it reached TERMINAL_RECORDING_MAX_BYTES ({limit} bytes); the session went on]\r\n"
 
-    def __init__(self, path: Path, *, width: int, height: int, title: str, record_input: bool) -> None:
+
+class CastRecorder:
+    """Appends asciicast v2 events for one session; thread-safe; counts the bytes it saw each way.
+
+    A recording stops growing at `max_bytes` (TERMINAL_RECORDING_MAX_BYTES): its last event says it was cut there,
+    the cut is logged, and the byte counts keep counting what the session moved.
+    """
+
+    def __init__(
+        self, path: Path, *, width: int, height: int, title: str, record_input: bool, max_bytes: int | None = None
+    ) -> None:
         # Recordings hold whatever the shell printed: files readable by the service account only.
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self.record_input = record_input
         self.bytes_out = 0
         self.bytes_in = 0
+        self.max_bytes = settings.TERMINAL_RECORDING_MAX_BYTES if max_bytes is None else max_bytes
+        self.written = 0
+        self.cut = False
         self._lock = threading.Lock()
         self._decoders = {"o": codecs.getincrementaldecoder("utf-8")("replace")}
         self._decoders["i"] = codecs.getincrementaldecoder("utf-8")("replace")
@@ -69,12 +83,20 @@ class CastRecorder:
 
     def _write_line(self, value: Any) -> None:
         if self._file is not None:
-            self._file.write(json.dumps(value, ensure_ascii=False) + "\n")
+            line = json.dumps(value, ensure_ascii=False) + "\n"
+            self._file.write(line)
+            self.written += len(line)
 
     def _event(self, code: str, text: str) -> None:
         with self._lock:
-            if text:
-                self._write_line([round(time.monotonic() - self._start, 6), code, text])
+            if not text or self.cut:
+                return
+            if self.written + len(text) > self.max_bytes:
+                self.cut = True
+                logger.warning("terminal recording %s cut at %d bytes (TERMINAL_RECORDING_MAX_BYTES)",
+                               self.path.name, self.written)  # fmt: skip
+                text, code = CUT_NOTICE.format(limit=self.max_bytes), "o"
+            self._write_line([round(time.monotonic() - self._start, 6), code, text])
 
     def output(self, data: bytes) -> None:
         """Record bytes the server sent."""
@@ -97,7 +119,7 @@ class CastRecorder:
             if self._file is None:
                 return
             tail = self._decoders["o"].decode(b"", final=True)
-            if tail:
+            if tail and not self.cut:
                 self._write_line([round(time.monotonic() - self._start, 6), "o", tail])
             self._file.close()
             self._file = None

@@ -22,6 +22,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.processes import dies_with_parent
 from tests.realparts import SSHD, need
 
 TEST_USER = "rmsshfixture"
@@ -195,7 +196,10 @@ class SSHServer:
         subprocess.run([SSHD, "-t", "-f", str(config)], check=True, capture_output=True)
         offset = len(self.log())
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log)
+            # A test run or benchmark that is killed must not leave its sshd behind.
+            self.process = subprocess.Popen(
+                [SSHD, "-D", "-e", "-f", str(config)], stdout=log, stderr=log, preexec_fn=dies_with_parent
+            )
         deadline = time.monotonic() + 15
         while "Server listening on" not in self.log()[offset:]:
             if self.process.poll() is not None or time.monotonic() > deadline:

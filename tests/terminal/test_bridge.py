@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from terminal.bridge import QUEUE_CHUNKS, READ_SIZE, Bridge, Limits
+from terminal.bridge import MAX_PENDING_INPUT, QUEUE_CHUNKS, READ_SIZE, Bridge, Limits
 from terminal.choices import EndReason
 from tests.terminal.conftest import run_async
 
@@ -105,7 +105,50 @@ def test_it_ends_an_idle_session_and_a_session_past_its_maximum_length() -> None
         reason = await bridge.run()
         return reason, time.monotonic() - started
 
+    # Which limit ended it, and not before it was due (how soon after is a speed, measured in bench/terminal.py).
     reason, took = run_async(run(Limits(idle_seconds=0.3, max_seconds=60, window=1024)))
-    assert reason == EndReason.IDLE_TIMEOUT and 0.3 <= took < 2
+    assert reason == EndReason.IDLE_TIMEOUT and took >= 0.3
     reason, took = run_async(run(Limits(idle_seconds=60, max_seconds=0.3, window=1024)))
-    assert reason == EndReason.MAX_DURATION and 0.3 <= took < 2
+    assert reason == EndReason.MAX_DURATION and took >= 0.3
+
+
+class StuckShell(FloodShell):
+    """A shell that stops taking input (its channel window is full) until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def read(self, size: int) -> bytes:
+        self.closed.wait()
+        return b""
+
+    def write(self, data: bytes) -> None:
+        self.release.wait()
+        super().write(data)
+
+    def close(self) -> None:
+        self.release.set()
+        super().close()
+
+
+def test_it_cuts_input_queued_for_a_shell_that_does_not_read_and_says_so(caplog) -> None:  # type: ignore[no-untyped-def]
+    shell = StuckShell()
+    paste = b"y" * (64 * 1024)
+
+    async def scenario() -> list[bool]:
+        async def send(data: bytes) -> None: ...
+
+        bridge = Bridge(shell, NullRecorder(), send, Limits(idle_seconds=60, max_seconds=60))
+        runner = asyncio.ensure_future(bridge.run())
+        accepted = [bridge.input(paste) for _ in range((MAX_PENDING_INPUT // len(paste)) + 8)]
+        assert bridge.pending_input <= MAX_PENDING_INPUT
+        assert bridge.input_dropped >= 7 * len(paste)
+        bridge.stop(EndReason.USER_CLOSED)
+        await runner
+        return accepted
+
+    accepted = run_async(scenario())
+    assert accepted[0] and not accepted[-1]
+    assert "terminal input cut" in caplog.text
+    assert sum(map(len, shell.written)) <= MAX_PENDING_INPUT

@@ -48,3 +48,16 @@ def test_it_keeps_recordings_inside_the_configured_directory(settings, tmp_path)
     assert resolve(rel) == tmp_path / "2026/11/26/abc.cast"
     with pytest.raises(ValueError, match="outside the recordings directory"):
         resolve("../../etc/passwd")
+
+
+def test_it_cuts_a_recording_at_its_maximum_size_and_says_so(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "big.cast"
+    recorder = CastRecorder(path, width=80, height=24, title="t", record_input=False, max_bytes=10_000)
+    for _ in range(100):
+        recorder.output(b"z" * 1000)
+    recorder.close()
+    assert recorder.bytes_out == 100_000 and recorder.cut
+    assert 9_000 < path.stat().st_size <= 10_000 + 200
+    events = read_cast(path).events
+    assert "recording cut" in events[-1][2] and "10000 bytes" in events[-1][2]
+    assert "big.cast cut at" in caplog.text
