@@ -10,4 +10,6 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x7Kq2mVb9Lr4Tz8Wp1Nd6H
 os.environ.setdefault("CRYPTOGRAPHY_KEY", "test-cryptography-key-Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk")
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ["STARTUP_CHECKS"] = "false"
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# DJANGO_ALLOW_ASYNC_UNSAFE is set only around the browser tests (tests/browser/conftest.py), so everywhere else
+# the suite sees a product consumer that calls the ORM from the event loop.
+os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

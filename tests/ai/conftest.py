@@ -16,6 +16,7 @@ from django.test import Client
 from ai.models import Provider
 from tests.factories import ProviderFactory
 from tests.llm_server import LLMServer
+from tests.outside_loop import outside_loop
 
 T = TypeVar("T")
 PROVIDER_KEY = "sk-live-PROVIDERKEY-0123456789abcdefXYZ"
@@ -63,7 +64,7 @@ def ws_headers(user: object | None = None, origin: bytes = b"http://127.0.0.1") 
     headers = [(b"origin", origin)]
     if user is not None:
         client = Client()
-        client.force_login(user)
+        outside_loop(lambda: client.force_login(user))
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
         headers.append((b"cookie", cookie.encode()))
     return headers

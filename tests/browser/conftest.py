@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,22 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+@pytest.fixture(scope="module", autouse=True)
+def _async_unsafe_allowed() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop running in this thread while a browser is open, so Django's
+    async-safety check would refuse the ORM calls of these tests; the switch is on only while they run."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def browser(_async_unsafe_allowed: None) -> Iterator[object]:
+    """One Chromium per test module: closing it stops Playwright's loop before the tests of other folders run."""
     need_chromium()
     from playwright.sync_api import sync_playwright
 

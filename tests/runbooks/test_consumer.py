@@ -19,6 +19,7 @@ from runbooks.models import StepRun
 from runbooks.services import live
 from tests.factories import StepRunFactory
 from tests.factories.runbooks import execution_of, run_and_close, step
+from tests.outside_loop import outside_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,7 +52,7 @@ def _headers(user=None):  # type: ignore[no-untyped-def]
     headers = [(b"origin", b"http://127.0.0.1")]
     if user is not None:
         client = Client()
-        client.force_login(user)
+        outside_loop(lambda: client.force_login(user))
         cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
         headers.append((b"cookie", cookie.encode()))
     return headers

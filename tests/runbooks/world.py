@@ -101,6 +101,15 @@ print(server.pk)
                 "SELECT status, status_reason FROM runbooks_execution WHERE id=?", (execution_id,)
             ).fetchone()
 
+    def task_results(self, execution_id: int) -> list[str]:
+        """What the worker returned for each delivery of run_execution(execution_id) so far, sorted."""
+        code = (
+            "from django_q.models import Task; "
+            "print(sorted(str(t.result) for t in Task.objects.filter(func='runbooks.tasks.run_execution') "
+            f"if tuple(t.args or ()) == ({execution_id},)))"
+        )
+        return list(__import__("ast").literal_eval(self.shell(code)))
+
     def step_runs(self, execution_id: int) -> int:
         with sqlite3.connect(self.db, timeout=10) as conn:
             return conn.execute(

@@ -20,6 +20,7 @@ from django.test import Client
 
 from remediation.models import CredentialKind
 from tests.factories import CredentialFactory, ServerFactory
+from tests.outside_loop import outside_loop
 from tests.sshd import make_client_key
 
 T = TypeVar("T")
@@ -79,9 +80,9 @@ def session_headers(user, client: Client | None = None) -> list[tuple[bytes, byt
     """Origin, host and the session cookie of `user` signed in through Django's session machinery (on `client`)."""
     headers = [(b"origin", ORIGIN), (b"host", b"127.0.0.1")]
     if user is not None:
-        client = client or Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        signed_in = client or Client()
+        outside_loop(lambda: signed_in.force_login(user))
+        cookie = signed_in.cookies[django_settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()))
     return headers
 
