@@ -1,4 +1,4 @@
-"""Real external parts (sshd, Chromium, PostgreSQL): skip on a bare laptop, fail in CI when missing.
+"""Real external parts (sshd, Chromium, PostgreSQL, redis-server): skip on a bare laptop, fail in CI when missing.
 
 CI sets REQUIRE_REAL_PARTS to the parts its run must have (a comma list such as `sshd,chromium`, or `all`); a
 listed part that is missing is then a failure, never a silent skip.
