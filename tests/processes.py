@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def dies_with_parent() -> None:
-    """A `preexec_fn`: Linux sends the child SIGTERM when the process that started it dies, even by SIGKILL."""
+    """A `preexec_fn`: Linux sends the child SIGTERM when the process that started it dies, even by SIGKILL.
+
+    Strictly, when the *thread* that started it ends: start such children from a thread that lives as long as them.
+    """
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
