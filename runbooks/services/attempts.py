@@ -133,7 +133,8 @@ class OutputBuffer:
         self._tail = max((len(s) for s in self.secrets), default=1) - 1
 
     def add(self, stream: str, chunk: str) -> None:
-        data = self.partial[stream] + chunk
+        # PostgreSQL text cannot hold NUL: kept as a visible escape, as alert labels are, instead of failing the run.
+        data = self.partial[stream] + chunk.replace("\x00", "\\x00")
         for secret in self.secrets:  # whole known secrets first, so a cut below never splits one
             data = data.replace(secret, MASK)
         cut = self._safe_cut(data)

@@ -76,13 +76,13 @@ def test_it_masks_a_private_key_printed_across_read_boundaries(targets, authoriz
     key_file.chmod(0o644)
     try:
         for pad in (32 * 1024 - 40, 32 * 1024 - 7, 32 * 1024 + 100):  # the key straddles a 32 KiB read
-            command = f"head -c {pad} /dev/zero | tr '\\\\0' a; echo; cat {key_file}; echo done"
+            command = f"head -c {pad} /dev/zero | tr '\\0' a; echo; cat {key_file}; echo done"
             execution = execution_of({"steps": [step("show", command=command)]}, target_ids=targets[:2])
             run_execution(execution.pk)
             execution.refresh_from_db()
             assert execution.status == ExecutionStatus.SUCCEEDED, execution.status_reason
             for row in execution.step_runs.all():
-                assert row.stdout.endswith("done\n") and MASK in row.stdout
+                assert row.stdout.startswith("a" * 1000) and row.stdout.endswith("done\n") and MASK in row.stdout
                 assert not any(line in row.stdout for line in body), pad
     finally:
         key_file.unlink()
@@ -141,3 +141,12 @@ def test_it_counts_what_the_worker_dropped_in_the_truncation_marker() -> None:
     buffer.add("stdout", "0123456789abcdef")
     buffer.close({"stdout": 1000, "stderr": 0})
     assert buffer.text["stdout"] == "0123456789" + TRUNCATED.format(dropped=1006) and buffer.truncated
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_nul_bytes_as_a_visible_escape(targets) -> None:  # type: ignore[no-untyped-def]
+    execution = execution_of({"steps": [step("nul", command="printf 'a\\000b\\n'")]}, target_ids=targets[:1])
+    run_execution(execution.pk)
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.SUCCEEDED, execution.status_reason  # PostgreSQL refuses a raw NUL
+    assert execution.step_runs.get().stdout == "a\\x00b\n"
