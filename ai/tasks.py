@@ -32,3 +32,8 @@ def analyze_action_request(action_request_id: int) -> None:
 def check_provider_health() -> dict[str, str]:
     """Probe every enabled provider and record its health (a housekeeping job)."""
     return providers_service.check_provider_health()
+
+
+def redispatch_queued_analyses() -> int:
+    """Queue again analyses left queued past REDISPATCH_AFTER_SECONDS (scheduled every minute)."""
+    return analysis_service.redispatch_queued()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +51,19 @@ def enqueue_analysis(analysis_id: int) -> None:
     from remediation.jobs import enqueue_now
 
     enqueue_now(RUN_TASK, analysis_id, task_name=f"analysis-{analysis_id}")
+
+
+def redispatch_queued() -> int:
+    """Queue again analyses still `queued` REDISPATCH_AFTER_SECONDS after they were created (a housekeeping job).
+
+    Their message was refused by a broker outage or taken by a worker that died before claiming the row; the claim
+    makes a duplicate harmless. Returns how many were sent.
+    """
+    from remediation.jobs import enqueue_many_now
+
+    cutoff = timezone.now() - timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
+    stale = Analysis.objects.filter(status=AnalysisStatus.QUEUED, created_at__lt=cutoff).order_by("id")
+    return enqueue_many_now(RUN_TASK, list(stale.values_list("id", flat=True)[:1000]), name_prefix="analysis-")
 
 
 def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Analysis | None:

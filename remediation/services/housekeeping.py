@@ -35,6 +35,7 @@ OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
     ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
     # Each check is one tiny (billed) request per enabled provider, hence not every minute.
     ("ai", Job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)),
+    ("ai", Job("ai.redispatch_queued", "ai.tasks.redispatch_queued_analyses", 1)),
 )
 
 

@@ -104,3 +104,23 @@ def test_it_links_a_recommended_runbook_to_the_normal_plan_and_request_page(  # 
     page = client.get(f"/alerts/{alert.pk}/").content.decode()
     assert f'href="/runbooks/{runbook.pk}/?params=service%3Dnginx"' in page
     assert not Execution.objects.exists()
+
+
+def test_it_keeps_a_requested_analysis_through_a_broker_outage_and_sends_it_again(  # type: ignore[no-untyped-def]
+    operator, api_as, provider, monkeypatch, django_capture_on_commit_callbacks, task_queue, settings
+) -> None:
+    from ai.services.analysis import redispatch_queued
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("django_q.tasks.async_task", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(operator).post(f"/api/v1/alerts/{AlertFactory().pk}/analyze/", {}, format="json")
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    monkeypatch.undo()
+    settings.REDISPATCH_AFTER_SECONDS = 3600
+    assert redispatch_queued() == 0  # not stale yet: its message may still be on its way
+    settings.REDISPATCH_AFTER_SECONDS = 0
+    assert redispatch_queued() == 1
+    assert [(t["func"], t["args"]) for t in task_queue()] == [("ai.tasks.run_analysis", (response.json()["id"],))]
