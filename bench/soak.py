@@ -16,6 +16,7 @@ Afterwards it prints the invariants and the counts (JSON), and exits 1 if an inv
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import http.client
 import json
@@ -117,13 +118,15 @@ class Proxy:
         except OSError:
             pass
         finally:
+            # shutdown() before close(): it wakes the other direction's thread blocked in recv() (a bare close() does
+            # not, and the upstream connection, with its open transaction and row locks, would outlive the client).
             for sock in (source, sink):
                 with self.lock:
                     self.sockets.discard(sock)
-                try:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
 
     def cut(self, seconds: float) -> None:
         self.cut_until = time.monotonic() + seconds
@@ -142,6 +145,7 @@ class Cluster:
 
     def __init__(self, work: Path, env: dict[str, str], web: int, workers: int, q_workers: int) -> None:
         self.work, self.env, self.q_workers = work, env, q_workers
+        self.groups: list[int] = []  # every process group started, so orphans of a killed process are stopped too
         self.ports = [free_port() for _ in range(web)]
         self.webs = [self._start(daphne_args(port), f"web-{n}") for n, port in enumerate(self.ports)]
         self.workers = [self._start(self._qcluster(), f"worker-{n}") for n in range(workers)]
@@ -156,7 +160,7 @@ class Cluster:
         env = {**self.env, "Q_WORKERS": str(self.q_workers), "PROCESS_NAME": name}
         context = child(args, cwd=ROOT, env=env, log=self.work / f"{name}.log")
         process = context.__enter__()
-        process.context = context  # type: ignore[attr-defined]
+        self.groups.append(process.pid)
         return process
 
     def restart_worker(self, index: int) -> None:
@@ -165,9 +169,12 @@ class Cluster:
     def stop(self) -> None:
         for process in [*self.webs, *self.workers]:
             stop(process)
+        for group in self.groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
 
 
-def descendants(pid: int) -> list[int]:
+def descendants(pid: int, depth: int = 99) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -176,11 +183,12 @@ def descendants(pid: int) -> list[int]:
             except (OSError, ValueError, IndexError):
                 continue
             parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
+    found, todo = [], [(pid, 0)]
     while todo:
-        for kid in parents.get(todo.pop(), []):
+        parent, level = todo.pop()
+        for kid in parents.get(parent, []) if level < depth else []:
             found.append(kid)
-            todo.append(kid)
+            todo.append((kid, level + 1))
     return found
 
 
@@ -277,7 +285,8 @@ class Faults:
     def kill_worker(self) -> None:
         index = self.rng.randrange(len(self.cluster.workers))
         group = self.cluster.workers[index]
-        kids = descendants(group.pid)
+        sentinels = descendants(group.pid, depth=1)
+        kids = [pid for sentinel in sentinels for pid in descendants(sentinel, depth=1)]  # workers, pusher, monitor
         if kids and self.rng.random() < 0.6:  # one process of the cluster: a worker (or its pusher / monitor)
             victim = self.rng.choice(kids)
             try:
