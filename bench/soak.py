@@ -34,6 +34,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,6 +147,7 @@ class Cluster:
     def __init__(self, work: Path, env: dict[str, str], web: int, workers: int, q_workers: int) -> None:
         self.work, self.env, self.q_workers = work, env, q_workers
         self.groups: list[int] = []  # every process group started, so orphans of a killed process are stopped too
+        self.contexts: list[Any] = []
         self.ports = [free_port() for _ in range(web)]
         self.webs = [self._start(daphne_args(port), f"web-{n}") for n, port in enumerate(self.ports)]
         self.workers = [self._start(self._qcluster(), f"worker-{n}") for n in range(workers)]
@@ -160,6 +162,7 @@ class Cluster:
         env = {**self.env, "Q_WORKERS": str(self.q_workers), "PROCESS_NAME": name}
         context = child(args, cwd=ROOT, env=env, log=self.work / f"{name}.log")
         process = context.__enter__()
+        self.contexts.append(context)  # held: a collected context would stop its process
         self.groups.append(process.pid)
         return process
 
