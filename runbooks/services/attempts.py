@@ -23,6 +23,8 @@ TRUNCATED = "\n[… output truncated: {dropped} more characters not kept …]\n"
 OUTPUT_MARGIN = 32 * 1024
 # The longest text OutputBuffer holds back waiting for a line end or a private key's END line.
 HOLD_LIMIT = 16 * 1024
+# Characters kept back when a line is cut mid-way: a BEGIN marker split there would never match again.
+MARKER_HOLD = 64
 PEM_BEGIN = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY-----")
 
@@ -137,24 +139,25 @@ class OutputBuffer:
         data = self.partial[stream] + chunk.replace("\x00", "\\x00")
         for secret in self.secrets:  # whole known secrets first, so a cut below never splits one
             data = data.replace(secret, MASK)
-        cut = self._safe_cut(data)
+        bound = self._outside_blocks(data, max(0, len(data) - self._tail))
+        cut = data.rfind("\n", 0, bound) + 1
+        if len(data) - cut > HOLD_LIMIT:  # no line end for too long: cut mid-line, still outside a key and the tail
+            cut = self._outside_blocks(data, max(0, len(data) - max(self._tail, MARKER_HOLD)))
+            if len(data) - cut > HOLD_LIMIT:  # longer than any key: masked to its end
+                cut = len(data)
         if cut:
             self._keep(stream, mask_text(data[:cut], self.secrets))
-        rest = data[cut:]
-        if len(rest) > HOLD_LIMIT:  # an endless line or an unterminated key: masked whole (the key to its end)
-            self._keep(stream, mask_text(rest, self.secrets))
-            rest = ""
-        self.partial[stream] = rest
+        self.partial[stream] = data[cut:]
 
-    def _safe_cut(self, data: str) -> int:
-        """Where released text may end: a line end before the held tail and outside any private key block."""
-        bound = max(0, len(data) - self._tail)
-        begins = list(PEM_BEGIN.finditer(data, 0, bound))
+    @staticmethod
+    def _outside_blocks(data: str, bound: int) -> int:
+        """`bound`, moved back to the start of a private key block that is not complete before it."""
+        begins = [m for m in PEM_BEGIN.finditer(data) if m.start() < bound]
         if begins:
             end = PEM_END.search(data, begins[-1].end())
-            if end is None or end.end() > bound:  # the block is not complete before the bound: keep it whole
-                bound = begins[-1].start()
-        return data.rfind("\n", 0, bound) + 1
+            if end is None or end.end() > bound:
+                return begins[-1].start()
+        return bound
 
     def close(self, dropped: dict[str, int] | None = None) -> None:
         for stream, rest in self.partial.items():

@@ -4,6 +4,7 @@ bounded memory, and masked even when a secret arrives split across two reads."""
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 import threading
 import uuid
@@ -150,3 +151,22 @@ def test_it_stores_nul_bytes_as_a_visible_escape(targets) -> None:  # type: igno
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.SUCCEEDED, execution.status_reason  # PostgreSQL refuses a raw NUL
     assert execution.step_runs.get().stdout == "a\\x00b\n"
+
+
+@pytest.mark.parametrize("known", KNOWN.values(), ids=KNOWN.keys())
+def test_it_masks_a_key_after_a_long_line_whatever_the_reads(known) -> None:  # type: ignore[no-untyped-def]
+    """What the real sshd run found: a 32 KiB line, then a key, read in arbitrary pieces."""
+    for seed in range(300):
+        rng = random.Random(seed)
+        pad = rng.choice([32 * 1024 - 7, rng.randint(16_000, 70_000)])
+        text = "a" * pad + rng.choice(["\n", ""]) + KEY + "done\n"  # the key on its own line, or mid-line
+        buffer = OutputBuffer(256 * 1024, known)
+        start = 0
+        while start < len(text):
+            size = rng.choice([1, 100, 4096, 32768, rng.randint(1, 40_000)])
+            buffer.add("stdout", text[start : start + size])
+            start += size
+        buffer.close()
+        stored = buffer.text["stdout"]
+        assert "b3BlbnNzaC1rZXkt" not in stored and "QyNTUxOQAAACBh" not in stored, (seed, pad)
+        assert stored.startswith("a" * 1000) and stored.endswith("done\n"), seed
