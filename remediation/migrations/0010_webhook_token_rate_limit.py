@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0008_suggestions'),
+        ('remediation', '0009_roles_without_task_queue'),
     ]
 
     operations = [
