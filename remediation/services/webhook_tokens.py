@@ -49,7 +49,11 @@ def create_webhook_token(name: str, *, actor: Actor, request: HttpRequest | None
 def set_webhook_token_rate_limit(
     token: WebhookToken, rate_limit: str, *, actor: Actor, request: HttpRequest | None = None
 ) -> WebhookToken:
-    """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; other processes see it within 2 s."""
+    """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; seen everywhere within 2 s.
+
+    Needs change_webhooktoken.
+    """
+    require_permission(actor, "remediation.change_webhooktoken")
     before = token.rate_limit
     token.rate_limit = rate_limit.strip()
     token.full_clean(exclude=["token_hash", "prefix", "name"])
