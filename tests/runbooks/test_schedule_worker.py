@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.processes import running
 from tests.runbooks.world import World, wait_for
 
+ARMED = "SELECT count(*) FROM django_q_schedule WHERE name LIKE 'runbook-schedule:%' AND next_run > datetime('now')"
 CREATE = """
 import datetime as dt
 from django.utils import timezone
@@ -56,6 +57,8 @@ def test_it_fires_a_schedule_on_a_real_cluster_over_ssh_and_records_a_missed_one
         row = wait_for(lambda: [r for r in _query(world, sql, due) if r[0] == "succeeded"], 120, "the scheduled run")
         wait_for(lambda: _query(world, "SELECT 1 FROM runbooks_schedulerun WHERE schedule_id=?", missed), 30, "miss")
         wait_for(lambda: _query(world, "SELECT 1 FROM remediation_workerheartbeat"), 30, "a worker heartbeat")
+        # The scheduler and the fired task each write the django-q2 row; wait until both are done before stopping.
+        wait_for(lambda: _query(world, ARMED)[0][0] == 2, 30, "both schedules re-armed in the future")
 
     assert row == [("succeeded", "schedule", "started")]
     output = _query(world, "SELECT s.stdout FROM runbooks_steprun s JOIN runbooks_schedulerun r "
