@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -212,6 +213,21 @@ class RunbookScheduleAdmin(admin.ModelAdmin):
     readonly_fields = ["next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]
     inlines = [ScheduleRunInline]
     actions = ["pause", "resume"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class ScopedScheduleForm(form):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                try:  # a form error (what was typed is kept), not a failure in save_model
+                    schedules.check_schedule_scope(user, data.get("target_ids"))
+                except ValidationError as exc:
+                    self.add_error("target_ids", exc.messages)
+                return data
+
+        return ScopedScheduleForm
 
     def save_model(self, request: HttpRequest, obj: RunbookSchedule, form: Any, change: bool) -> None:
         values = {field: form.cleaned_data[field] for field in schedules.EDITABLE if field in form.cleaned_data}

@@ -17,6 +17,7 @@ from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
 from runbooks.services.live import snapshot
 from runbooks.services.plan import plan_runbook
+from runbooks.services.scope import OutOfScope
 
 
 def parse_inputs(data: Any) -> tuple[dict[str, str], list[int | str]]:
@@ -49,7 +50,12 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A runbook, its steps and its plan for the parameters and targets in the query string."""
     runbook = get_object_or_404(Runbook.objects.prefetch_related("steps"), pk=pk)
     params, targets = parse_inputs(request.GET)
-    plan = plan_runbook(runbook, params=params, target_ids=targets) if runbook.versions.exists() else None
+    plan = None
+    if runbook.versions.exists():
+        try:
+            plan = plan_runbook(runbook, params=params, target_ids=targets, actor=request.user)
+        except OutOfScope as exc:
+            messages.error(request, str(exc))
     context = {
         "runbook": runbook,
         "plan": plan,

@@ -20,12 +20,15 @@ from remediation.services.credentials import CredentialUnavailable
 from remediation.services.inventory import InventoryError, configured_timeouts, ssh_target
 from terminal.bridge import Limits
 from terminal.choices import DenyReason, EndReason, SessionStatus
-from terminal.models import TerminalGrant, TerminalSession
+from terminal.grants import ANY_SERVER_PERM as ANY_SERVER_PERM
+from terminal.grants import OPEN_PERM as OPEN_PERM
+from terminal.grants import can_open_terminal as can_open_terminal
+from terminal.grants import has_grant as has_grant
+from terminal.grants import openable_server_ids as openable_server_ids
+from terminal.models import TerminalSession
 from terminal.recordings import CastRecorder, recording_relpath, resolve
 from terminal.shell import Shell, clamp_size
 
-OPEN_PERM = "remediation.open_terminal"
-ANY_SERVER_PERM = "terminal.open_any_terminal"
 REVIEW_PERM = "terminal.review_terminalsession"
 MIN_FLOW_WINDOW = 256 * 1024
 SSH_STAGE_REASONS = {"host_key": DenyReason.HOST_KEY, "auth": DenyReason.AUTH}
@@ -59,34 +62,6 @@ def limits() -> Limits:
         # The page acknowledges every 64 KiB rendered; a smaller window would stall the session.
         window=max(settings.TERMINAL_FLOW_WINDOW, MIN_FLOW_WINDOW),
     )
-
-
-def has_grant(user: AuthUser, server: Server) -> bool:
-    """An unexpired grant for this server or for one of its tags."""
-    now = timezone.now()
-    scope = Q(server=server) | Q(server__isnull=True, tag__in=list(server.tags or []))
-    active = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    return TerminalGrant.objects.filter(scope & active, user_id=user.pk).exists()
-
-
-def can_open_terminal(user: User, server: Server) -> bool:
-    """The role permission, and a grant unless the user may open any server (admins)."""
-    if not (user.is_authenticated and user.is_active and user.has_perm(OPEN_PERM)):
-        return False
-    return user.has_perm(ANY_SERVER_PERM) or has_grant(user, server)
-
-
-def openable_server_ids(user: User, servers: list[Server]) -> set[int]:
-    """Which of `servers` the user may open a terminal on (for links on list pages; one grant query)."""
-    if not (user.is_authenticated and user.is_active and user.has_perm(OPEN_PERM)):
-        return set()
-    enabled = [s for s in servers if s.enabled]
-    if user.has_perm(ANY_SERVER_PERM):
-        return {s.pk for s in enabled}
-    active = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-    grants = list(TerminalGrant.objects.filter(active, user_id=user.pk).values_list("server_id", "tag"))
-    server_ids, tags = {sid for sid, _t in grants if sid}, {t for _s, t in grants if t}
-    return {s.pk for s in enabled if s.pk in server_ids or tags & set(s.tags or [])}
 
 
 def alert_servers(labels: dict[str, str]) -> list[Server]:

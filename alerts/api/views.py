@@ -78,6 +78,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
                                     override_reason=body.validated_data["override_reason"])  # fmt: skip
         except pipeline.SuggestionUsed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        except pipeline.ExecutionForbidden as exc:
+            raise PermissionDenied(str(exc)) from None
         except pipeline.ExecutionRefused as exc:
             return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
         shown = next(s for s in pipeline.suggestions_of(suggestion.alert) if s.pk == suggestion.pk)

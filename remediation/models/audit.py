@@ -75,6 +75,7 @@ class ProductPermission(models.Model):
         default_permissions = ()
         permissions = [
             ("execute_runbook", "Can request runbook executions"),
+            ("run_on_any_server", "Can run and approve runbooks on any server without a grant"),
             ("author_runbook", "Can write runbooks (remote code execution on servers)"),
             ("approve_execution", "Can approve or reject execution requests"),
             ("cancel_execution", "Can cancel running executions"),

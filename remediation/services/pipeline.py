@@ -28,6 +28,7 @@ from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
 from runbooks.services import guardrails, verification
 from runbooks.services.execute import OVERRIDE_PERMISSION as OVERRIDE_PERMISSION  # for the portal and API edges
+from runbooks.services.execute import ExecutionForbidden as ExecutionForbidden  # re-exported for the alerts app
 from runbooks.services.execute import ExecutionRefused as ExecutionRefused  # re-exported for the alerts app
 from runbooks.services.execute import refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render

@@ -21,6 +21,7 @@ from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
 from runbooks.services.definitions import DefinitionError, delete_runbook, save_runbook, with_latest_definition
 from runbooks.services.plan import plan_runbook
+from runbooks.services.scope import OutOfScope
 from runbooks.services.yaml_io import export_yaml, import_yaml
 
 AUTHOR = "remediation.author_runbook"
@@ -88,7 +89,11 @@ class RunbookViewSet(viewsets.ModelViewSet):
         body = s.PlanRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        plan = plan_runbook(self.get_object(), params=data["params"], target_ids=data["targets"], alert=data["alert"])
+        try:
+            plan = plan_runbook(self.get_object(), params=data["params"], target_ids=data["targets"],
+                                alert=data["alert"], actor=request.user)  # fmt: skip
+        except OutOfScope as exc:
+            raise PermissionDenied(str(exc)) from None
         return Response(plan)
 
     @extend_schema(request=s.ExecuteRequestSerializer, responses=s.ExecutionDetailSerializer)
@@ -105,6 +110,8 @@ class RunbookViewSet(viewsets.ModelViewSet):
                 dry_run=data["dry_run"], trigger="api", alert=data["alert"] or None, request=request,
                 override_reason=data["override_reason"],
             )  # fmt: skip
+        except execute_service.ExecutionForbidden as exc:
+            raise PermissionDenied(str(exc)) from None
         except execute_service.ExecutionRefused as exc:
             return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.ExecutionDetailSerializer(execution).data, status=status.HTTP_201_CREATED)

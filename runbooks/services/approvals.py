@@ -18,6 +18,8 @@ from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import live
 from runbooks.services.execute import enqueue
+from runbooks.services.scope import OutOfScope, check_scope
+from terminal.grants import APPROVE_PERM
 
 APPROVE_PERMISSION = "remediation.approve_execution"
 
@@ -37,6 +39,18 @@ def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
         raise ApprovalForbidden("you cannot approve your own request; ask another approver")
     if execution.status != ExecutionStatus.AWAITING_APPROVAL:
         raise ApprovalRefused(f"execution #{execution.pk} is {execution.status}, not awaiting approval")
+    if approving:
+        _check_scope(execution, actor)
+
+
+def _check_scope(execution: Execution, actor: Actor) -> None:
+    """The approver must be allowed on every target, and a person who requested it must still be (grants change)."""
+    try:
+        check_scope(actor, execution.target_ids, perm=APPROVE_PERM)
+        if execution.requested_by is not None:
+            check_scope(execution.requested_by, execution.target_ids, who="the requester")
+    except OutOfScope as exc:
+        raise ApprovalForbidden(str(exc)) from None
 
 
 def _broadcast(execution: Execution) -> None:

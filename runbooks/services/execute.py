@@ -22,6 +22,7 @@ from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook
 from runbooks.services import live
 from runbooks.services.plan import latest_version, plan_definition
+from runbooks.services.scope import OutOfScope, check_scope
 
 RUN_TASK = "runbooks.tasks.run_execution"
 # The most pending executions one sweep sends again (oldest first); the next sweep takes the rest.
@@ -35,6 +36,10 @@ class ExecutionRefused(Exception):
     def __init__(self, message: str, plan: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.plan = plan
+
+
+class ExecutionForbidden(ExecutionRefused):
+    """The actor may not run on some of the targets: no grant for them (the API answers 403)."""
 
 
 def enqueue(execution_id: int) -> None:
@@ -94,11 +99,16 @@ def request_execution(
     """Plan, pin the current version and queue (or hold for approval); a blocked plan refuses a real run.
 
     `origin` = {"alert_episode_id", "rule_id"} for alert-triggered runs (the pipeline's episode mutex applies).
-    A refusal (disabled runbook, kill switch, maintenance window, plan problems) is audited durably.
+    A refusal (no grant for a target, disabled runbook, kill switch, maintenance window, plan problems) is audited
+    durably; a user actor must be allowed on every target (dry runs too: a plan shows the target's details).
     """
     params, target_ids = params or {}, list(target_ids or [])
     audited = refusals_audited(runbook, actor=actor, request=request, trigger=trigger, targets=target_ids)
     with audited, transaction.atomic():
+        try:
+            check_scope(actor, target_ids)
+        except OutOfScope as exc:
+            raise ExecutionForbidden(str(exc)) from None
         if not runbook.enabled and not dry_run:
             raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
         version = latest_version(runbook)

@@ -10,6 +10,7 @@ from runbooks.executors import Action, get_executor
 from runbooks.models import Runbook, RunbookVersion
 from runbooks.policy import active_rules, check_commands
 from runbooks.services.context import placeholder_result, resolve_params, variables
+from runbooks.services.scope import PLAN_PERM, check_scope
 from runbooks.targets import Target, resolve_targets
 from runbooks.templating.engine import placeholders_of
 from runbooks.templating.safety import definition_findings
@@ -139,7 +140,13 @@ def plan_runbook(
     params: dict[str, Any] | None = None,
     target_ids: list[Any] | None = None,
     alert: dict[str, Any] | None = None,
+    actor: Any = None,
 ) -> dict[str, Any]:
-    """Plan the runbook's current version (read-only: nothing is stored, nothing is contacted)."""
+    """Plan the runbook's current version (read-only: nothing is stored, nothing is contacted).
+
+    A person (`actor`) may plan only on targets they hold a grant for (OutOfScope otherwise): a plan shows the
+    targets' addresses and the commands that would run there.
+    """
+    check_scope(actor, list(target_ids or []), perm=PLAN_PERM)
     definition = latest_version(runbook).definition
     return plan_definition(definition, params=params or {}, target_ids=target_ids or [], alert=alert)

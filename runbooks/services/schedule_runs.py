@@ -16,6 +16,7 @@ from runbooks.choices import FINISHED_STATUSES, OverlapPolicy, ScheduleRunStatus
 from runbooks.models import Execution, RunbookSchedule, ScheduleRun
 from runbooks.services.execute import ExecutionRefused, request_execution
 from runbooks.services.schedules import arm
+from runbooks.services.scope import OutOfScope, check_scope
 
 MAX_MISSED_RECORDED = 100  # after a very long outage, the history keeps the first ones and says how many more
 
@@ -76,12 +77,23 @@ def _guard(schedule: RunbookSchedule, now: dt.datetime) -> str:
     return ""
 
 
+def _owner_refused(schedule: RunbookSchedule) -> str:
+    """A schedule runs with its owner's scope: refused once the owner may no longer run on a target ('' if fine)."""
+    if schedule.created_by is None:
+        return ""  # created by the system or from the shell (manage.py): no person's grants to apply
+    try:
+        check_scope(schedule.created_by, schedule.target_ids, who=f"the schedule's owner {schedule.created_by}")
+    except OutOfScope as exc:
+        return str(exc)
+    return ""
+
+
 def _run_or_skip(schedule: RunbookSchedule, intended: dt.datetime, now: dt.datetime) -> str:
     previous = _previous_still_going(schedule)
     if previous is not None and schedule.overlap_policy == OverlapPolicy.SKIP:
         return _record(schedule, intended, ScheduleRunStatus.SKIPPED, "schedule.run_skipped",
                        f"the previous run (execution #{previous.pk}) is still {previous.status}")  # fmt: skip
-    blocked = _guard(schedule, now)
+    blocked = _guard(schedule, now) or _owner_refused(schedule)
     if blocked:
         return _record(schedule, intended, ScheduleRunStatus.REFUSED, "schedule.run_refused", blocked)
     try:  # a savepoint of its own; its refusal is audited after that savepoint, so it is kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from remediation.services.access import require_permission
 from remediation.services.audit import Actor, record_event
 from runbooks.models import RunbookSchedule
+from runbooks.services.scope import OutOfScope, check_scope
 
 FIRE_TASK = "runbooks.tasks.fire_schedule"
 EDITABLE = ("name", "runbook", "kind", "cron", "timezone", "interval_minutes", "params", "target_ids", "dry_run",
@@ -28,6 +30,14 @@ def preview(schedule: RunbookSchedule, *, count: int = 5, now: dt.datetime | Non
     """The next `count` intended runs of a (possibly unsaved) schedule."""
     schedule.full_clean(exclude=["runbook", "name"])
     return schedule.next_runs(now or timezone.now(), count)
+
+
+def check_schedule_scope(actor: Actor, target_ids: Any) -> None:
+    """A person may schedule runs only on servers they may run on (ValidationError on `target_ids` otherwise)."""
+    try:
+        check_scope(actor, list(target_ids or []) if isinstance(target_ids, list) else [])
+    except OutOfScope as exc:
+        raise ValidationError({"target_ids": str(exc)}) from None
 
 
 def sync_q2(schedule: RunbookSchedule) -> None:
@@ -59,6 +69,7 @@ def create_schedule(
     """Validate, save and arm a new schedule; audited as schedule.created."""
     schedule = RunbookSchedule(**values, created_by=actor if hasattr(actor, "pk") else None)  # type: ignore[misc]
     schedule.full_clean()
+    check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
     arm(schedule, now or timezone.now())
     record_event(actor=actor, action="schedule.created", obj=schedule, after=snapshot(schedule), request=request)
@@ -77,6 +88,7 @@ def update_schedule(
             raise ValueError(f"{field!r} cannot be changed")
         setattr(schedule, field, value)
     schedule.full_clean()
+    check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
     arm(schedule, now or timezone.now())
     record_event(actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule),

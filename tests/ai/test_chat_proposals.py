@@ -15,6 +15,7 @@ from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
 from tests.ai.conftest import run_async, ws_headers
 from tests.factories import AlertFactory, ChatSessionFactory, ServerFactory
+from tests.factories.terminal import grant
 from tests.llm_server import LLMServer, Reply, tool_call
 
 RESTART = {
@@ -44,6 +45,7 @@ def test_it_turns_a_confirmed_proposal_into_a_chat_execution_request(
     server = ServerFactory(
         name="web1", host_key_type="ssh-ed25519", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedForTheTest"
     )
+    grant(operator, server)
     session = ChatSessionFactory(user=operator, provider=provider, alert=AlertFactory())
     llm_server.push(_propose("web1"))
 

@@ -24,3 +24,12 @@ class TerminalSessionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     server = None
     server_name = factory.Sequence(lambda n: f"server-{n}")
+
+
+def grant(user, *servers, tag: str = ""):  # type: ignore[no-untyped-def]
+    """Grants `user` (the operator, usually) on each server, or on a tag; returns the user."""
+    for server in servers:
+        TerminalGrantFactory(user=user, server=server)
+    if tag:
+        TerminalGrantFactory(user=user, server=None, tag=tag)
+    return user

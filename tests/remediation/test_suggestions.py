@@ -15,6 +15,7 @@ from remediation.services.maintenance import set_kill_switch
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
+from tests.factories.terminal import grant
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,9 @@ KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
 
 
 @pytest.fixture
-def suggested(post_hook) -> Suggestion:  # type: ignore[no-untyped-def]
-    """A `suggest` rule matched a firing ServiceDown on web-1: one suggestion, nothing run."""
-    ServerFactory(name="web-1", host_key=KEY)
+def suggested(post_hook, operator) -> Suggestion:  # type: ignore[no-untyped-def]
+    """A `suggest` rule matched a firing ServiceDown on web-1 (the operator holds a grant for it): nothing run."""
+    grant(operator, ServerFactory(name="web-1", host_key=KEY))
     params = [{"name": "service", "required": True, "pattern": "[a-z]+"}, {"name": "api_token"}]
     rule = remediate_rule(restart_runbook(parameters=params), mode="suggest")
     Rule.objects.filter(pk=rule.pk).update(parameters={**rule.parameters, "api_token": "{{ labels.token }}"})

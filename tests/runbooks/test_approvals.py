@@ -15,6 +15,7 @@ from runbooks.services.execute import request_execution
 from runbooks.services.runner import run_execution
 from tests.factories import AlertFactory, AnalysisFactory, ExecutionFactory, RuleFactory
 from tests.factories.inventory import ServerFactory
+from tests.factories.terminal import grant
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
 
 pytestmark = pytest.mark.django_db
@@ -23,8 +24,11 @@ KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
 
 @pytest.fixture
 def held(approver) -> Execution:  # type: ignore[no-untyped-def]
-    """A manual run of an approval-gated runbook, requested by the approver themself."""
+    """A manual run of an approval-gated runbook, requested by the approver themself (allowed to run on web-1)."""
     server = ServerFactory(name="web-1", host_key=KEY)
+    approver.user_permissions.add(Permission.objects.get(codename="execute_runbook"))
+    grant(approver, server)
+    approver = type(approver).objects.get(pk=approver.pk)
     runbook = restart_runbook(command="echo {{ params.service }} on {{ target.address }}", requires_approval=True)
     return request_execution(runbook, actor=approver, params={"service": "nginx"}, target_ids=[server.pk])
 

@@ -13,6 +13,7 @@ from runbooks.models import Execution
 from runbooks.services.execute import ExecutionRefused, request_execution
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
+from tests.factories.terminal import grant
 from tests.remediation.remediate import restart_runbook
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ def test_it_refuses_manual_runs_while_the_kill_switch_is_engaged(admin_user) -> 
 
 def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operator) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(name="db-1", host_key=KEY)
+    grant(operator, server, tag="web")
     runbook = restart_runbook()
     MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
     args = {"params": {"service": "nginx"}, "target_ids": [server.pk]}
@@ -41,12 +43,13 @@ def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operato
     execution = request_execution(runbook, actor=admin_user, override_reason="the fix cannot wait", **args)
     assert execution.status == "pending"
     assert AuditEvent.objects.get(action="maintenance.overridden").reason == "the fix cannot wait"
-    other = ServerFactory(name="web-1", host_key=KEY)
+    other = ServerFactory(name="web-1", host_key=KEY, tags=["web"])
     assert request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[other.pk]).pk
 
 
 def test_it_keeps_the_audit_of_refused_api_requests(api_as, admin_user, operator) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(name="db-1", host_key=KEY)
+    grant(operator, server)
     runbook = restart_runbook()
     url, body = f"/api/v1/runbooks/{runbook.pk}/execute/", {"params": {"service": "nginx"}, "targets": [server.pk]}
     set_kill_switch(True, reason="incident", actor=admin_user)
@@ -75,6 +78,7 @@ def _with_override_permission(user):  # type: ignore[no-untyped-def]
 
 def test_it_overrides_a_window_from_the_portal_form_with_the_permission_only(operator) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(name="db-1", host_key=KEY)
+    grant(operator, server)
     runbook = restart_runbook()
     MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
     detail, url = reverse("runbooks:detail", args=[runbook.pk]), reverse("runbooks:execute", args=[runbook.pk])

@@ -1,0 +1,27 @@
+"""Execution scope of a person: every target of a plan, run or approval must be one they hold a grant for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from terminal.grants import RUN_PERM, refused_servers
+
+PLAN_PERM = "runbooks.view_runbook"
+
+
+class OutOfScope(Exception):
+    """The person may not act on some of the targets (no grant for them); edges answer 403."""
+
+
+def check_scope(user: Any, target_ids: list[Any], *, perm: str = RUN_PERM, who: str = "you") -> None:
+    """Raise OutOfScope unless `user` may act on every target (`terminal.grants.can_run_on` with `perm`).
+
+    The system actor is not a person and passes: alert-triggered runs are bounded by their rule's and source's
+    scope instead (remediation.services.pipeline), scheduled runs by their owner's (runbooks.services.schedule_runs).
+    """
+    if not hasattr(user, "has_perm"):
+        return
+    refused = refused_servers(user, target_ids, perm=perm)
+    if refused:
+        what = {RUN_PERM: "run runbooks", PLAN_PERM: "plan runbooks"}.get(perm, "approve runs")
+        raise OutOfScope(f"{who} may not {what} on {', '.join(map(repr, refused))} (no grant for it)")

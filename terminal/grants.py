@@ -1,0 +1,92 @@
+"""Who may act on which server: the role permission plus a grant (by server or by tag). The one place it is decided.
+
+A grant (`TerminalGrant`, by server or by tag) says a user may work on a server; the role says what kind of work:
+`remediation.open_terminal` opens shells there, `remediation.execute_runbook` runs runbooks there,
+`remediation.approve_execution` approves runs there. Holders of `terminal.open_any_terminal` (terminals) or
+`remediation.run_on_any_server` (runs and approvals) need no grant; the Admin role and superusers hold both.
+Every edge (API, portal, admin, chat, schedules, approvals, sockets) asks these functions, never the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
+from django.db.models import Q
+from django.utils import timezone
+
+from remediation.models import Server
+from terminal.models import TerminalGrant
+
+OPEN_PERM = "remediation.open_terminal"
+ANY_SERVER_PERM = "terminal.open_any_terminal"
+RUN_PERM = "remediation.execute_runbook"
+APPROVE_PERM = "remediation.approve_execution"
+RUN_ANY_PERM = "remediation.run_on_any_server"
+
+User = AuthUser | AnonymousUser
+
+
+def _live(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+def _active() -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+
+def has_grant(user: Any, server: Server) -> bool:
+    """An unexpired grant for this server or for one of its tags."""
+    scope = Q(server=server) | Q(server__isnull=True, tag__in=list(server.tags or []))
+    return TerminalGrant.objects.filter(scope & _active(), user_id=user.pk).exists()
+
+
+def granted_ids(user: Any, servers: Iterable[Server]) -> set[int]:
+    """Which of `servers` the user holds an unexpired grant for (one query)."""
+    grants = list(TerminalGrant.objects.filter(_active(), user_id=user.pk).values_list("server_id", "tag"))
+    server_ids, tags = {sid for sid, _t in grants if sid}, {t for _s, t in grants if t}
+    return {s.pk for s in servers if s.pk in server_ids or tags & set(s.tags or [])}
+
+
+def can_open_terminal(user: User, server: Server) -> bool:
+    """The role permission, and a grant unless the user may open any server (admins)."""
+    if not (_live(user) and user.has_perm(OPEN_PERM)):
+        return False
+    return user.has_perm(ANY_SERVER_PERM) or has_grant(user, server)
+
+
+def openable_server_ids(user: User, servers: list[Server]) -> set[int]:
+    """Which enabled `servers` the user may open a terminal on (for links on list pages; one grant query)."""
+    if not (_live(user) and user.has_perm(OPEN_PERM)):
+        return set()
+    enabled = [s for s in servers if s.enabled]
+    if user.has_perm(ANY_SERVER_PERM):
+        return {s.pk for s in enabled}
+    return granted_ids(user, enabled)
+
+
+def can_run_on(user: Any, server: Server, *, perm: str = RUN_PERM) -> bool:
+    """May `user` run runbooks on `server` (perm=APPROVE_PERM: approve runs there): role permission + grant."""
+    if not (_live(user) and user.has_perm(perm)):
+        return False
+    return user.has_perm(RUN_ANY_PERM) or has_grant(user, server)
+
+
+def runnable_ids(user: Any, servers: Iterable[Server], *, perm: str = RUN_PERM) -> set[int]:
+    """Which of `servers` `user` may run runbooks on (or approve runs on) — `can_run_on` for many, one query."""
+    servers = list(servers)
+    if not (_live(user) and user.has_perm(perm)):
+        return set()
+    if user.has_perm(RUN_ANY_PERM):
+        return {s.pk for s in servers}
+    return granted_ids(user, servers)
+
+
+def refused_servers(user: Any, target_ids: Iterable[Any], *, perm: str = RUN_PERM) -> list[str]:
+    """Names (or ids) of the targets `user` may not run on; unknown ids are left to the plan to report."""
+    wanted = [t for t in target_ids if isinstance(t, int) and not isinstance(t, bool)]
+    servers = list(Server.objects.filter(pk__in=wanted).order_by("name"))
+    allowed = runnable_ids(user, servers, perm=perm)
+    return [s.name for s in servers if s.pk not in allowed]
