@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from remediation.instants import to_utc
+
 # Alertmanager's "no end" timestamp: the zero value of Go's time.Time.
 ZERO_TIME = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 STATUSES = ("firing", "resolved")
@@ -78,7 +80,11 @@ def fingerprint(labels: dict[str, str]) -> str:
 
 
 def parse_time(raw: Any) -> dt.datetime | None:
-    """RFC 3339 with an offset; Alertmanager's zero time means "none"; raises ValueError otherwise."""
+    """RFC 3339 with an offset, returned in UTC; Alertmanager's zero time means "none"; raises ValueError otherwise.
+
+    Only 1970-01-01 to 9998-12-31 (UTC) is accepted: year 1 with an offset would be stored as a BC timestamp
+    (which breaks every page reading it on PostgreSQL) and year 9999 with a negative offset overflows.
+    """
     if not isinstance(raw, str):
         raise ValueError("must be an RFC 3339 timestamp string")
     try:
@@ -87,7 +93,9 @@ def parse_time(raw: Any) -> dt.datetime | None:
         raise ValueError(f"{literal_text(raw[:64])!r} is not an RFC 3339 timestamp") from None
     if parsed.tzinfo is None or "T" not in raw.upper():
         raise ValueError("must be an RFC 3339 timestamp with a time zone offset")
-    return None if parsed == ZERO_TIME else parsed
+    if parsed.replace(tzinfo=None) == ZERO_TIME.replace(tzinfo=None):
+        return None  # Go's zero time.Time, whatever offset it was written with
+    return to_utc(parsed)
 
 
 def _string_map(value: Any, where: str, errors: dict[str, list[str]]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import paramiko
+from paramiko.pkey import UnknownKeyType
 
 # Callers type connections as ssh.Client, so no other module needs to import paramiko.
 Client = paramiko.SSHClient
@@ -147,6 +148,7 @@ def parse_known_hosts_line(line: str) -> HostKey:
     parts = line.strip().split()
     if parts and parts[0].startswith("@"):
         raise ValueError("Markers such as @cert-authority or @revoked are not supported; paste a plain key line.")
+    unknown = ""
     for start in (0, 1):
         if len(parts) >= start + 2:
             key_type, blob = parts[start], parts[start + 1]
@@ -156,6 +158,10 @@ def parse_known_hosts_line(line: str) -> HostKey:
                 return key
             except (ValueError, TypeError, paramiko.SSHException, base64.binascii.Error):  # type: ignore[attr-defined]
                 continue
+            except UnknownKeyType:  # not an SSHException: paramiko raises a bare Exception subclass
+                unknown = unknown or key_type
+    if unknown and unknown.startswith(("ssh-", "ecdsa-", "sk-")):
+        raise ValueError(f"Unknown host key type {unknown[:40]!r}; expected e.g. ssh-ed25519, ecdsa-sha2-nistp256.")
     raise ValueError("Not a known_hosts line: expected '<host> <key type> <base64 key>' or '<key type> <base64 key>'.")
 
 

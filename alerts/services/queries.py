@@ -9,10 +9,10 @@ from typing import Any
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from django.utils.dateparse import parse_datetime
 
 from alerts.choices import AlertStatus
 from alerts.models import Alert
+from remediation.instants import parse_instant
 
 FILTER_NAMES = ("status", "severity", "alertname", "label", "q", "since", "until")
 
@@ -25,10 +25,10 @@ def _when(params: Mapping[str, Any], name: str) -> datetime | None:
     raw = str(params.get(name, "") or "").strip()
     if not raw:
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None:
-        raise AlertFilterError(f"'{name}' must be an ISO 8601 date-time, got {raw[:64]!r}.")
-    return parsed
+    try:
+        return parse_instant(raw)
+    except ValueError as exc:
+        raise AlertFilterError(f"'{name}' {exc}.") from None
 
 
 def _labels(params: Any) -> list[tuple[str, str]]:

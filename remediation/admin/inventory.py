@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from remediation import ssh
 from remediation.models import Credential, Server
 from remediation.models.inventory import SECRET_FIELDS
 from remediation.services import credentials as credential_service
@@ -105,6 +106,16 @@ class ServerForm(forms.ModelForm):
     class Meta:
         model = Server
         fields = list(inventory_service.SERVER_FIELDS)
+
+    def clean_known_hosts_line(self) -> str:
+        """A line that cannot be parsed is a form error (what was typed stays in the form; nothing is saved)."""
+        line = str(self.cleaned_data.get("known_hosts_line") or "").strip()
+        if line:
+            try:
+                ssh.parse_known_hosts_line(line)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return line
 
 
 @admin.register(Server)

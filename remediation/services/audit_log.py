@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterator, Mapping
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
 
+from remediation.instants import parse_instant
 from remediation.models import AuditEvent
 
 CSV_COLUMNS = [
@@ -37,10 +37,10 @@ def _when(params: Mapping[str, str], name: str) -> dt.datetime | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None:
-        raise AuditFilterError(f"'{name}' must be an ISO 8601 date-time, got {raw!r}.")
-    return parsed
+    try:
+        return parse_instant(raw)
+    except ValueError as exc:
+        raise AuditFilterError(f"'{name}' {exc}.") from None
 
 
 def filter_events(params: Mapping[str, str], queryset: QuerySet[AuditEvent] | None = None) -> QuerySet[AuditEvent]:

@@ -58,10 +58,32 @@ class RunbookWriteSerializer(serializers.Serializer):
     steps = serializers.ListField(child=serializers.DictField(), required=False)
 
 
+class AlertContextSerializer(serializers.Serializer):
+    """The `alert.*` a plan or run is templated with: what an Alertmanager alert carries, and nothing else."""
+
+    labels = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=10_000), required=False,
+                                   default=dict)  # fmt: skip
+    annotations = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=100_000),
+                                        required=False, default=dict)  # fmt: skip
+    status = serializers.ChoiceField(choices=["firing", "resolved", ""], required=False, default="")
+    fingerprint = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({str(name)[:40]: ["unknown field"] for name in unknown})
+        attrs = super().to_internal_value(data)
+        for name in ("labels", "annotations"):
+            bad = [k for k in attrs[name] if not k or len(k) > 200]
+            if bad:
+                raise serializers.ValidationError({name: [f"names must be 1-200 characters: {bad[0][:40]!r}"]})
+        return attrs
+
+
 class PlanRequestSerializer(serializers.Serializer):
     params = serializers.DictField(required=False, default=dict)
     targets = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    alert = serializers.DictField(required=False, default=dict)
+    alert = AlertContextSerializer(required=False, default=dict)
 
 
 class ExecuteRequestSerializer(PlanRequestSerializer):

@@ -96,3 +96,22 @@ def test_it_hides_the_actions_from_users_without_the_permissions(client: Client,
     page = client.get("/admin/remediation/server/")
     assert page.status_code == 200 and "fetch_and_pin_host_key" not in page.content.decode()
     assert client.get("/admin/remediation/credential/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "web-1 ssh-foo AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests",  # an unknown key type
+        "web-1 ssh-ed25519 not-base64!",
+        "just one word",
+    ],
+)
+def test_it_keeps_the_form_with_an_error_for_a_bad_known_hosts_line(staff: Client, line: str) -> None:
+    form = {"name": "web-1", "hostname": "127.0.0.1", "port": "22", "username": "deploy", "environment": "production",
+            "tags": '["web"]', "aliases": "[]", "enabled": "on", "known_hosts_line": line}  # fmt: skip
+    response = staff.post("/admin/remediation/server/add/", form)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'class="errorlist' in page
+    assert "known_hosts" in page.lower() or "key type" in page
+    assert 'value="web-1"' in page and line.split()[-1].replace("!", "") in page  # what was typed is kept
+    assert not Server.objects.exists()
