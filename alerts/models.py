@@ -44,7 +44,10 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["fingerprint", "starts_at"], name="alert_episode_unique")]
+        # An episode belongs to its source: one team's token can neither resolve nor repeat another team's episode.
+        constraints = [
+            models.UniqueConstraint(fields=["source", "fingerprint", "starts_at"], name="alert_episode_per_source")
+        ]
         indexes = [models.Index(fields=["-last_received_at"]), models.Index(fields=["starts_at"])]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from remediation.services.webhook_tokens import (
     auth_failure_wait,
     authenticate_webhook,
     record_auth_failure,
+    rule_ids_of,
     webhook_rate_wait,
 )
 
@@ -105,7 +106,7 @@ def _handle(authorization: str, body: bytes | None, client_ip: str) -> Reply:
         batch = parse_payload(body)
     except PayloadError as exc:
         return _reject("invalid", 400, "Invalid webhook payload; nothing was stored.", errors=exc.errors)
-    result = ingest_alerts(batch, source=token.name)
+    result = ingest_alerts(batch, source=token.name, rule_ids=rule_ids_of(token))
     return Reply(202, result.as_dict())
 
 

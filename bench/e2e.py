@@ -38,9 +38,9 @@ server = Server.objects.create(name="web-1", hostname={host!r}, port={port}, use
 pin_host_key(server, actor="bench", known_hosts_line={known!r})
 runbook = save_runbook({{"name": "restart", "steps": [{{"name": "s", "command": "echo ok"}}]}}, actor="bench")
 rule = Rule.objects.create(name="r", action="remediate", runbook=runbook, cooldown_seconds=0, max_per_hour=0,
-                           breaker_threshold=0)
+                           breaker_threshold=0, scope_all_servers=True)
 RuleMatcher.objects.create(rule=rule, name="alertname", value="ServiceDown")
-print(create_webhook_token("am", actor="bench")[1])
+print(create_webhook_token("am", actor="bench", scope={{"all_rules": True, "all_servers": True}})[1])
 """
 
 

@@ -36,7 +36,7 @@ for i, (name, op, value, action) in enumerate([
 ]):
     rule = Rule.objects.create(name=f"bench-{i}", priority=i, action=action)
     RuleMatcher.objects.create(rule=rule, name=name, op=op, value=value)
-print(create_webhook_token("bench", actor="system")[1])
+print(create_webhook_token("bench", actor="system", scope={"all_rules": True, "all_servers": True})[1])
 """
 
 

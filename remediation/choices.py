@@ -71,6 +71,7 @@ class SuppressionReason(models.TextChoices):
     RATE_LIMIT = "rate_limit", "Max executions per hour reached"
     BREAKER_OPEN = "breaker_open", "Circuit breaker open"
     REFUSED = "refused", "The runbook refused the request (plan problems, disabled)"
+    OUT_OF_SCOPE = "out_of_scope", "A target is outside the rule's or the alert source's scope"
 
 
 class RemediationMode(models.TextChoices):

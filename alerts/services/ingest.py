@@ -72,25 +72,30 @@ def _new_row(
     )
 
 
-def ingest_alerts(batch: Batch, *, source: str) -> IngestResult:
-    """Upsert every episode of a delivery in one transaction; decide and queue effects only for what is new."""
+def ingest_alerts(batch: Batch, *, source: str, rule_ids: frozenset[int] | None = None) -> IngestResult:
+    """Upsert every episode of a delivery in one transaction; decide and queue effects only for what is new.
+
+    Episodes are the source's own; only the rules in `rule_ids` (None: every rule) that hear this source decide.
+    """
     try:
-        result = _ingest_once(batch, source=source)
+        result = _ingest_once(batch, source=source, rule_ids=rule_ids)
     except IntegrityError:
         # A rule deleted by another process between evaluation and insert fails the decision's foreign key; the
         # transaction rolled back, so recompile the rules and run the delivery again (once).
         invalidate_rules()
-        result = _ingest_once(batch, source=source)
+        result = _ingest_once(batch, source=source, rule_ids=rule_ids)
     _count(batch, result)
     return result
 
 
-def _ingest_once(batch: Batch, *, source: str) -> IngestResult:
+def _ingest_once(batch: Batch, *, source: str, rule_ids: frozenset[int] | None) -> IngestResult:
     now = timezone.now()
     merged, seen = _merge(batch.alerts)
     result = IngestResult(received=len(batch.alerts))
-    rules = active_rules()
-    verdicts: dict[Key, Verdict] = {k: evaluate(rules, a.labels, a.annotations, a.status) for k, a in merged.items()}
+    rules = [r for r in active_rules() if (rule_ids is None or r.id in rule_ids) and r.hears(source)]
+    verdicts: dict[Key, Verdict] = {
+        k: evaluate(rules, a.labels, a.annotations, a.status, source=source) for k, a in merged.items()
+    }
     batch_id = uuid.uuid4()
     keys = sorted(merged)
     rows = [

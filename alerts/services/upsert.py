@@ -1,6 +1,7 @@
 """The episode upsert: one statement inserts new episodes, counts repeats and records a resolution, with RETURNING.
 
-Concurrent deliveries of the same episodes are serialised by the unique constraint on (fingerprint, starts_at), not
+An episode is (source, fingerprint, starts_at): a delivery carries one source, so within it (fingerprint, starts_at)
+is the key. Concurrent deliveries of the same episodes are serialised by that unique constraint, not
 by a lock taken after the insert, and each row tells which delivery created it (`batch_id`) and which one resolved
 it (`resolved_batch_id`). Big batches on PostgreSQL travel as one JSON document (remediation.bulk says why); a
 single alert, and SQLite, use a VALUES list.
@@ -91,7 +92,8 @@ def _statement(vendor: str, rows: int) -> str:
     # Identifiers come from the model's metadata; every value is a bind parameter.
     insert = f"INSERT INTO {table} ({columns}) {source}"
     returning = "RETURNING id, fingerprint, starts_at, batch_id, resolved_batch_id"
-    return f"{insert} ON CONFLICT (fingerprint, starts_at) DO UPDATE SET {update} {returning}"
+    key = ", ".join(quote(name) for name in ("source", "fingerprint", "starts_at"))
+    return f"{insert} ON CONFLICT ({key}) DO UPDATE SET {update} {returning}"
 
 
 def _datetime(value: dt.datetime | str) -> dt.datetime:

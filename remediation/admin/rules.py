@@ -41,7 +41,7 @@ class RuleAdmin(admin.ModelAdmin):
                     "success_rate", "resolved_in_window", "median_resolve", "updated_at"]  # fmt: skip
     list_filter = ["enabled", "action", "status_filter", "mode"]
     list_select_related = ["runbook"]
-    filter_horizontal = ["target_servers"]
+    filter_horizontal = ["target_servers", "scope_servers"]
     readonly_fields = ["breaker_reset_at"]
     search_fields = ["name", "description", "matchers__name", "matchers__value"]
     ordering = ["priority", "id"]

@@ -14,7 +14,10 @@ from remediation.services.webhook_tokens import (
     create_webhook_token,
     revoke_webhook_token,
     set_webhook_token_rate_limit,
+    set_webhook_token_scope,
 )
+
+SCOPE = ("all_rules", "rules", "all_servers", "server_tags", "servers")
 
 
 @admin.register(WebhookToken)
@@ -23,29 +26,37 @@ class WebhookTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
+    filter_horizontal = ["rules", "servers"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return ("name", "rate_limit")
-        return ("name", "prefix", "rate_limit", "created_at", "created_by", "last_used_at", "revoked_at")
+            return ("name", "rate_limit", *SCOPE)
+        return ("name", "prefix", "rate_limit", "created_at", "created_by", "last_used_at", "revoked_at", *SCOPE)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        """Only the delivery limit of an existing token can change (a new secret is a new token)."""
-        return () if obj is None else tuple(f for f in self.get_fields(request, obj) if f != "rate_limit")
+        """Only the delivery limit and the scope of an existing token can change (audited)."""
+        editable = ("rate_limit", *SCOPE)
+        return () if obj is None else tuple(f for f in self.get_fields(request, obj) if f not in editable)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row keeps its history (name, last use)
 
     def save_model(self, request: HttpRequest, obj: WebhookToken, form: Any, change: bool) -> None:
-        if change:  # only the limit is editable; a new secret is a new row
+        scope = {name: form.cleaned_data[name] for name in SCOPE if name in form.cleaned_data}
+        if change:
             stored = WebhookToken.objects.get(pk=obj.pk)
-            set_webhook_token_rate_limit(stored, obj.rate_limit, actor=request.user, request=request)
+            if obj.rate_limit != stored.rate_limit:
+                set_webhook_token_rate_limit(stored, obj.rate_limit, actor=request.user, request=request)
+            set_webhook_token_scope(stored, scope, actor=request.user, request=request)
             return
-        token, raw = create_webhook_token(obj.name, actor=request.user, request=request)
+        token, raw = create_webhook_token(obj.name, actor=request.user, request=request, scope=scope)
         if obj.rate_limit:
             set_webhook_token_rate_limit(token, obj.rate_limit, actor=request.user, request=request)
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
         request._webhook_token_raw = raw  # type: ignore[attr-defined]  # rendered once by response_add, never stored
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The service already stored the rules and servers (and audited them)."""
 
     def response_add(
         self, request: HttpRequest, obj: WebhookToken, post_url_continue: str | None = None

@@ -54,6 +54,10 @@ class RuleSerializer(serializers.ModelSerializer):
             "target_servers",
             "target_tag",
             "parameters",
+            "sources",
+            "scope_all_servers",
+            "scope_tags",
+            "scope_servers",
             "cooldown_seconds",
             "max_per_hour",
             "breaker_threshold",
@@ -72,6 +76,8 @@ class SimulateSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False, default=dict
     )
     status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
+    source = serializers.CharField(required=False, default=None, allow_null=True, max_length=100,
+                                   help_text="The webhook source (token name) it would arrive from.")  # fmt: skip
 
 
 class ResetSerializer(serializers.Serializer):
@@ -88,7 +94,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     serializer_class = RuleSerializer
     permission_classes = [ModelPerms]
     perm_model = "remediation.rule"
-    queryset = Rule.objects.prefetch_related("matchers", "target_servers").order_by("priority", "id")
+    queryset = Rule.objects.prefetch_related("matchers", "target_servers", "scope_servers").order_by("priority", "id")
 
     def perform_create(self, serializer: RuleSerializer) -> None:  # type: ignore[override]
         self._save(serializer, Rule())
@@ -100,14 +106,16 @@ class RuleViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         matchers = data.pop("matchers", None)
         servers = data.pop("target_servers", None)
+        scope = data.pop("scope_servers", None)
         for name, value in data.items():
             setattr(rule, name, value)
         if rule.pk is None:
             rule.created_by = self.request.user
         try:
             serializer.instance = save_rule(
-                rule, matchers, actor=self.request.user, request=self.request._request, target_servers=servers
-            )
+                rule, matchers, actor=self.request.user, request=self.request._request, target_servers=servers,
+                scope_servers=scope,
+            )  # fmt: skip
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
 

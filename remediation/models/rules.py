@@ -44,6 +44,16 @@ class Rule(models.Model):
     parameters = models.JSONField(
         default=dict, blank=True, help_text="Runbook parameter name → template over alert labels/annotations."
     )
+    sources = models.JSONField(
+        default=list, blank=True, help_text="Only alerts from these sources (webhook token names); empty: any source."
+    )
+    # Where an alert may send this rule's runbook when the alert names the server (target source `instance`); fixed
+    # servers and tag targets are the rule's own choice. New rules allow nothing until scoped; rules from before
+    # scopes existed were migrated to scope_all_servers, the behaviour they had.
+    scope_all_servers = models.BooleanField(default=False, help_text="An alert may name any server.")
+    scope_tags = models.JSONField(default=list, blank=True, help_text="Otherwise servers carrying one of these tags…")
+    scope_servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+",
+                                           help_text="…or these servers.")  # fmt: skip
     cooldown_seconds = models.PositiveIntegerField(default=300, help_text="Per (rule, target); 0 = none.")
     max_per_hour = models.PositiveIntegerField(default=20, help_text="Executions started per hour; 0 = no limit.")
     breaker_threshold = models.PositiveIntegerField(default=3, help_text="Failures that open the breaker; 0 = off.")
@@ -72,6 +82,11 @@ class Rule(models.Model):
             raise ValidationError({"target_tag": "Name the tag whose servers are targeted."})
         if not isinstance(self.parameters, dict) or not all(isinstance(v, str) for v in self.parameters.values()):
             raise ValidationError({"parameters": "A mapping of parameter name to template text."})
+        for name in ("sources", "scope_tags"):
+            value = [] if getattr(self, name) is None else getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ValidationError({name: "A list of names."})
+            setattr(self, name, sorted({v.strip() for v in value}))
 
 
 class RuleMatcher(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -34,6 +35,15 @@ class WebhookToken(models.Model):
         validators=[rate_validator],
         help_text="Deliveries allowed for this token, e.g. 30000/m; empty uses WEBHOOK_RATE_LIMIT.",
     )
+    # The scope of the source: which rules its alerts may reach and which servers they may target. New tokens start
+    # with nothing allowed (their alerts are stored and recorded); tokens from before scopes existed were migrated
+    # to all_rules and all_servers, the behaviour they had.
+    all_rules = models.BooleanField(default=False, help_text="Its alerts may reach every rule.")
+    rules = models.ManyToManyField("remediation.Rule", blank=True, related_name="+",
+                                   help_text="Otherwise only these rules (rules may also name sources).")  # fmt: skip
+    all_servers = models.BooleanField(default=False, help_text="Its alerts may target every server.")
+    server_tags = models.JSONField(default=list, blank=True, help_text="Otherwise servers carrying one of these tags…")
+    servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+", help_text="…or these servers.")
 
     class Meta:
         ordering = ["name"]
@@ -44,3 +54,9 @@ class WebhookToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    def clean(self) -> None:
+        tags = [] if self.server_tags is None else self.server_tags
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+            raise ValidationError({"server_tags": "A list of tag names."})
+        self.server_tags = sorted({t.strip() for t in tags})

@@ -115,9 +115,19 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
     return decisions
 
 
-def simulate_alert(labels: Mapping[str, str], annotations: Mapping[str, str], status: str) -> dict[str, Any]:
-    """What the current rules, kill switch and maintenance windows would do to such an alert now (no writes)."""
-    verdict = evaluate(active_rules(), labels, annotations, status, explain=True)
+def simulate_alert(
+    labels: Mapping[str, str], annotations: Mapping[str, str], status: str, source: str | None = None
+) -> dict[str, Any]:
+    """What the current rules, kill switch and maintenance windows would do to such an alert now (no writes).
+
+    With a `source` (a webhook token's name), that token's rule scope and the rules' source lists apply too.
+    """
+    rules = active_rules()
+    if source is not None:
+        from remediation.services.webhook_tokens import rules_heard_by
+
+        rules = rules_heard_by(source, rules)
+    verdict = evaluate(rules, labels, annotations, status, explain=True, source=source)
     event = DecisionEvent(0, status, labels, annotations, verdict)
     needs_guards = any(r.action == RuleAction.REMEDIATE for r in verdict.matched)
     decision, requests = _plan(event, Guards(timezone.now()) if needs_guards else None)

@@ -22,7 +22,7 @@ from remediation.redaction import mask_data
 from remediation.services.access import require_permission
 from remediation.services.actions import finish_action_request
 from remediation.services.audit import Actor, record_event
-from remediation.services.targeting import resolve_servers
+from remediation.services.targeting import resolve_servers, scope_refusals
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
@@ -75,6 +75,9 @@ def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
     servers, problem = resolve_servers(rule, alert.labels)
     if not servers:
         return _suppress(request, SuppressionReason.NO_TARGET, problem)
+    refused = scope_refusals(rule, alert.source, servers)
+    if refused:  # nothing runs, not even on the targets in scope: the alert asked for more than it may
+        return _suppress(request, SuppressionReason.OUT_OF_SCOPE, "; ".join(refused))
     params, problems = render_parameters(rule.parameters, alert.labels, alert.annotations)
     if problems:
         return _suppress(request, SuppressionReason.REFUSED, "; ".join(problems))

@@ -51,6 +51,11 @@ class CompiledRule:
     action: str
     continue_matching: bool
     matchers: tuple[Matcher, ...]
+    sources: frozenset[str] = frozenset()
+
+    def hears(self, source: str | None) -> bool:
+        """Whether alerts from `source` may reach this rule (None: the source is not known, e.g. a simulation)."""
+        return source is None or not self.sources or source in self.sources
 
 
 @dataclass(slots=True)
@@ -102,6 +107,7 @@ def _load_rules() -> tuple[CompiledRule, ...]:
             action=r.action,
             continue_matching=r.continue_matching,
             matchers=tuple(compile_matcher(m.name, m.op, m.value, m.target) for m in r.matchers.all()),
+            sources=frozenset(r.sources or ()),
         )
         for r in rules
     )
@@ -129,10 +135,18 @@ def evaluate(
     status: str,
     *,
     explain: bool = False,
+    source: str | None = None,
 ) -> Verdict:
-    """Walk the rules in order: first match wins unless it says continue; an ignore match always ends the walk."""
+    """Walk the rules in order: first match wins unless it says continue; an ignore match always ends the walk.
+
+    A rule that names sources hears only alerts from those sources.
+    """
     verdict = Verdict()
     for rule in rules:
+        if not rule.hears(source):
+            if explain:
+                verdict.steps.append(f"{rule.name}: skipped, it hears only sources {sorted(rule.sources)}")
+            continue
         if rule.status_filter not in (StatusFilter.ANY, status):
             if explain:
                 verdict.steps.append(f"{rule.name}: skipped, it applies to {rule.status_filter} alerts only")
@@ -157,7 +171,14 @@ def compile_rule(rule: Rule) -> CompiledRule:
     """Compile one stored rule (enabled or not), e.g. to replay it."""
     matchers = tuple(compile_matcher(m.name, m.op, m.value, m.target) for m in rule.matchers.all())
     return CompiledRule(
-        rule.pk, rule.name, rule.priority, rule.status_filter, rule.action, rule.continue_matching, matchers
+        rule.pk,
+        rule.name,
+        rule.priority,
+        rule.status_filter,
+        rule.action,
+        rule.continue_matching,
+        matchers,
+        frozenset(rule.sources or ()),
     )
 
 
@@ -186,7 +207,8 @@ def replay_rule(rule: Rule, *, days: int) -> dict[str, Any]:
 
 RULE_FIELDS = (
     "name", "description", "enabled", "priority", "status_filter", "action", "continue_matching", "runbook", "mode",
-    "target_source", "target_servers", "target_tag", "parameters", "cooldown_seconds", "max_per_hour",
+    "target_source", "target_servers", "target_tag", "parameters", "sources", "scope_all_servers", "scope_tags",
+    "scope_servers", "cooldown_seconds", "max_per_hour",
     "breaker_threshold", "breaker_window_seconds", "breaker_cooloff_seconds",
 )  # fmt: skip
 
@@ -208,8 +230,9 @@ def save_rule(
     actor: Actor,
     request: HttpRequest | None = None,
     target_servers: list[Any] | None = None,
+    scope_servers: list[Any] | None = None,
 ) -> Rule:
-    """Create or update a rule and (when given) replace its matchers and fixed servers; audited."""
+    """Create or update a rule and (when given) replace its matchers, fixed servers and scope servers; audited."""
     created = rule.pk is None
     before = None if created else rule_snapshot(Rule.objects.get(pk=rule.pk))
     rule.full_clean()
@@ -222,6 +245,8 @@ def save_rule(
             matcher.save()
     if target_servers is not None:
         rule.target_servers.set(target_servers)
+    if scope_servers is not None:
+        rule.scope_servers.set(scope_servers)
     record_rule_saved(rule, before, actor=actor, request=request)
     return rule
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from remediation.choices import TargetSource
 from remediation.models import Server
+from remediation.services.webhook_tokens import source_allows_server
 
 
 def strip_port(instance: str) -> str:
@@ -51,3 +52,19 @@ def resolve_servers(rule: Any, labels: Mapping[str, str]) -> tuple[list[Server],
         return servers, "" if servers else f"no enabled server is tagged {rule.target_tag!r}"
     server, problem = server_for_instance(str(labels.get("instance", "")))
     return ([server] if server else []), problem
+
+
+def rule_allows_server(rule: Any, server: Server) -> str:
+    """Why the rule's scope refuses `server` ('' when allowed). Only servers an alert names are bounded by it:
+    fixed servers and tag targets are the rule's own choice."""
+    if rule.target_source != TargetSource.INSTANCE or rule.scope_all_servers:
+        return ""
+    if set(rule.scope_tags or []) & set(server.tags or []) or rule.scope_servers.filter(pk=server.pk).exists():
+        return ""
+    return f"rule {rule.name!r} may not run on server {server.name!r} (outside its scope)"
+
+
+def scope_refusals(rule: Any, source: str, servers: list[Server]) -> list[str]:
+    """Every reason the rule's scope or the alert source's scope refuses one of `servers` (empty: all allowed)."""
+    reasons = [rule_allows_server(rule, s) or source_allows_server(source, s) for s in servers]
+    return [reason for reason in reasons if reason]

@@ -8,6 +8,7 @@ import logging
 import secrets
 import time
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.cache import cache, caches
@@ -29,20 +30,101 @@ LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 # deliveries within that time (at once in the revoking process). Unknown tokens are never remembered.
 TOKEN_CACHE_SECONDS = 2.0
 _known: dict[str, tuple[float, WebhookToken]] = {}
+_rule_scopes: dict[int, tuple[float, frozenset[int] | None]] = {}
 # Addresses over WEBHOOK_AUTH_FAILURE_LIMIT, until when (epoch seconds): refused without a database lookup.
 _blocked: dict[str, float] = {}
 
 
+SCOPE_FIELDS = ("all_rules", "all_servers", "server_tags")
+
+
 @transaction.atomic
-def create_webhook_token(name: str, *, actor: Actor, request: HttpRequest | None = None) -> tuple[WebhookToken, str]:
-    """Create a token for a named source; returns the row and the raw token (its only appearance anywhere)."""
+def create_webhook_token(
+    name: str, *, actor: Actor, request: HttpRequest | None = None, scope: dict[str, Any] | None = None
+) -> tuple[WebhookToken, str]:
+    """Create a token for a named source; returns the row and the raw token (its only appearance anywhere).
+
+    `scope`: all_rules, all_servers, server_tags, rules, servers (nothing allowed when not given).
+    """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = WebhookToken(name=name.strip(), token_hash=hash_token(raw), prefix=raw[:10])
     token.created_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    _apply_scope(token, scope or {})
+    record_event(actor=actor, action="webhook_token.created", obj=token,
+                 after={"name": token.name, **scope_of(token)}, request=request)  # fmt: skip
+    return token, raw
+
+
+@transaction.atomic
+def set_webhook_token_scope(
+    token: WebhookToken, scope: dict[str, Any], *, actor: Actor, request: HttpRequest | None = None
+) -> WebhookToken:
+    """Change which rules a source's alerts reach and which servers they may target; audited."""
+    before = scope_of(token)
+    _apply_scope(token, scope)
+    record_event(actor=actor, action="webhook_token.scope_changed", obj=token, before=before, after=scope_of(token),
+                 request=request)  # fmt: skip
+    forget_webhook_tokens()  # now for this thread, and again after commit (another thread may re-read meanwhile)
+    transaction.on_commit(forget_webhook_tokens)
+    return token
+
+
+def _apply_scope(token: WebhookToken, scope: dict[str, Any]) -> None:
+    for name in SCOPE_FIELDS:
+        if name in scope:
+            setattr(token, name, scope[name])
     token.full_clean()
     token.save()
-    record_event(actor=actor, action="webhook_token.created", obj=token, after={"name": token.name}, request=request)
-    return token, raw
+    if "rules" in scope:
+        token.rules.set(scope["rules"])
+    if "servers" in scope:
+        token.servers.set(scope["servers"])
+
+
+def scope_of(token: WebhookToken) -> dict[str, Any]:
+    """The audited view of a token's scope (rule and server names)."""
+    return {
+        "all_rules": token.all_rules,
+        "rules": sorted(token.rules.values_list("name", flat=True)),
+        "all_servers": token.all_servers,
+        "server_tags": list(token.server_tags),
+        "servers": sorted(token.servers.values_list("name", flat=True)),
+    }
+
+
+def rule_ids_of(token: WebhookToken) -> frozenset[int] | None:
+    """The rules a token's alerts may reach (None: every rule); cached per process like the token itself."""
+    seen = _rule_scopes.get(token.pk)
+    if seen is not None and time.monotonic() - seen[0] < TOKEN_CACHE_SECONDS:
+        return seen[1]
+    ids = None if token.all_rules else frozenset(token.rules.values_list("pk", flat=True))
+    _rule_scopes[token.pk] = (time.monotonic(), ids)
+    return ids
+
+
+def rules_heard_by(source: str, rules: Sequence[Any]) -> list[Any]:
+    """The compiled rules an alert from `source` may reach: the token's rule scope and each rule's sources."""
+    token = WebhookToken.objects.filter(name=source).first()
+    allowed = rule_ids_of(token) if token is not None else frozenset()
+    return [r for r in rules if (allowed is None or r.id in allowed) and r.hears(source)]
+
+
+def source_allows_server(source: str, server: Any) -> str:
+    """Why the source's scope refuses `server` as a target ('' when it may target it).
+
+    Alerts without a source (none arrive that way: only rows made in the shell or tests) are not limited here;
+    a source whose token no longer exists may target nothing.
+    """
+    if not source:
+        return ""
+    token = WebhookToken.objects.filter(name=source).first()
+    if token is None:
+        return f"source {source!r} has no webhook token, so it may target no server"
+    if token.all_servers or set(token.server_tags) & set(server.tags or []):
+        return ""
+    if token.servers.filter(pk=server.pk).exists():
+        return ""
+    return f"source {source!r} may not target server {server.name!r}"
 
 
 @transaction.atomic
@@ -95,8 +177,9 @@ def authenticate_webhook(authorization: str) -> WebhookToken | None:
 
 
 def forget_webhook_tokens() -> None:
-    """Drop this process's memory of tokens it has seen and of blocked addresses."""
+    """Drop this process's memory of tokens it has seen, their rule scopes and of blocked addresses."""
     _known.clear()
+    _rule_scopes.clear()
     _blocked.clear()
 
 

@@ -27,7 +27,7 @@ from remediation.models import Rule, RuleMatcher
 from remediation.services.webhook_tokens import create_webhook_token
 rule = Rule.objects.create(name="analyze-all", action="analyze")
 RuleMatcher.objects.create(rule=rule, name="alertname", op="=~", value=".+")
-print("TOKEN=" + create_webhook_token("probe", actor="system")[1])
+print("TOKEN=" + create_webhook_token("probe", actor="system", scope={{"all_rules": True}})[1])
 """
 QUEUED = "from remediation.models import ActionRequest; print(ActionRequest.objects.filter(kind='analyze').count())"
 

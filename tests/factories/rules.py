@@ -19,6 +19,7 @@ class RuleFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"rule-{n}")
     action = "record"
+    scope_all_servers = True  # explicit, as migrated rules are; scoped rules pass False and their scope
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -61,6 +62,8 @@ class WebhookTokenFactory(factory.django.DjangoModelFactory):
         exclude = ["raw"]
 
     name = factory.Sequence(lambda n: f"alertmanager-{n}")
+    all_rules = True  # explicit, as migrated tokens are; scoped tokens pass False and their rules/servers
+    all_servers = True
     raw = factory.LazyFunction(lambda: "rwh_" + secrets.token_urlsafe(32))
     token_hash = factory.LazyAttribute(lambda t: hash_token(t.raw))
     prefix = factory.LazyAttribute(lambda t: t.raw[:10])

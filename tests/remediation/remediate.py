@@ -42,6 +42,7 @@ def restart_runbook(command: str = "echo restarting {{ params.service }}", **fie
 
 def remediate_rule(runbook: Runbook, **fields: Any) -> Rule:
     """A remediate rule on alertname=ServiceDown filling `service` from the alert's label."""
+    fields.setdefault("scope_all_servers", True)  # scoped rules are covered in tests/remediation/test_scopes.py
     rule = Rule.objects.create(
         name=fields.pop("name", "restart on ServiceDown"), action="remediate", runbook=runbook,
         parameters={"service": "{{ labels.service }}"}, **fields,

@@ -160,3 +160,18 @@ def test_it_labels_each_admin_action_for_what_it_does(admin_client_) -> None:  #
     assert choices["replay_last_7_days"] == "Replay over the alerts of the last 7 days"
     admin_client_.post("/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]})
     assert not AuditEvent.objects.filter(action="rule.breaker_reset").exists()
+
+
+def test_it_changes_only_a_tokens_scope_in_the_admin_and_audits_it(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import RuleFactory, ServerFactory, WebhookTokenFactory
+
+    token = WebhookTokenFactory(name="team-a", all_rules=False, all_servers=False)
+    rule, server = RuleFactory(name="restart"), ServerFactory(name="web-a")
+    form = {"name": "renamed", "rules": [rule.pk], "server_tags": '["team-a"]', "servers": [server.pk]}
+    response = admin_client_.post(f"/admin/remediation/webhooktoken/{token.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    token.refresh_from_db()
+    assert token.name == "team-a" and not token.all_rules and token.server_tags == ["team-a"]
+    assert list(token.rules.all()) == [rule] and list(token.servers.all()) == [server]
+    event = AuditEvent.objects.get(action="webhook_token.scope_changed")
+    assert event.after["rules"] == ["restart"] and event.after["servers"] == ["web-a"] and event.before["rules"] == []

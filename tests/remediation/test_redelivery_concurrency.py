@@ -49,7 +49,7 @@ def test_it_starts_one_execution_for_five_concurrent_redeliveries(settings) -> N
     settings.WEBHOOK_RATE_LIMIT = "100000/m"
     ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
     remediate_rule(restart_runbook())
-    _, token = create_webhook_token("parallel", actor="system")
+    _, token = create_webhook_token("parallel", actor="system", scope={"all_rules": True, "all_servers": True})
     body = json.dumps(am_payload("web-1:9100")).encode()
 
     def deliver(_: int) -> int:
@@ -70,7 +70,7 @@ def test_it_lets_one_of_two_rules_racing_for_an_episode_start(settings) -> None:
     runbook = restart_runbook()
     remediate_rule(runbook, name="first", continue_matching=True, priority=1)
     remediate_rule(runbook, name="second", priority=2)  # another rule row: its lock does not serialise with the first
-    _, token = create_webhook_token("race", actor="system")
+    _, token = create_webhook_token("race", actor="system", scope={"all_rules": True, "all_servers": True})
     response = Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
                              content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
     assert response.status_code == 202
@@ -85,7 +85,7 @@ def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> Non
     need_postgresql()
     ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
     remediate_rule(restart_runbook(), mode="suggest")
-    _, token = create_webhook_token("clicks", actor="system")
+    _, token = create_webhook_token("clicks", actor="system", scope={"all_rules": True, "all_servers": True})
     Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
                   content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
     dispatch_action_request(ActionRequest.objects.get().pk)
