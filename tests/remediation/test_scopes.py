@@ -89,8 +89,8 @@ def test_it_runs_a_rules_runbook_only_on_servers_its_scope_allows(post_hook) -> 
     post_hook(am_payload("db-1:9100"))
     dispatch_pending()
     suppression = Decision.objects.get().suppressions[0]
-    assert suppression == {"rule": rule.name, "action": "remediate", "reason": "out_of_scope",
-                           "detail": f"rule {rule.name!r} may not run on server 'db-1' (outside its scope)"}  # fmt: skip
+    detail = f"rule {rule.name!r} may not run on server 'db-1' (outside its scope)"
+    assert suppression == {"rule": rule.name, "action": "remediate", "reason": "out_of_scope", "detail": detail}
     assert not Execution.objects.exists()
     post_hook(am_payload("web-1:9100", fingerprint="f00dcafe00000002"))
     dispatch_pending()
