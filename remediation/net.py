@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -17,6 +18,19 @@ class AuthenticatedHttpRequest(HttpRequest):
     """For type checking only: the request of a view behind @login_required, whose user is never anonymous."""
 
     user: User
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host:port` of a URL (default port filled in, host lower-cased); '' when it is not http(s)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower(), 0)
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in {"http", "https"} or not host or not port:
+        return ""
+    return f"{parts.scheme.lower()}://{f'[{host}]' if ':' in host else host}:{port}"
 
 
 def forwarded_client(peer: str, forwarded: str) -> str:

@@ -16,7 +16,7 @@ from remediation.models.inventory import SECRET_FIELDS
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
 
-PLAIN_FIELDS = ("name", "kind", "username", "description")
+PLAIN_FIELDS = ("name", "kind", "username", "description", "allowed_origins")
 
 
 class CredentialForm(forms.ModelForm):

@@ -37,6 +37,7 @@ class CredentialSerializer(serializers.ModelSerializer):
             "kind",
             "username",
             "description",
+            "allowed_origins",
             "secrets",
             "key_type",
             "key_fingerprint",

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from remediation.models.secrets import EncryptedSecretField
+from remediation.net import origin_of
 
 HOSTNAME_PATTERN = re.compile(
     r"^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]+:[0-9a-fA-F:.]*|[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?)$"
@@ -56,6 +57,12 @@ class Credential(models.Model):
     token = EncryptedSecretField()
     key_type = models.CharField(max_length=40, blank=True, help_text="Type of the stored private key.")
     key_fingerprint = models.CharField(max_length=100, blank=True, help_text="SHA256 fingerprint of its public key.")
+    # Where an HTTP step may send this credential: it is attached only to a request whose URL has one of these
+    # origins (scheme://host:port); with none, HTTP steps never send it. SSH credentials go only to the servers
+    # that name them, so they need none.
+    allowed_origins = models.JSONField(
+        default=list, blank=True, help_text="Origins HTTP steps may send it to, e.g. https://api.example.com:443."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +79,11 @@ class Credential(models.Model):
     def clean(self) -> None:
         required, optional = KIND_SECRETS.get(self.kind, ((), ()))
         errors: dict[str, str] = {}
+        origins = [] if self.allowed_origins is None else self.allowed_origins
+        if not isinstance(origins, list) or not all(isinstance(o, str) and origin_of(o) for o in origins):
+            errors["allowed_origins"] = "A list of origins like https://api.example.com (http or https, a host)."
+        else:
+            self.allowed_origins = sorted({origin_of(o) for o in origins})
         for name in required:
             if not getattr(self, name):
                 errors[name] = f"A {self.get_kind_display()} credential needs a {name.replace('_', ' ')}."

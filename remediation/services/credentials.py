@@ -17,7 +17,7 @@ from remediation.models.inventory import SECRET_FIELDS
 from remediation.models.secrets import EncryptedSecretField, SecretDecryptionError, seal, unseal
 from remediation.services.audit import Actor, diff, record_event, snapshot
 
-CREDENTIAL_FIELDS = ("name", "kind", "username", "description")
+CREDENTIAL_FIELDS = ("name", "kind", "username", "description", "allowed_origins")
 
 
 class CredentialUnavailable(Exception):

@@ -112,6 +112,10 @@ class HttpExecutor(Executor):
             action.problems.append(f"URL must be http(s)://host/...: {url.text!r}")
         elif parts.hostname and check_host(parts.hostname):
             action.problems.append(check_host(parts.hostname))
+        if step.get("credential"):
+            problem = credential_refusal(step["credential"], url.text)
+            if problem:
+                action.problems.append(problem)
         method = (step.get("method") or "GET").upper()
         rendered_headers = {k: v.text for k, v in headers.items()}
         action.payload = {"method": method, "url": url.text, "headers": rendered_headers, "body": body.text}
@@ -135,6 +139,9 @@ class HttpExecutor(Executor):
         from remediation.models import Credential, CredentialKind
         from remediation.services.credentials import use_credential
 
+        problem = credential_refusal(name, action.payload["url"])
+        if problem:  # checked at plan time too; here again, right before the secret would be attached
+            raise CredentialUnbound(problem)
         key = ("credential", name)
         if key not in cache:
             cache[key] = use_credential(Credential.objects.get(name=name), actor=SYSTEM_ACTOR, purpose=purpose)
@@ -178,6 +185,24 @@ class HttpExecutor(Executor):
             connection.close()
         io.emit("stdout", data.decode("utf-8", errors="replace"))
         return Outcome(http_status=response.status)
+
+
+class CredentialUnbound(Exception):
+    """The step's credential is not bound to the origin of the request's URL."""
+
+
+def credential_refusal(name: str, url: str) -> str:
+    """Why credential `name` may not be sent to `url` ('' when its allowed origins include the URL's origin)."""
+    from remediation.models import Credential
+    from remediation.net import origin_of
+
+    credential = Credential.objects.filter(name=name).only("allowed_origins").first()
+    if credential is None:
+        return f"credential {name!r} does not exist"
+    origin = origin_of(url)
+    if not origin or origin not in (credential.allowed_origins or []):
+        return f"credential {name!r} is not bound to {origin or url!r}; add the origin to its allowed origins"
+    return ""
 
 
 def _secret_header(name: str) -> bool:

@@ -113,7 +113,7 @@ def test_it_sends_the_step_credential_and_never_shows_it(http_server, admin_user
     from runbooks.services.definitions import save_runbook
     from runbooks.services.execute import request_execution
 
-    Credential.objects.create(name="api", kind=kind, **fields)
+    Credential.objects.create(name="api", kind=kind, allowed_origins=[http_server.base], **fields)
     runbook = save_runbook(
         {"name": "authd", "steps": [{"name": "a", "kind": "http", "url": http_server.base + "/headers",
                                      "credential": "api"}, {"name": "b", "kind": "http",
