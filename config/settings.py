@@ -226,6 +226,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "remediation.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "remediation.api.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [],
 }
 # A refresh token is good for one rotation (remediation/services/tokens.py): the one sent is revoked and a new one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -19,6 +19,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
         unavailable["Retry-After"] = "5"
         return unavailable
+    if isinstance(exc, (OverflowError, DataError)):
+        # A number or text the database cannot hold (an id past 64 bits, say): the request's fault, not a crash.
+        return Response(
+            {"detail": "A value in the request is out of range for the database; nothing was changed."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -9,11 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from remediation.api.pagination import NewestFirstCursorPagination
+from remediation.api.parsers import ObjectJSONParser
 from remediation.api.permissions import HasPerm
 from runbooks.api import serializers as s
 from runbooks.models import Execution, Runbook
@@ -130,7 +131,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         return response
 
     @extend_schema(request={"application/yaml": str}, responses=s.RunbookSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[YamlTextParser, JSONParser])
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[YamlTextParser, ObjectJSONParser])
     def import_(self, request: Request) -> Response:
         """Create or update runbooks from YAML (an application/yaml body, or JSON {"yaml": "..."})."""
         text = request.data.get("yaml") if isinstance(request.data, dict) else None

@@ -71,7 +71,8 @@ class Runbook(models.Model):
             raise ValidationError({"parameters": errors})
         # django-q2 kills a task at Q_TIMEOUT; the runbook must finish (and record why) well before that.
         limit = int(settings.Q_CLUSTER["timeout"]) - WORKER_MARGIN_SECONDS
-        if self.timeout_seconds and self.timeout_seconds > limit:
+        # clean() runs even when a field failed to parse, so the value may still be whatever was sent.
+        if isinstance(self.timeout_seconds, int) and self.timeout_seconds > limit:
             raise ValidationError({"timeout_seconds": f"at most {limit}s (Q_TIMEOUT minus {WORKER_MARGIN_SECONDS}s)"})
 
 
@@ -196,5 +197,5 @@ class CommandPolicyRule(models.Model):
     def clean(self) -> None:
         try:
             re.compile(self.pattern)
-        except re.error as exc:
+        except (re.error, TypeError) as exc:
             raise ValidationError({"pattern": f"Invalid regex: {exc}"}) from exc
