@@ -39,7 +39,8 @@ def _schema() -> Any:
     schema.config.seed = FUZZ_SEED  # schemathesis derives each operation's seed from this one
     # The coverage phase adds every boundary value it can think of, unbounded by max_examples: the run would grow
     # with the schema. Examples and FUZZ_EXAMPLES generated cases (valid and invalid ones) per operation and role.
-    schema.config.phases.coverage.enabled = False
+    # FUZZ_COVERAGE=1 turns it on for a longer local exploration.
+    schema.config.phases.coverage.enabled = os.environ.get("FUZZ_COVERAGE") == "1"
     return schema
 
 

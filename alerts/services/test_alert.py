@@ -66,7 +66,9 @@ def issue_test_token() -> tuple[WebhookToken, str]:
     for earlier in WebhookToken.objects.filter(name__startswith=TEST_SOURCE, revoked_at__isnull=True):
         revoke_webhook_token(earlier, actor=SYSTEM_ACTOR)
     name = f"{TEST_SOURCE}-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-    return create_webhook_token(name, actor=SYSTEM_ACTOR)
+    # The test alert goes where a real one would: every rule (rules may still name the sources they hear) and every
+    # server the rules' own scopes allow; an operator runs this command on purpose.
+    return create_webhook_token(name, actor=SYSTEM_ACTOR, scope={"all_rules": True, "all_servers": True})
 
 
 def post_delivery(url: str, token: str, payload: dict[str, Any], *, timeout: float = 10.0) -> tuple[int, str]:
