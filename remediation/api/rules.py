@@ -76,8 +76,10 @@ class SimulateSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, trim_whitespace=False), required=False, default=dict
     )
     status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
-    source = serializers.CharField(required=False, default=None, allow_null=True, max_length=100,
-                                   help_text="The webhook source (token name) it would arrive from.")  # fmt: skip
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.source, as the API says
+        required=False, default=None, allow_null=True, max_length=100,
+        help_text="The webhook source (token name) it would arrive from.",
+    )  # fmt: skip
 
 
 class ResetSerializer(serializers.Serializer):

@@ -122,7 +122,7 @@ def simulate_alert(
 
     With a `source` (a webhook token's name), that token's rule scope and the rules' source lists apply too.
     """
-    rules = active_rules()
+    rules: tuple[Any, ...] | list[Any] = active_rules()
     if source is not None:
         from remediation.services.webhook_tokens import rules_heard_by
 

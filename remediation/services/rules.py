@@ -154,8 +154,8 @@ def evaluate(
         failed = next((m for m in rule.matchers if not m.matches(labels, annotations)), None)
         if failed is not None:
             if explain:
-                source = annotations if failed.target == "annotation" else labels
-                verdict.steps.append(f"{rule.name}: {failed} does not hold (value {source.get(failed.name, '')!r})")
+                values = annotations if failed.target == "annotation" else labels
+                verdict.steps.append(f"{rule.name}: {failed} does not hold (value {values.get(failed.name, '')!r})")
             continue
         verdict.matched.append(rule)
         if explain:

@@ -92,7 +92,7 @@ def build(data: dict[str, Any], instance: Runbook | None = None) -> tuple[Runboo
     _collect(errors, "", lambda: runbook.full_clean(exclude=["created_by"]))
     raw_steps = data.get("steps", [] if instance is None else None)
     if raw_steps is None and instance is not None:
-        raw_steps = [step_definition(s) for s in instance.steps.all()]  # type: ignore[union-attr]
+        raw_steps = [step_definition(s) for s in instance.steps.all()]
     if not isinstance(raw_steps, list):
         errors["steps"] = ["steps must be a list"]
         raise DefinitionError(errors)

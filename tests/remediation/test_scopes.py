@@ -63,7 +63,9 @@ def test_it_refuses_targets_outside_the_sources_scope_and_records_why(post_hook,
     assert Execution.objects.get().target_ids == [servers["a"].pk]
 
 
-def test_it_lets_a_token_reach_only_its_rules_and_rules_hear_only_their_sources(post_hook, teams) -> None:  # type: ignore[no-untyped-def]
+def test_it_lets_a_token_reach_only_its_rules_and_rules_hear_only_their_sources(
+    post_hook, teams, api_as, admin_user
+) -> None:  # type: ignore[no-untyped-def]
     _servers, tokens = teams
     runbook = restart_runbook()
     only_b = remediate_rule(runbook, name="only team-b", sources=["team-b"])
@@ -80,6 +82,9 @@ def test_it_lets_a_token_reach_only_its_rules_and_rules_hear_only_their_sources(
     simulated = simulate_alert({"alertname": "ServiceDown"}, {}, "firing", source="team-a-narrow")
     assert simulated["outcome"] == "no_match"
     assert simulate_alert({"alertname": "ServiceDown"}, {}, "firing", source="team-b")["rule"]["id"] == only_b.pk
+    body = {"labels": {"alertname": "ServiceDown"}, "source": "team-b"}
+    simulated = api_as(admin_user).post("/api/v1/rules/simulate/", body, format="json").json()
+    assert simulated["rule"]["id"] == only_b.pk and simulated["matched"][0]["name"] == "only team-b"
 
 
 def test_it_runs_a_rules_runbook_only_on_servers_its_scope_allows(post_hook) -> None:  # type: ignore[no-untyped-def]
