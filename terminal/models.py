@@ -14,7 +14,8 @@ from terminal.choices import EndReason, SessionStatus
 
 
 class TerminalGrant(models.Model):
-    """Lets one user open terminals on one server, or on every server carrying a tag (on top of the role)."""
+    """Lets one user work on one server, or on every server carrying a tag: open terminals, run and approve runbooks
+    there, as far as the user's role allows each (`terminal.grants` decides)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terminal_grants")
     server = models.ForeignKey(
