@@ -8,6 +8,7 @@ from remediation.models import Suggestion
 from runbooks.models import Execution
 from tests.factories import TEST_PASSWORD
 from tests.factories.inventory import ServerFactory
+from tests.factories.terminal import grant
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,7 +16,7 @@ KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
 
 
 def test_it_runs_a_suggestion_from_the_alert_page(page, live_server, portal_login, post_hook, operator) -> None:  # type: ignore[no-untyped-def]
-    ServerFactory(name="web-1", host_key=KEY)
+    grant(operator, ServerFactory(name="web-1", host_key=KEY))
     remediate_rule(restart_runbook(), mode="suggest")
     post_hook(am_payload("web-1:9100"))
     dispatch_pending()
