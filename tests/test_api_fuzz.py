@@ -26,7 +26,7 @@ from tests.factories import AlertFactory, ExecutionFactory, RuleFactory, ServerF
 from tests.remediation.remediate import restart_runbook
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 NETWORK = {("POST", "/api/v1/servers/{id}/test/"), ("POST", "/api/v1/servers/{id}/pin-host-key/"),
            ("POST", "/api/v1/ai/providers/{id}/test/")}  # fmt: skip
 
