@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import secrets
 import urllib.error
 import urllib.request
 from typing import Any
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
 from remediation.models import WebhookToken
-from remediation.services.webhook_tokens import create_webhook_token, revoke_webhook_token
+from remediation.services.webhook_tokens import create_webhook_token, revoke_webhook_token, rotate_webhook_token
 
 TEST_SOURCE = "send_test_alert"
 
@@ -62,13 +61,19 @@ def _rfc3339(moment: dt.datetime) -> str:
 
 @transaction.atomic
 def issue_test_token() -> tuple[WebhookToken, str]:
-    """A fresh token for the test source; earlier test tokens are revoked (each a one-shot, audited as system)."""
-    for earlier in WebhookToken.objects.filter(name__startswith=TEST_SOURCE, revoked_at__isnull=True):
+    """A fresh secret for the test source, audited as system: the previous one stops working (each is a one-shot).
+
+    One source, so a `--resolved` test alert resolves the episode the firing one opened (episodes belong to their
+    source). Tokens of the older per-run test sources (`send_test_alert-…`) are revoked.
+    """
+    for earlier in WebhookToken.objects.filter(name__startswith=f"{TEST_SOURCE}-", revoked_at__isnull=True):
         revoke_webhook_token(earlier, actor=SYSTEM_ACTOR)
-    name = f"{TEST_SOURCE}-{timezone.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    token = WebhookToken.objects.select_for_update().filter(name=TEST_SOURCE).first()
+    if token is not None:
+        return rotate_webhook_token(token, actor=SYSTEM_ACTOR)
     # The test alert goes where a real one would: every rule (rules may still name the sources they hear) and every
     # server the rules' own scopes allow; an operator runs this command on purpose.
-    return create_webhook_token(name, actor=SYSTEM_ACTOR, scope={"all_rules": True, "all_servers": True})
+    return create_webhook_token(TEST_SOURCE, actor=SYSTEM_ACTOR, scope={"all_rules": True, "all_servers": True})
 
 
 def post_delivery(url: str, token: str, payload: dict[str, Any], *, timeout: float = 10.0) -> tuple[int, str]:

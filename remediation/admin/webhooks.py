@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -13,6 +13,7 @@ from remediation.models import WebhookToken
 from remediation.services.webhook_tokens import (
     create_webhook_token,
     revoke_webhook_token,
+    rotate_webhook_token,
     set_webhook_token_rate_limit,
     set_webhook_token_scope,
 )
@@ -25,7 +26,7 @@ class WebhookTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "active", "rate_limit", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix"]
-    actions = ["revoke"]
+    actions = ["revoke", "rotate"]
     filter_horizontal = ["rules", "servers"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -61,12 +62,23 @@ class WebhookTokenAdmin(admin.ModelAdmin):
     def response_add(
         self, request: HttpRequest, obj: WebhookToken, post_url_continue: str | None = None
     ) -> HttpResponse:
+        return self._show_once(request, obj, request._webhook_token_raw)  # type: ignore[attr-defined]
+
+    @admin.action(description="Rotate the secret (same source, scope and episodes)", permissions=["change"])
+    def rotate(self, request: HttpRequest, queryset: QuerySet[WebhookToken]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Rotate one token at a time (its new secret is shown once).", messages.ERROR)
+            return None
+        token, raw = rotate_webhook_token(queryset.get(), actor=request.user, request=request)
+        return self._show_once(request, token, raw)
+
+    def _show_once(self, request: HttpRequest, obj: WebhookToken, raw: str) -> HttpResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": "Webhook token created",
             "opts": self.model._meta,
             "token": obj,
-            "raw": request._webhook_token_raw,  # type: ignore[attr-defined]
+            "raw": raw,
         }
         response = TemplateResponse(request, "admin/remediation/webhooktoken/created.html", context)
         response["Cache-Control"] = "no-store"

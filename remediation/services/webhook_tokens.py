@@ -148,6 +148,23 @@ def set_webhook_token_rate_limit(
 
 
 @transaction.atomic
+def rotate_webhook_token(
+    token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None
+) -> tuple[WebhookToken, str]:
+    """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
+    process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    was_revoked = token.revoked_at is not None
+    token.token_hash, token.prefix, token.revoked_at = hash_token(raw), raw[:10], None
+    token.save(update_fields=["token_hash", "prefix", "revoked_at"])
+    record_event(actor=actor, action="webhook_token.rotated", obj=token, after={"reactivated": was_revoked},
+                 request=request)  # fmt: skip
+    forget_webhook_tokens()
+    transaction.on_commit(forget_webhook_tokens)
+    return token, raw
+
+
+@transaction.atomic
 def revoke_webhook_token(token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")

@@ -105,3 +105,22 @@ def test_it_runs_a_rules_runbook_only_on_servers_its_scope_allows(post_hook) -> 
     post_hook(am_payload("web-1:9100", fingerprint="f00dcafe00000003"))
     dispatch_pending()
     assert Execution.objects.count() == 1  # a new rule with no scope allows no server an alert names
+
+
+def test_it_rotates_a_tokens_secret_keeping_its_source_and_episodes(post_hook, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    from remediation.models import AuditEvent, WebhookToken
+
+    token, old = create_webhook_token("team-a", actor="test", scope={"all_rules": True})
+    assert post_hook(am_payload("web-a:9100"), token=old).json()["created"] == 1
+    browser = Client()
+    browser.force_login(admin_user)
+    page = browser.post("/admin/remediation/webhooktoken/", {"action": "rotate", "_selected_action": [token.pk]})
+    new = page.content.decode().split("<pre", 1)[1].split(">", 1)[1].split("</pre>", 1)[0].strip()
+    assert new.startswith("rwh_") and new != old and "no-store" in page["Cache-Control"]
+    assert post_hook(am_payload("web-a:9100", "resolved"), token=old).status_code == 401
+    assert post_hook(am_payload("web-a:9100", "resolved"), token=new).json()["resolved"] == 1
+    assert Alert.objects.get().status == "resolved" and WebhookToken.objects.get(pk=token.pk).name == "team-a"
+    event = AuditEvent.objects.get(action="webhook_token.rotated")
+    assert new not in str(event.after) and old not in str(event.after)
