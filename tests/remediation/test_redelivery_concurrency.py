@@ -17,6 +17,7 @@ from remediation.services.pipeline import SuggestionUsed, run_suggestion
 from remediation.services.webhook_tokens import create_webhook_token
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
+from tests.factories.terminal import grant
 from tests.realparts import need_postgresql
 from tests.remediation.remediate import am_payload, remediate_rule, restart_runbook
 
@@ -83,7 +84,7 @@ def test_it_lets_one_of_two_rules_racing_for_an_episode_start(settings) -> None:
 
 def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> None:  # type: ignore[no-untyped-def]
     need_postgresql()
-    ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
+    grant(operator, ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"))
     remediate_rule(restart_runbook(), mode="suggest")
     _, token = create_webhook_token("clicks", actor="system", scope={"all_rules": True, "all_servers": True})
     Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
