@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0010_scopes'),
+        ('remediation', '0011_scopes'),
     ]
 
     operations = [
