@@ -59,7 +59,9 @@ def create_webhook_token(
 def set_webhook_token_scope(
     token: WebhookToken, scope: dict[str, Any], *, actor: Actor, request: HttpRequest | None = None
 ) -> WebhookToken:
-    """Change which rules a source's alerts reach and which servers they may target; audited."""
+    """Change which rules a source's alerts reach and which servers they may target; audited. Needs
+    change_webhooktoken."""
+    require_permission(actor, "remediation.change_webhooktoken")
     before = scope_of(token)
     _apply_scope(token, scope)
     record_event(actor=actor, action="webhook_token.scope_changed", obj=token, before=before, after=scope_of(token),
@@ -152,7 +154,9 @@ def rotate_webhook_token(
     token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None
 ) -> tuple[WebhookToken, str]:
     """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
-    process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw."""
+    process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw.
+    Needs change_webhooktoken."""
+    require_permission(actor, "remediation.change_webhooktoken")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     was_revoked = token.revoked_at is not None
     token.token_hash, token.prefix, token.revoked_at = hash_token(raw), raw[:10], None

@@ -78,7 +78,7 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
     "remediation.killswitch": model(READ, NOBODY, ONLY_ADMIN, NOBODY),
     "remediation.decision": model(READ, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "remediation.suggestion": model(READ, NOBODY, NOBODY, NOBODY),
-    "remediation.webhooktoken": model(READ, ONLY_ADMIN, ONLY_ADMIN, NOBODY, revoke=ONLY_ADMIN),
+    "remediation.webhooktoken": model(READ, ONLY_ADMIN, ONLY_ADMIN, NOBODY, revoke=ONLY_ADMIN, rotate=ONLY_ADMIN),
     "alerts.alert": model(READ, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "runbooks.runbook": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN, plan=READ),
     "runbooks.commandpolicyrule": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),  # no bulk delete: audited one by one
