@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("remediation", "0010_run_on_any_server"), ("alerts", "0002_alert_resolved_batch")]
-AFTER = [("remediation", "0011_scopes"), ("alerts", "0003_episode_per_source")]
+BEFORE = [("remediation", "0011_run_on_any_server"), ("alerts", "0002_alert_resolved_batch")]
+AFTER = [("remediation", "0012_scopes"), ("alerts", "0003_episode_per_source")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0009_roles_without_task_queue'),
+        ('remediation', '0010_webhook_token_rate_limit'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0011_scopes'),
+        ('remediation', '0012_scopes'),
     ]
 
     operations = [

@@ -12,7 +12,7 @@ def keep_current_behaviour(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('remediation', '0010_run_on_any_server'),
+        ('remediation', '0011_run_on_any_server'),
     ]
 
     operations = [
