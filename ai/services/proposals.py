@@ -63,7 +63,7 @@ def create_proposal(message: ChatMessage, arguments: str) -> ChatProposal | None
         params=params,
         targets=targets,
         target_ids=[t for t in target_ids if isinstance(t, int)],
-        plan=plan,
+        plan=plan.to_json(),
         reason=str(data.get("reason", ""))[:2000],
     )
 

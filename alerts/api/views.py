@@ -81,7 +81,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         except pipeline.ExecutionForbidden as exc:
             raise PermissionDenied(str(exc)) from None
         except pipeline.ExecutionRefused as exc:
-            return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": str(exc), "plan": exc.plan_json()}, status=status.HTTP_400_BAD_REQUEST)
         shown = next(s for s in pipeline.suggestions_of(suggestion.alert) if s.pk == suggestion.pk)
         return Response(SuggestionSerializer(shown).data, status=status.HTTP_201_CREATED)
 

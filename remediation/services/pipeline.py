@@ -135,7 +135,7 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
     except IntegrityError:
         return _suppress(request, SuppressionReason.EPISODE_ACTIVE, "another execution for this episode won the race")
     except ExecutionRefused as exc:
-        problems = "; ".join((exc.plan or {}).get("problems", []))
+        problems = "; ".join(exc.problems)
         return _suppress(request, SuppressionReason.REFUSED, f"{exc}: {problems}".rstrip(": "))
     kind = "shadow dry-run" if shadow else ("awaiting approval" if execution.status != "pending" else "started")
     return Outcome(f"execution #{execution.pk} {kind} on {len(target_ids)} target(s)", execution.pk)

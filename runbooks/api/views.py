@@ -95,7 +95,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
                                 alert=data["alert"], actor=request.user)  # fmt: skip
         except OutOfScope as exc:
             raise PermissionDenied(str(exc)) from None
-        return Response(plan)
+        return Response(plan.to_json())
 
     @extend_schema(request=s.ExecuteRequestSerializer, responses=s.ExecutionDetailSerializer)
     @action(detail=True, methods=["post"], permission_classes=[])
@@ -114,7 +114,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         except execute_service.ExecutionForbidden as exc:
             raise PermissionDenied(str(exc)) from None
         except execute_service.ExecutionRefused as exc:
-            return Response({"detail": str(exc), "plan": exc.plan}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": str(exc), "plan": exc.plan_json()}, status=status.HTTP_400_BAD_REQUEST)
         return Response(s.ExecutionDetailSerializer(execution).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: dict})

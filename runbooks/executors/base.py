@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from runbooks.choices import ErrorKind
+from runbooks.specs import StepSpec
 from runbooks.targets import Target
 
 
@@ -21,7 +22,7 @@ class Action:
     """A rendered step for one target: what would run, what the plan shows, what the policy must check."""
 
     kind: str
-    step: dict[str, Any]
+    step: StepSpec
     target: Target | None
     payload: dict[str, Any] = field(default_factory=dict)
     display: str = ""
@@ -108,12 +109,12 @@ class Executor(ABC):
 
     kind: ClassVar[str] = ""
 
-    def validate(self, step: dict[str, Any]) -> list[str]:
-        """Problems with the step definition itself (no rendering, no I/O)."""
+    def validate(self, step: Mapping[str, Any]) -> list[str]:
+        """Problems with the submitted step definition itself, before it is parsed (no rendering, no I/O)."""
         return []
 
     @abstractmethod
-    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+    def plan(self, step: StepSpec, variables: dict[str, Any], target: Target | None) -> Action:
         """Render the step for one target; never opens a connection."""
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:  # noqa: B027 (optional hook)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from runbooks.executors.base import Action, Executor, Outcome, StepIO
+from runbooks.specs import StepSpec
 from runbooks.targets import Target
 
 
@@ -15,10 +17,10 @@ class DryRunExecutor(Executor):
         self.inner = inner
         self.kind = inner.kind  # type: ignore[misc]
 
-    def validate(self, step: dict[str, Any]) -> list[str]:
+    def validate(self, step: Mapping[str, Any]) -> list[str]:
         return self.inner.validate(step)
 
-    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+    def plan(self, step: StepSpec, variables: dict[str, Any], target: Target | None) -> Action:
         return self.inner.plan(step, variables, target)
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:

@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import ssl
 import urllib.parse
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.conf import settings
 from remediation.choices import SYSTEM_ACTOR
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
+from runbooks.specs import HTTP_METHOD, StepSpec
 from runbooks.targets import Target, registered_addresses
 from runbooks.templating import check_syntax, web
 from runbooks.templating.engine import Rendered, TemplateProblem
@@ -78,9 +80,9 @@ class HttpExecutor(Executor):
 
     kind = "http"
 
-    def validate(self, step: dict[str, Any]) -> list[str]:
+    def validate(self, step: Mapping[str, Any]) -> list[str]:
         problems = []
-        if (step.get("method") or "GET").upper() not in METHODS:
+        if (step.get("method") or HTTP_METHOD).upper() not in METHODS:
             problems.append(f"method must be one of {sorted(METHODS)}")
         if not step.get("url"):
             problems.append("an http step needs a url")
@@ -95,13 +97,12 @@ class HttpExecutor(Executor):
                 problems.append(check_syntax(str(source)))
         return problems
 
-    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+    def plan(self, step: StepSpec, variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
         try:
-            url = web.render_url(step.get("url") or "", variables)
-            templates = step.get("headers") if isinstance(step.get("headers"), dict) else {}
-            headers = {str(k): web.render_header(str(k), str(v), variables) for k, v in (templates or {}).items()}
-            body = web.render_body(step["body"], variables) if step.get("body") else Rendered()
+            url = web.render_url(step.url, variables)
+            headers = {k: web.render_header(k, v, variables) for k, v in step.headers.items()}
+            body = web.render_body(step.body, variables) if step.body else Rendered()
         except TemplateProblem as exc:
             action.problems.append(str(exc))
             return action
@@ -112,11 +113,11 @@ class HttpExecutor(Executor):
             action.problems.append(f"URL must be http(s)://host/...: {url.text!r}")
         elif parts.hostname and check_host(parts.hostname):
             action.problems.append(check_host(parts.hostname))
-        if step.get("credential"):
-            problem = credential_refusal(step["credential"], url.text)
+        if step.credential:
+            problem = credential_refusal(step.credential, url.text)
             if problem:
                 action.problems.append(problem)
-        method = (step.get("method") or "GET").upper()
+        method = step.method
         rendered_headers = {k: v.text for k, v in headers.items()}
         action.payload = {"method": method, "url": url.text, "headers": rendered_headers, "body": body.text}
         secret = [v for k, v in headers.items() if _secret_header(k)]
@@ -125,7 +126,7 @@ class HttpExecutor(Executor):
         action.substitutions = url.substitutions + body.substitutions
         action.substitutions += [s for v in headers.values() if v not in secret for s in v.substitutions]
         action.raw = any(s["placement"] == "raw" for s in action.substitutions)
-        credential = f" (credential {step['credential']!r})" if step.get("credential") else ""
+        credential = f" (credential {step.credential!r})" if step.credential else ""
         action.segments = [(f"{method} ", None), *url.segments, (credential, None)]
         action.segments += [("\n", None), *body.segments] if body.text else []
         action.display = "".join(text for text, _ in action.segments)
@@ -133,7 +134,7 @@ class HttpExecutor(Executor):
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
         """Attach the step's credential as an Authorization header (decrypted once per execution, audited)."""
-        name = action.step.get("credential")
+        name = action.step.credential
         if not name:
             return
         from remediation.models import Credential, CredentialKind
@@ -213,11 +214,11 @@ def _secret_header(name: str) -> bool:
 
 
 def _connection(
-    host: str, port: int, address: str, https: bool, step: dict[str, Any], timeout: float
+    host: str, port: int, address: str, https: bool, step: StepSpec, timeout: float
 ) -> http.client.HTTPConnection:
     if https:
         context = ssl.create_default_context()
-        if step.get("tls_verify") is False:
+        if not step.tls_verify:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import codecs
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from remediation.choices import SYSTEM_ACTOR
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
+from runbooks.specs import StepSpec
 from runbooks.targets import Target
 from runbooks.templating import shell
 from runbooks.templating.engine import TemplateProblem
@@ -30,17 +32,17 @@ class SshExecutor(Executor):
 
     kind = "ssh"
 
-    def validate(self, step: dict[str, Any]) -> list[str]:
+    def validate(self, step: Mapping[str, Any]) -> list[str]:
         codes = step.get("expected_exit_codes")
         if codes is not None and (not isinstance(codes, list) or not all(isinstance(c, int) for c in codes)):
             return ["expected_exit_codes must be a list of integers"]
         return []
 
-    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+    def plan(self, step: StepSpec, variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
         try:
-            command = shell.render_command(step.get("command") or "", variables)
-            rollback = shell.render_command(step.get("rollback_command") or "", variables)
+            command = shell.render_command(step.command, variables)
+            rollback = shell.render_command(step.rollback_command, variables)
         except TemplateProblem as exc:
             action.problems.append(str(exc))
             return action

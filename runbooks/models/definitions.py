@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any, NoReturn
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from runbooks import specs
 from runbooks.choices import OnFailure, StepKind
 
 WORKER_MARGIN_SECONDS = 60
@@ -17,11 +19,11 @@ IDENTIFIER = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", "Use letters, digi
 
 
 def default_exit_codes() -> list[int]:
-    return [0]
+    return list(specs.EXPECTED_EXIT_CODES)
 
 
 def default_statuses() -> list[int]:
-    return [200, 201, 202, 204]
+    return list(specs.EXPECTED_STATUSES)
 
 
 class Runbook(models.Model):
@@ -33,17 +35,24 @@ class Runbook(models.Model):
     parameters = models.JSONField(default=list, blank=True, help_text="[{name, default, required, pattern}]")
     tags = models.JSONField(default=list, blank=True)
     timeout_seconds = models.PositiveIntegerField(
-        default=300, validators=[MinValueValidator(1)], help_text="Overall limit; must end before the worker's."
+        default=specs.RUNBOOK_TIMEOUT_SECONDS,
+        validators=[MinValueValidator(1)],
+        help_text="Overall limit; must end before the worker's.",
     )
     max_parallel = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(100)], help_text="Targets run at once."
+        default=specs.MAX_PARALLEL,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Targets run at once.",
     )
     requires_approval = models.BooleanField(default=False)
     approval_timeout_seconds = models.PositiveIntegerField(
-        default=1800, validators=[MinValueValidator(60)], help_text="An unanswered approval request expires."
+        default=specs.APPROVAL_TIMEOUT_SECONDS,
+        validators=[MinValueValidator(60)],
+        help_text="An unanswered approval request expires.",
     )
     verification_window_seconds = models.PositiveIntegerField(
-        default=600, help_text="A successful alert-triggered run counts as verified if the alert resolves within it."
+        default=specs.VERIFICATION_WINDOW_SECONDS,
+        help_text="A successful alert-triggered run counts as verified if the alert resolves within it.",
     )
     allowed_policy_rules = models.JSONField(
         default=list, blank=True, help_text="Names of overridable command-policy rules this runbook may break."
@@ -112,7 +121,7 @@ class Step(models.Model):
         blank=True, help_text="ssh: the command template (each value travels as a shell variable, never as text)."
     )
     rollback_command = models.TextField(blank=True, help_text="ssh: undoes this step when a later step fails.")
-    method = models.CharField(max_length=8, default="GET", blank=True)
+    method = models.CharField(max_length=8, default=specs.HTTP_METHOD, blank=True)
     url = models.CharField(
         max_length=2000, blank=True, help_text="http: URL template (values encoded for their position, never the host)."
     )
@@ -133,9 +142,9 @@ class Step(models.Model):
     output_pattern = models.CharField(max_length=500, blank=True, help_text="Regex the output must match.")
     capture_as = models.CharField(max_length=64, blank=True, validators=[IDENTIFIER])
     condition = models.CharField(max_length=500, blank=True, help_text="Run only when this expression holds.")
-    timeout_seconds = models.PositiveIntegerField(default=60, validators=[MinValueValidator(1)])
+    timeout_seconds = models.PositiveIntegerField(default=specs.STEP_TIMEOUT_SECONDS, validators=[MinValueValidator(1)])
     retries = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(10)])
-    retry_backoff_seconds = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    retry_backoff_seconds = models.FloatField(default=specs.RETRY_BACKOFF_SECONDS, validators=[MinValueValidator(0)])
     retry_on_failure = models.BooleanField(default=False, help_text="Also retry a non-zero exit / bad status.")
     on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.STOP)
 
@@ -176,6 +185,11 @@ class RunbookVersion(models.Model):
         if not self._state.adding:
             raise ValidationError("Runbook versions are immutable.")
         super().save(*args, **kwargs)
+
+    @cached_property
+    def spec(self) -> specs.RunbookSpec:
+        """The stored definition parsed once (a version is immutable, so the parse is too)."""
+        return specs.RunbookSpec.from_json(self.definition)
 
 
 class CommandPolicyRule(models.Model):

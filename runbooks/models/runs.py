@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from runbooks.choices import ErrorKind, ExecutionStatus, Phase, StepKind, StepRunStatus, Trigger
 from runbooks.models.definitions import Runbook, RunbookVersion
+from runbooks.specs import Plan
 
 
 class ExecutionQuerySet(models.QuerySet["Execution"]):
@@ -118,6 +119,11 @@ class Execution(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in _FINAL
+
+    @property
+    def planned(self) -> Plan:
+        """The stored plan as a typed value (what the approver was shown and the run is checked against)."""
+        return Plan.from_json(self.plan)
 
     @property
     def duration_seconds(self) -> float | None:

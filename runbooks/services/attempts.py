@@ -16,6 +16,7 @@ from django.db import connection
 from remediation.redaction import MASK, mask_text
 from runbooks.choices import ALWAYS_RETRIED, RETRIED_WHEN_ALLOWED, ErrorKind, Phase
 from runbooks.executors import Action, Executor, Outcome, StepIO
+from runbooks.specs import StepSpec
 
 TRUNCATED = "\n[… output truncated: {dropped} more characters not kept …]\n"
 # Characters held beyond RUNBOOK_OUTPUT_LIMIT per stream: room for masking (a mask is shorter than what it hides)
@@ -46,41 +47,40 @@ class Unit:
     future: Future[None] | None = None
 
     @property
-    def step(self) -> dict[str, Any]:
+    def step(self) -> StepSpec:
         return self.action.step
 
 
-def judge(step: dict[str, Any], outcome: Outcome, output: str) -> Outcome:
+def judge(step: StepSpec, outcome: Outcome, output: str) -> Outcome:
     """Turn a completed attempt into success or a typed failure (expected exit codes, statuses, output pattern)."""
     if outcome.error_kind:
         return outcome
-    codes = step.get("expected_exit_codes") or [0]
-    if outcome.exit_code is not None and outcome.exit_code not in codes:
+    if outcome.exit_code is not None and outcome.exit_code not in step.expected_exit_codes:
         return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.EXIT_CODE, f"exit code {outcome.exit_code}")
-    statuses = step.get("expected_statuses") or []
+    statuses = list(step.expected_statuses)
     if outcome.http_status is not None and statuses and outcome.http_status not in statuses:
         message = f"HTTP status {outcome.http_status} not in {statuses}"
         return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.HTTP_STATUS, message)
-    pattern = step.get("output_pattern")
+    pattern = step.output_pattern
     if pattern and not re.search(pattern, output):
         return Outcome(outcome.exit_code, outcome.http_status, ErrorKind.OUTPUT, f"output does not match {pattern!r}")
     return outcome
 
 
-def retryable(step: dict[str, Any], kind: str) -> bool:
-    return kind in ALWAYS_RETRIED or (bool(step.get("retry_on_failure")) and kind in RETRIED_WHEN_ALLOWED)
+def retryable(step: StepSpec, kind: str) -> bool:
+    return kind in ALWAYS_RETRIED or (step.retry_on_failure and kind in RETRIED_WHEN_ALLOWED)
 
 
 def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading.Event, deadline: float) -> None:
     """Attempts with backoff until success, a final failure, cancel or the runbook deadline (worker thread)."""
     step = unit.step
-    attempts = 1 if unit.phase == Phase.ROLLBACK else 1 + int(step.get("retries") or 0)
+    attempts = 1 if unit.phase == Phase.ROLLBACK else 1 + step.retries
     try:
         for attempt in range(1, attempts + 1):
             remaining = deadline - time.monotonic()
             if cancel.is_set() or remaining <= 0:
                 return
-            timeout = min(float(step.get("timeout_seconds") or 60), remaining)
+            timeout = min(step.timeout_seconds, remaining)
 
             def emit(stream: str, text: str, a: int = attempt) -> None:
                 events.put(("output", unit.key, a, stream, text))
@@ -96,7 +96,7 @@ def run_unit(unit: Unit, events: queue.Queue[tuple[Any, ...]], cancel: threading
             events.put(("end", unit.key, attempt, outcome, dict(unit.io.dropped)))
             if not outcome.error_kind or not retryable(step, outcome.error_kind) or attempt == attempts:
                 return
-            if cancel.wait(float(step.get("retry_backoff_seconds") or 0) * 2 ** (attempt - 1)):
+            if cancel.wait(step.retry_backoff_seconds * 2 ** (attempt - 1)):
                 return
     finally:
         connection.close()  # pool threads never keep a database connection open

@@ -5,31 +5,32 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from runbooks.specs import ParameterSpec
 from runbooks.targets import Target
 
 SCALARS = (str, int, float, bool)
 
 
-def resolve_params(declared: list[dict[str, Any]], given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def resolve_params(declared: tuple[ParameterSpec, ...], given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Apply defaults, then check required values, patterns and unknown names; returns (values, problems)."""
     problems: list[str] = []
     if not isinstance(given, dict):
         return {}, ["params must be a mapping"]
-    names = {item["name"] for item in declared}
+    names = {item.name for item in declared}
     problems += [f"unknown parameter {name!r}" for name in sorted(set(given) - names)]
     values: dict[str, Any] = {}
     for item in declared:
-        name = item["name"]
-        value = given.get(name, item.get("default"))
+        name = item.name
+        value = given.get(name, item.default)
         if value is None or value == "":
-            if item.get("required"):
+            if item.required:
                 problems.append(f"parameter {name!r} is required")
             values[name] = "" if value is None else value
             continue
         if not isinstance(value, SCALARS):
             problems.append(f"parameter {name!r} must be a string, number or boolean")
             continue
-        pattern = item.get("pattern")
+        pattern = item.pattern
         if pattern and not re.fullmatch(pattern, str(value)):
             problems.append(f"parameter {name!r} does not match {pattern!r}")
         values[name] = value

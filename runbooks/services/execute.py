@@ -21,8 +21,9 @@ from remediation.services.audit import Actor, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook
 from runbooks.services import live
-from runbooks.services.plan import latest_version, plan_definition
+from runbooks.services.plan import latest_version, plan_version
 from runbooks.services.scope import OutOfScope, check_scope
+from runbooks.specs import Plan
 
 RUN_TASK = "runbooks.tasks.run_execution"
 # The most pending executions one sweep sends again (oldest first); the next sweep takes the rest.
@@ -33,9 +34,18 @@ OVERRIDE_PERMISSION = "remediation.override_maintenance"
 class ExecutionRefused(Exception):
     """The request cannot become an execution (disabled runbook, blocking plan problems, finished execution)."""
 
-    def __init__(self, message: str, plan: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, plan: Plan | None = None) -> None:
         super().__init__(message)
         self.plan = plan
+
+    @property
+    def problems(self) -> list[str]:
+        """The plan's problems when a blocked plan was the reason (empty otherwise)."""
+        return list(self.plan.problems) if self.plan is not None else []
+
+    def plan_json(self) -> dict[str, Any] | None:
+        """The blocked plan as the API returns it (None when the refusal had nothing to do with the plan)."""
+        return self.plan.to_json() if self.plan is not None else None
 
 
 class ExecutionForbidden(ExecutionRefused):
@@ -75,7 +85,7 @@ def refusals_audited(runbook: Runbook, *, actor: Actor, request: Any = None, **d
     try:
         yield
     except ExecutionRefused as exc:
-        problems = (exc.plan or {}).get("problems")
+        problems = exc.problems
         after = {"runbook": runbook.name, **details, **({"problems": problems} if problems else {})}
         record_event(actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc),
                      request=request)  # fmt: skip
@@ -115,8 +125,8 @@ def request_execution(
         if not dry_run:
             check_guards(runbook, target_ids, actor=actor, manual=trigger != Trigger.ALERT,
                          override_reason=override_reason, request=request)  # fmt: skip
-        plan = plan_definition(version.definition, params=params, target_ids=target_ids, alert=alert)
-        if not plan["ok"] and not dry_run:
+        plan = plan_version(version, params=params, target_ids=target_ids, alert=alert)
+        if not plan.ok and not dry_run:
             raise ExecutionRefused("the plan has problems; nothing was run", plan)
         held = (runbook.requires_approval or require_approval) and not dry_run
         expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
@@ -124,7 +134,7 @@ def request_execution(
             **(origin or {}), approval_expires_at=expires, runbook=runbook, version=version,
             status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING, trigger=trigger,
             requested_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
-            params=params, target_ids=target_ids, alert=alert or {}, dry_run=dry_run, plan=plan,
+            params=params, target_ids=target_ids, alert=alert or {}, dry_run=dry_run, plan=plan.to_json(),
         )  # fmt: skip
         record_event(
             actor=actor,

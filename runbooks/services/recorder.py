@@ -34,7 +34,7 @@ class Recorder:
     def _row(self, unit: Unit, **fields: Any) -> StepRun:
         target = unit.action.target
         return StepRun(
-            execution=self.execution, step_index=unit.index, step_name=unit.step["name"], kind=unit.action.kind,
+            execution=self.execution, step_index=unit.index, step_name=unit.step.name, kind=unit.action.kind,
             target_id=target.id if target else None, target_name=target.name if target else "", **fields,
         )  # fmt: skip
 

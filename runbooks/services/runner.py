@@ -19,7 +19,7 @@ from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import live, verification
-from runbooks.services.plan import plan_definition, rendered_commands
+from runbooks.services.plan import plan_version
 from runbooks.services.step_loop import Runner
 
 __all__ = ["Runner", "finish", "run_execution", "stale_plan", "worker_id"]
@@ -75,9 +75,9 @@ def stale_plan(execution: Execution) -> str:
     """For an approved run: why the plan rendered now differs from the approved one ('' when identical)."""
     if execution.approved_at is None or execution.dry_run:
         return ""
-    now = plan_definition(
-        execution.version.definition, params=execution.params, target_ids=execution.target_ids, alert=execution.alert
+    now = plan_version(
+        execution.version, params=execution.params, target_ids=execution.target_ids, alert=execution.alert
     )
-    if rendered_commands(now) == rendered_commands(execution.plan):
+    if now.rendered_commands() == execution.planned.rendered_commands():
         return ""
     return "the plan changed after it was approved (a command or target differs); nothing was run: request it again"

@@ -29,6 +29,7 @@ from runbooks.services.attempts import Unit, run_unit
 from runbooks.services.context import resolve_params, variables
 from runbooks.services.plan import check_action, step_targets
 from runbooks.services.recorder import Recorder
+from runbooks.specs import StepSpec
 from runbooks.targets import Target, resolve_targets
 from runbooks.templating import TemplateProblem, evaluate
 from runbooks.templating.safety import definition_findings
@@ -41,12 +42,12 @@ class Runner:
 
     def __init__(self, execution: Execution, owner: str) -> None:
         self.execution, self.owner = execution, owner
-        self.definition: dict[str, Any] = execution.version.definition
+        self.spec = execution.version.spec
         self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.cancel = threading.Event()
         self.stop_reason = ""
-        self.deadline = time.monotonic() + float(self.definition.get("timeout_seconds") or 300)
-        parallel = min(int(self.definition.get("max_parallel") or 10), settings.RUNBOOK_MAX_PARALLEL)
+        self.deadline = time.monotonic() + self.spec.timeout_seconds
+        parallel = min(self.spec.max_parallel, settings.RUNBOOK_MAX_PARALLEL)
         self.pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(execution.target_ids) or 1)))
         self.keys = itertools.count(1)
         self.active: list[Unit] = []
@@ -61,12 +62,13 @@ class Runner:
 
     def run(self) -> tuple[str, str]:
         targets, problems = resolve_targets(self.execution.target_ids)
-        self.params, param_problems = resolve_params(self.definition.get("parameters") or [], self.execution.params)
-        unsafe = [str(finding) for finding in definition_findings(self.definition)]  # e.g. queued before an upgrade
+        self.params, param_problems = resolve_params(self.spec.parameters, self.execution.params)
+        # e.g. queued before an upgrade
+        unsafe = [str(finding) for finding in definition_findings(self.execution.version.definition)]
         if problems or param_problems or unsafe:
             return ExecutionStatus.FAILED, "; ".join(problems + param_problems + unsafe)
         tolerated: list[str] = []
-        for index, step in enumerate(self.definition.get("steps") or []):
+        for index, step in enumerate(self.spec.steps):
             self.tick()  # cancel, lease and deadline are also honoured between steps (even all-skipped ones)
             if self.stop_reason:
                 break
@@ -81,10 +83,10 @@ class Runner:
             if not failed:
                 continue
             where = ", ".join(sorted({u.action.target.name if u.action.target else "-" for u in failed}))
-            summary = f"step {step['name']!r} failed on {where}"
-            if step.get("on_failure") == OnFailure.CONTINUE:
+            summary = f"step {step.name!r} failed on {where}"
+            if step.on_failure == OnFailure.CONTINUE:
                 tolerated.append(summary)
-            elif step.get("on_failure") == OnFailure.ROLLBACK:
+            elif step.on_failure == OnFailure.ROLLBACK:
                 return ExecutionStatus.FAILED, f"{summary}; {self.rollback()}"
             else:
                 return ExecutionStatus.FAILED, summary
@@ -94,7 +96,7 @@ class Runner:
         if self.stop_reason == "cancel":
             return ExecutionStatus.CANCELLED, "cancelled on request"
         if self.stop_reason == "timeout":
-            return ExecutionStatus.FAILED, f"runbook timeout of {self.definition.get('timeout_seconds')}s exceeded"
+            return ExecutionStatus.FAILED, f"runbook timeout of {self.spec.timeout_seconds:g}s exceeded"
         if self.stop_reason == "lease":
             return ExecutionStatus.ERROR, "this worker lost the execution's lease"
         return ExecutionStatus.SUCCEEDED, (
@@ -120,10 +122,10 @@ class Runner:
             execution_id=self.execution.pk,
         )
 
-    def prepare(self, index: int, step: dict[str, Any], targets: list[Target]) -> tuple[list[Unit], list[Unit]]:
+    def prepare(self, index: int, step: StepSpec, targets: list[Target]) -> tuple[list[Unit], list[Unit]]:
         """Condition, rendering and the policy (checked again right before running); returns (to run, failed)."""
-        executor, rules = self.executor(step["kind"]), active_rules()
-        allowed = self.definition.get("allowed_policy_rules") or []
+        executor, rules = self.executor(step.kind), active_rules()
+        allowed = self.spec.allowed_policy_rules
         runnable: list[Unit] = []
         failed: list[Unit] = []
         for target in step_targets(step, targets):
@@ -131,7 +133,7 @@ class Runner:
             action = executor.plan(step, context, target)
             unit = Unit(key=next(self.keys), index=index, executor=executor, action=action)
             try:
-                wanted = evaluate(step["condition"], context) if step.get("condition") else True
+                wanted = evaluate(step.condition, context) if step.condition else True
             except TemplateProblem as exc:
                 wanted, action.problems = True, [*action.problems, str(exc)]
             if not wanted:
@@ -164,12 +166,15 @@ class Runner:
         outcome = unit.outcome or Outcome()
         output = unit.output[: settings.RUNBOOK_OUTPUT_LIMIT]
         captured = _capture(unit.step, output)
-        self.results.setdefault(unit.step["name"], {})[key] = {
-            "stdout": output, "output": captured, "exit_code": outcome.exit_code,
-            "http_status": outcome.http_status, "status": status,
-        }  # fmt: skip
-        if unit.step.get("capture_as") and status in {StepRunStatus.SUCCEEDED, StepRunStatus.DRY_RUN}:
-            self.captured.setdefault(key, {})[unit.step["capture_as"]] = captured
+        self.results.setdefault(unit.step.name, {})[key] = {
+            "stdout": output,
+            "output": captured,
+            "exit_code": outcome.exit_code,
+            "http_status": outcome.http_status,
+            "status": status,
+        }
+        if unit.step.capture_as and status in {StepRunStatus.SUCCEEDED, StepRunStatus.DRY_RUN}:
+            self.captured.setdefault(key, {})[unit.step.capture_as] = captured
 
     def run_units(self, units: list[Unit], deadline: float) -> None:
         """Run units in the pool while this thread records their events, flushes output and watches control."""
@@ -269,7 +274,7 @@ class Runner:
                 for u in self.completed
                 if u.index == index and u.action.rollback_payload
             ]
-            timeout = max(float(u.step.get("timeout_seconds") or 60) for u in units)
+            timeout = max(u.step.timeout_seconds for u in units)
             self.run_units(units, time.monotonic() + timeout + ABORT_GRACE)
             failures += sum(1 for u in units if u.outcome is None or u.outcome.error_kind)
         done = f"rolled back {len(indexes)} step(s)"
@@ -281,11 +286,10 @@ class Runner:
         return masked
 
 
-def _capture(step: dict[str, Any], output: str) -> str:
+def _capture(step: StepSpec, output: str) -> str:
     """The captured value: the first group of output_pattern when it has one, else the stripped output."""
-    pattern = step.get("output_pattern")
-    if pattern:
-        match = re.search(pattern, output)
+    if step.output_pattern:
+        match = re.search(step.output_pattern, output)
         if match and match.groups():
             return match.group(1) or ""
     return output.strip()

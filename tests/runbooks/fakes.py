@@ -13,6 +13,7 @@ from typing import Any
 from runbooks import templating
 from runbooks.choices import ErrorKind
 from runbooks.executors import REGISTRY, Action, Executor, Outcome, StepIO
+from runbooks.specs import StepSpec
 from runbooks.targets import Target
 
 CALLS: list[tuple[str, str, str]] = []
@@ -23,11 +24,11 @@ _LOCK = threading.Lock()
 class ScriptExecutor(Executor):
     kind = "script"
 
-    def plan(self, step: dict[str, Any], variables: dict[str, Any], target: Target | None) -> Action:
+    def plan(self, step: StepSpec, variables: dict[str, Any], target: Target | None) -> Action:
         action = Action(kind=self.kind, step=step, target=target)
         try:
-            command = templating.render(step.get("command") or "", templating.TEXT, variables)
-            rollback = templating.render(step.get("rollback_command") or "", templating.TEXT, variables)
+            command = templating.render(step.command, templating.TEXT, variables)
+            rollback = templating.render(step.rollback_command, templating.TEXT, variables)
         except templating.TemplateProblem as exc:
             action.problems.append(str(exc))
             return action
@@ -45,7 +46,7 @@ class ScriptExecutor(Executor):
     def _run(self, phase: str, action: Action, command: str, io: StepIO) -> Outcome:
         where = action.target.name if action.target else "-"
         with _LOCK:
-            CALLS.append((phase, action.step["name"], where))
+            CALLS.append((phase, action.step.name, where))
         verb, _, arg = command.partition(":")
         if verb == "print":
             io.emit("stdout", arg + "\n")
@@ -58,8 +59,8 @@ class ScriptExecutor(Executor):
             return Outcome(exit_code=0)
         if verb == "flaky":
             with _LOCK:
-                _ATTEMPTS[action.step["name"] + where] += 1
-                count = _ATTEMPTS[action.step["name"] + where]
+                _ATTEMPTS[action.step.name + where] += 1
+                count = _ATTEMPTS[action.step.name + where]
             return Outcome(exit_code=1 if count <= int(arg) else 0)
         if verb == "exit":
             return Outcome(exit_code=int(arg))

@@ -15,6 +15,7 @@ from runbooks.services.definitions import save_runbook
 from runbooks.services.execute import ExecutionRefused, request_execution
 from runbooks.services.plan import plan_runbook
 from runbooks.services.runner import run_execution
+from runbooks.specs import StepSpec
 
 pytestmark = pytest.mark.django_db
 TOKEN = "tok-bound-0123456789abcdef"
@@ -72,7 +73,7 @@ def test_it_never_sends_a_credential_to_an_origin_outside_its_binding(http_serve
     # With the credential, the unbound origin is a plan problem: nothing is requested, nothing connects.
     unbound = _runbook(listener.url + "/steal")
     plan = plan_runbook(unbound)
-    assert not plan["ok"] and f"credential 'api' is not bound to '{listener.url}'" in plan["problems"][0]
+    assert not plan.ok and f"credential 'api' is not bound to '{listener.url}'" in plan.problems[0]
     with pytest.raises(ExecutionRefused):
         request_execution(unbound, actor=admin_user)
     assert not AuditEvent.objects.filter(action="credential.used").exists()
@@ -87,7 +88,7 @@ def test_it_checks_the_binding_again_right_before_attaching(http_server, listene
     """A URL that only renders at run time (from an earlier step's output) is checked when the secret would go."""
     Credential.objects.create(name="api", kind="api_token", token=TOKEN, allowed_origins=[http_server.base])
     executor = get_executor("http")
-    action = Action(kind="http", step={"name": "call", "credential": "api"}, target=None)
+    action = Action(kind="http", step=StepSpec(name="call", kind="http", credential="api"), target=None)
     action.payload = {"method": "GET", "url": listener.url + "/late", "headers": {}, "body": ""}
     with pytest.raises(CredentialUnbound, match="not bound"):
         executor.prepare(action, {}, "test")

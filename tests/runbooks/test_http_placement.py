@@ -93,7 +93,7 @@ def test_the_server_receives_each_value_literally_in_its_place(http_server, admi
         except ExecutionRefused as exc:
             refused = exc
         if refused is not None:
-            assert value in CANNOT_CARRY.get(placement, set()), (value, refused.plan and refused.plan["problems"])
+            assert value in CANNOT_CARRY.get(placement, set()), (value, refused.problems)
             assert http_server.requests == []
             continue
         assert value not in CANNOT_CARRY.get(placement, set()), value

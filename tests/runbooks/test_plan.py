@@ -23,8 +23,8 @@ def test_it_renders_http_steps_with_params_and_alert_labels(admin_user, http_ser
         parameters=[{"name": "svc", "required": True}, {"name": "token", "default": "s3cr3t-token-value"}],
     )  # fmt: skip
     plan = plan_runbook(runbook, params={"svc": "a b"}, alert={"labels": {"instance": "db 1&x"}})
-    assert plan["ok"], plan["problems"]
-    rendered = plan["steps"][0]["runs"][0]["rendered"]
+    assert plan.ok, plan.problems
+    rendered = plan.steps[0].runs[0].rendered
     assert "i=db%201%26x" in rendered and '{"svc": "a b"}' in rendered
     assert "s3cr3t-token-value" not in str(plan)
     assert http_server.count() == 0
@@ -41,8 +41,8 @@ def test_it_reports_undefined_variables_policy_hosts_and_params(admin_user, http
         parameters=[{"name": "svc", "required": True, "pattern": "[a-z]+"}],
     )
     plan = plan_runbook(runbook, params={"svc": "BAD!", "extra": 1}, target_ids=[999])
-    text = " | ".join(plan["problems"])
-    assert not plan["ok"]
+    text = " | ".join(plan.problems)
+    assert not plan.ok
     for expected in ["undefined variable", "link-local", "RUNBOOK_HTTP_ALLOWED_HOSTS", "does not match",
                      "unknown parameter 'extra'", "unknown target 999"]:  # fmt: skip
         assert expected in text
@@ -53,8 +53,8 @@ def test_it_flags_raw_and_requires_targets_for_ssh_steps(admin_user) -> None:  #
     runbook = _runbook(admin_user, [{"name": "a", "command": "echo {{ params.x|raw }}"}],
                        parameters=[{"name": "x", "default": "home", "pattern": "[a-z]+"}])  # fmt: skip
     plan = plan_runbook(runbook)
-    assert plan["raw_steps"] == ["a"]
-    assert any("needs at least one target" in p for p in plan["problems"])
+    assert plan.raw_steps == ("a",)
+    assert any("needs at least one target" in p for p in plan.problems)
 
 
 def test_it_renders_later_steps_with_placeholders_for_earlier_results(admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
@@ -70,5 +70,5 @@ def test_it_renders_later_steps_with_placeholders_for_earlier_results(admin_user
         ],
     )  # fmt: skip
     plan = plan_runbook(runbook)
-    assert "v=%3Cvars.ver%3E" in plan["steps"][1]["runs"][0]["rendered"]
-    assert [p for p in plan["problems"] if "third" in p and "undefined" in p]
+    assert "v=%3Cvars.ver%3E" in plan.steps[1].runs[0].rendered
+    assert [p for p in plan.problems if "third" in p and "undefined" in p]

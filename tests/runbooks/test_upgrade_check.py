@@ -78,7 +78,7 @@ def test_it_is_listed_and_refused_and_never_rewritten(sshd, authorized_keys, adm
     alert = {"labels": {"service": f"$(touch {marker})"}}
     with pytest.raises(ExecutionRefused) as refused:
         request_execution(runbook, actor=admin_user, target_ids=[server.pk], alert=alert)
-    assert any("would be read as code" in p for p in refused.value.plan["problems"])  # type: ignore[index]
+    assert any("would be read as code" in p for p in refused.value.problems)
     # An execution queued before the upgrade: the runner refuses it before anything reaches the server.
     queued = Execution.objects.create(runbook=runbook, version=runbook.versions.get(), target_ids=[server.pk],
                                       alert=alert, status=ExecutionStatus.PENDING)  # fmt: skip

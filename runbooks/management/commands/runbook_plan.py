@@ -20,6 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         runbook, params, targets = read_inputs(options)
         plan = plan_runbook(runbook, params=params, target_ids=targets)
-        self.stdout.write(json.dumps(plan, indent=2))
-        if not plan["ok"]:
-            raise CommandError(f"{len(plan['problems'])} problem(s) in the plan")
+        self.stdout.write(json.dumps(plan.to_json(), indent=2))
+        if not plan.ok:
+            raise CommandError(f"{len(plan.problems)} problem(s) in the plan")

@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 runbook, actor="manage.py", params=params, target_ids=targets, dry_run=options["dry_run"]
             )
         except ExecutionRefused as exc:
-            problems = "\n".join((exc.plan or {}).get("problems", []))
+            problems = "\n".join(exc.problems)
             raise CommandError(f"{exc}\n{problems}".strip()) from exc
         self.stdout.write(f"execution #{execution.pk}: {execution.status}")
         while options["wait"] and not execution.is_finished:
