@@ -35,7 +35,7 @@ import django  # noqa: E402
 
 django.setup()
 
-import paramiko  # noqa: E402  (the baseline only; the engine goes through remediation/ssh.py)
+import paramiko  # noqa: E402  (the baseline only; the engine goes through remediation/ssh/)
 from django.core.management import call_command  # noqa: E402
 
 from remediation.models import Credential, CredentialKind, Server  # noqa: E402

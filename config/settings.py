@@ -261,7 +261,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- SSH (remediation/ssh.py) -----------------------------------------------------------------------------------
+# --- SSH (remediation/ssh/) -------------------------------------------------------------------------------------
 SSH_CONNECT_TIMEOUT = env.float("SSH_CONNECT_TIMEOUT", default=10.0)
 SSH_BANNER_TIMEOUT = env.float("SSH_BANNER_TIMEOUT", default=10.0)
 SSH_AUTH_TIMEOUT = env.float("SSH_AUTH_TIMEOUT", default=15.0)

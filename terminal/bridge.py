@@ -1,6 +1,7 @@
 """Runs one terminal session between a blocking shell and an async WebSocket (no Channels, no paramiko here).
 
-Threads do the blocking work: a reader thread reads the shell and records output, a writer thread sends
+Threads do the blocking work: a reader thread reads the shell (the SSH seam's `drain`, the read loop the runbook
+executor uses too) and records output, a writer thread sends
 keystrokes and resizes. The event loop only moves bytes. Memory is bounded at every hop:
 
 * reader → loop: at most QUEUE_CHUNKS chunks of READ_SIZE bytes; when the loop falls behind, the reader stops
@@ -22,11 +23,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from remediation.ssh import CHUNK, SshError, drain
 from terminal.choices import EndReason
 
 logger = logging.getLogger(__name__)
 
-READ_SIZE = 32 * 1024
+READ_SIZE = CHUNK  # what drain() reads at a time
 QUEUE_CHUNKS = 8
 COALESCE_BYTES = 64 * 1024
 MAX_COLS, MAX_ROWS = 1000, 500
@@ -37,10 +39,14 @@ MAX_PENDING_INPUT = 1024 * 1024
 class ShellPort(Protocol):
     """What the bridge needs from a shell (terminal.shell.Shell; a fake in unit tests)."""
 
-    def read(self, size: int) -> bytes: ...
+    def read(self, size: int) -> bytes | None: ...
+    def wait_exit(self, timeout: float) -> bool: ...
     def write(self, data: bytes) -> None: ...
     def resize(self, cols: int, rows: int) -> None: ...
     def close(self) -> None: ...
+
+    @property
+    def exit_status(self) -> int | None: ...
 
 
 class RecorderPort(Protocol):
@@ -155,15 +161,21 @@ class Bridge:
         self.recorder.close()
 
     def _read_loop(self) -> None:
-        while not self._stopping.is_set():
-            self._slots.acquire()
-            data = b"" if self._stopping.is_set() else self.shell.read(READ_SIZE)
-            with contextlib.suppress(RuntimeError):  # the loop is already closed at process exit
-                self._loop.call_soon_threadsafe(self._chunks.put_nowait, data)
-            if data:  # after the hand-off: recording is off the keystroke echo's critical path
-                self.recorder.output(data)
-            if not data:
-                return
+        """Read until the shell ends (b'' tells the loop) or the session stops; one queue slot per chunk."""
+        self._slots.acquire()
+        with contextlib.suppress(SshError):  # a lost connection ends the session like an exited shell
+            drain(self.shell, self._hand_off, stop=self._stop_reading, wait_exit=False)
+        self._hand_off(b"")
+
+    def _stop_reading(self) -> str:
+        return "stopping" if self._stopping.is_set() else ""
+
+    def _hand_off(self, data: bytes) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is already closed at process exit
+            self._loop.call_soon_threadsafe(self._chunks.put_nowait, data)
+        if data:  # after the hand-off: recording is off the keystroke echo's critical path
+            self.recorder.output(data)
+            self._slots.acquire()  # the next read waits for a free slot: backpressure down to the SSH window
 
     def _write_loop(self) -> None:
         while (item := self._writes.get()) is not None:

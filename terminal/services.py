@@ -27,7 +27,7 @@ from terminal.grants import has_grant as has_grant
 from terminal.grants import openable_server_ids as openable_server_ids
 from terminal.models import TerminalSession
 from terminal.recordings import CastRecorder, recording_relpath, resolve
-from terminal.shell import Shell, clamp_size
+from terminal.shell import Shell, clamp_size, start_shell
 
 REVIEW_PERM = "terminal.review_terminalsession"
 MIN_FLOW_WINDOW = 256 * 1024
@@ -109,8 +109,8 @@ def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: s
     """Decrypt the credential (audited) and start the shell; failures audited as terminal.refused."""
     try:
         target = ssh_target(server, actor=actor, purpose="terminal session")
-        return Shell.open(target, cols=cols, rows=rows, timeouts=configured_timeouts())
-    except ssh.SSHError as exc:
+        return start_shell(target, cols=cols, rows=rows, timeouts=configured_timeouts())
+    except ssh.SshError as exc:
         reason, message = SSH_STAGE_REASONS.get(exc.stage, DenyReason.UNREACHABLE), exc.message
     except (InventoryError, CredentialUnavailable) as exc:
         reason, message = DenyReason.NO_CREDENTIAL, str(exc)

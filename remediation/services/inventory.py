@@ -163,7 +163,7 @@ def pin_host_key(
     else:
         try:
             key = ssh.fetch_host_key(server.hostname, server.port, timeouts=configured_timeouts())
-        except ssh.SSHError as exc:
+        except ssh.SshError as exc:
             raise InventoryError(exc.message) from exc
         source = "fetched"
     if expected_fingerprint and expected_fingerprint.strip() != key.fingerprint:
@@ -210,7 +210,7 @@ def ssh_target(
 
 
 @contextlib.contextmanager
-def server_session(server: Server, *, actor: Actor, purpose: str) -> Iterator[ssh.Client]:
+def server_session(server: Server, *, actor: Actor, purpose: str) -> Iterator[ssh.Connection]:
     """`with server_session(server, actor=…, purpose=…) as client:` — an authenticated, host-key-checked client."""
     target = ssh_target(server, actor=actor, purpose=purpose)
     with ssh.session(target, timeouts=configured_timeouts()) as client:
@@ -253,7 +253,7 @@ def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) ->
         output = (result.stdout.strip() or result.stderr.strip())[:200]
         detail = f"`{settings.SSH_TEST_COMMAND}` exited {result.exit_code}: {output}"
         stages.append(_stage("command", result.exit_code == 0, detail))
-    except ssh.SSHError as exc:
+    except ssh.SshError as exc:
         stage = {"handshake": "host_key"}.get(exc.stage, exc.stage)
         stages.append(_stage(stage, False, exc.message))
     except (InventoryError, CredentialUnavailable) as exc:

@@ -1,4 +1,4 @@
-"""The `ssh` executor: one shell command on each target (values travel as variables), through remediation/ssh.py.
+"""The `ssh` executor: one shell command on each target (values travel as variables), through remediation/ssh/.
 
 Commands run on a PTY so that closing the channel (cancel, timeout) hangs up the remote process group: without
 one, sshd leaves a `sleep 60` running after the channel is gone. The PTY merges stderr into stdout.
@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from remediation import ssh
 from remediation.choices import SYSTEM_ACTOR
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
@@ -19,11 +20,7 @@ from runbooks.targets import Target
 from runbooks.templating import shell
 from runbooks.templating.engine import TemplateProblem
 
-CHUNK = 32 * 1024
-POLL = 0.1
-# After the exit status, this many seconds without output end the read even without EOF (a background process
-# holding the PTY open).
-EOF_GRACE = 2.0
+PTY_WIDTH = 250
 
 
 @register
@@ -61,7 +58,6 @@ class SshExecutor(Executor):
 
     def prepare(self, action: Action, cache: dict[Any, Any], purpose: str) -> None:
         """Resolve the connection; a credential is decrypted (and audited) once per execution, not per target."""
-        from remediation import ssh
         from remediation.models import Server
         from remediation.services.credentials import use_credential
         from remediation.services.inventory import pinned_key
@@ -94,72 +90,39 @@ def _raw(substitutions: list[dict[str, str]]) -> bool:
     return any(s["placement"] == "raw" for s in substitutions)
 
 
-def run_remote(connection: Any, command: str, io: StepIO) -> Outcome:
+def run_remote(target: ssh.Target, command: str, io: StepIO) -> Outcome:
     """Connect, run `command` on a PTY, stream its output; close the channel on cancel or timeout."""
-    from remediation import ssh
-
     deadline = time.monotonic() + io.timeout
     try:
-        client = ssh.connect(connection)
-    except ssh.HostKeyRefused as exc:
+        connection = ssh.connect(target)
+    except ssh.SshHostKeyMismatch as exc:
         return Outcome(error_kind=ErrorKind.TARGET, error=exc.message)
-    except ssh.SSHError as exc:
-        kind = ErrorKind.TARGET if exc.stage == "auth" else ErrorKind.TRANSPORT
+    except ssh.SshError as exc:
+        kind = ErrorKind.TARGET if isinstance(exc, ssh.SshAuthFailed) else ErrorKind.TRANSPORT
         return Outcome(error_kind=kind, error=f"{exc.stage}: {exc.message}")
-    io.on_abort(client.close)
+    io.on_abort(connection.close)
+    reader = _Reader(io)
     try:
-        channel = client.get_transport().open_session(timeout=max(1.0, deadline - time.monotonic()))
-        channel.get_pty(term="dumb", width=250)
-        channel.exec_command(command)
-        return _pump(channel, io, deadline)
-    except Exception as exc:  # paramiko's exceptions cannot be named here: only remediation/ssh.py imports it
+        channel = connection.exec(command, timeout=max(1.0, deadline - time.monotonic()), pty_width=PTY_WIDTH)
+        done = ssh.drain(channel, reader.feed, stop=lambda: _stop_reason(io, deadline))
+    except ssh.SshError as exc:
         if io.cancel.is_set():
             return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
-        return Outcome(error_kind=ErrorKind.TRANSPORT, error=f"{type(exc).__name__}: {exc}")
+        return Outcome(error_kind=ErrorKind.TRANSPORT, error=f"{exc.stage}: {exc.message}")
     finally:
-        client.close()
-
-
-def _pump(channel: Any, io: StepIO, deadline: float) -> Outcome:
-    """Read to EOF, then take the exit status: with a PTY, OpenSSH may send the status before the output is drained.
-
-    Stopping at `exit_status_ready()` lost the end of large outputs. A background process that keeps the PTY open
-    would hold EOF back for ever, so after the exit status EOF_GRACE seconds of silence also end the read.
-    """
-    reader = _Reader(io)
-    channel.settimeout(POLL)
-    last_data = time.monotonic()
-    while True:
-        stopped = _stopped(channel, io, deadline)
-        if stopped is not None:
-            return stopped
-        try:
-            data = channel.recv(CHUNK)
-        except TimeoutError:
-            if channel.exit_status_ready() and time.monotonic() - last_data >= EOF_GRACE:
-                break
-            continue
-        if not data:  # EOF: every byte the command wrote has arrived
-            break
-        last_data = time.monotonic()
-        reader.feed(data)
+        connection.close()
     reader.close()
-    while not channel.exit_status_ready():
-        stopped = _stopped(channel, io, deadline)
-        if stopped is not None:
-            return stopped
-        channel.status_event.wait(POLL)
-    return Outcome(exit_code=channel.recv_exit_status())
-
-
-def _stopped(channel: Any, io: StepIO, deadline: float) -> Outcome | None:
-    if io.cancel.is_set():
-        channel.close()
+    if done.stopped == "cancelled":
         return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
-    if time.monotonic() >= deadline:
-        channel.close()  # hangs up the PTY: the remote process group gets SIGHUP
+    if done.stopped == "timeout":  # the channel was closed: that hangs up the PTY, the process group gets SIGHUP
         return Outcome(error_kind=ErrorKind.TIMEOUT, error=f"no exit within {io.timeout:g}s; channel closed")
-    return None
+    return Outcome(exit_code=done.exit_status)
+
+
+def _stop_reason(io: StepIO, deadline: float) -> str:
+    if io.cancel.is_set():
+        return "cancelled"
+    return "timeout" if time.monotonic() >= deadline else ""
 
 
 class _Reader:

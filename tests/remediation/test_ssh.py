@@ -47,15 +47,15 @@ def test_it_logs_in_with_an_encrypted_key_and_its_passphrase(sshd: SSHServer, au
 
 def test_it_refuses_an_encrypted_key_without_or_with_a_wrong_passphrase(sshd: SSHServer, authorized_keys) -> None:  # type: ignore[no-untyped-def]
     key = authorized_keys["ed25519_encrypted"]
-    with pytest.raises(ssh.SSHError, match="passphrase is required") as missing:
+    with pytest.raises(ssh.SshError, match="passphrase is required") as missing:
         ssh.connect(target(sshd, private_key=key.private_text), timeouts=FAST)
-    with pytest.raises(ssh.SSHError, match="could not be decrypted") as wrong:
+    with pytest.raises(ssh.SshError, match="could not be decrypted") as wrong:
         ssh.connect(target(sshd, private_key=key.private_text, passphrase="wrong-phrase"), timeouts=FAST)
     assert missing.value.stage == wrong.value.stage == "auth"
 
 
 def test_it_reports_a_wrong_password_as_an_auth_failure(sshd: SSHServer) -> None:
-    with pytest.raises(ssh.SSHError) as failure:
+    with pytest.raises(ssh.SshError) as failure:
         ssh.connect(target(sshd, password="not-the-password"), timeouts=FAST)
     assert failure.value.stage == "auth"
     assert f"Authentication as '{sshd.username}'" in failure.value.message
@@ -66,7 +66,7 @@ def test_it_refuses_an_unpinned_host_key_showing_its_fingerprint(sshd: SSHServer
     presented = ssh.parse_known_hosts_line(sshd.known_hosts_line()).fingerprint
     unpinned = ssh.Target(sshd.host, sshd.port, sshd.username, None, password=sshd.password)
     logins = len(sshd.accepted_logins())
-    with pytest.raises(ssh.HostKeyRefused) as refused:
+    with pytest.raises(ssh.SshHostKeyMismatch) as refused:
         ssh.connect(unpinned, timeouts=FAST)
     assert refused.value.stage == "host_key"
     assert "not pinned" in refused.value.message and presented in refused.value.message
@@ -79,7 +79,7 @@ def test_it_refuses_a_changed_host_key_showing_both_fingerprints(own_sshd: SSHSe
     assert whoami(pinned).exit_code == 0
     own_sshd.restart(new_host_key=True)
     new = ssh.parse_known_hosts_line(own_sshd.known_hosts_line()).fingerprint
-    with pytest.raises(ssh.HostKeyRefused) as refused:
+    with pytest.raises(ssh.SshHostKeyMismatch) as refused:
         ssh.connect(pinned, timeouts=FAST)
     assert pinned.pinned_key is not None
     assert pinned.pinned_key.fingerprint in refused.value.message and new in refused.value.message
@@ -92,13 +92,13 @@ def test_it_refuses_a_changed_host_key_of_another_type(sshd_factory) -> None:  #
     pinned = target(server, password=server.password)
     server.host_key_type = "rsa"
     server.restart(new_host_key=True)
-    with pytest.raises(ssh.HostKeyRefused, match="HOST KEY CHANGED"):
+    with pytest.raises(ssh.SshHostKeyMismatch, match="HOST KEY CHANGED"):
         ssh.connect(pinned, timeouts=FAST)
 
 
 def test_it_reports_an_unreachable_port(unreachable_port: int) -> None:
     t = ssh.Target("127.0.0.1", unreachable_port, "nobody", None, password="x")
-    with pytest.raises(ssh.SSHError) as failure:
+    with pytest.raises(ssh.SshError) as failure:
         ssh.connect(t, timeouts=FAST)
     assert failure.value.stage == "reachability"
     assert f"127.0.0.1:{unreachable_port} is unreachable" in failure.value.message
@@ -107,7 +107,7 @@ def test_it_reports_an_unreachable_port(unreachable_port: int) -> None:
 def test_it_gives_up_on_a_silent_server_within_the_banner_timeout(blackhole_port: int) -> None:
     t = ssh.Target("127.0.0.1", blackhole_port, "nobody", None, password="x")
     started = time.monotonic()
-    with pytest.raises(ssh.SSHError) as failure:
+    with pytest.raises(ssh.SshError) as failure:
         ssh.connect(t, timeouts=FAST)
     elapsed = time.monotonic() - started
     assert elapsed >= FAST.banner - 0.5  # it waited for the banner (how soon it gave up is a speed, not a test)
@@ -116,7 +116,7 @@ def test_it_gives_up_on_a_silent_server_within_the_banner_timeout(blackhole_port
 
 
 def test_it_fetches_no_host_key_from_a_silent_server_within_the_banner_timeout(blackhole_port: int) -> None:
-    with pytest.raises(ssh.SSHError, match="no SSH banner within 2s") as failure:
+    with pytest.raises(ssh.SshError, match="no SSH banner within 2s") as failure:
         ssh.fetch_host_key("127.0.0.1", blackhole_port, timeouts=FAST)
     assert failure.value.stage == "handshake"
 
@@ -154,7 +154,7 @@ def test_it_can_run_a_key_only_server(sshd_factory, ssh_client_keys) -> None:  #
     server = sshd_factory(password_authentication=False)
     key = ssh_client_keys["ed25519_openssh"]
     server.authorize(key)
-    with pytest.raises(ssh.SSHError) as refused:
+    with pytest.raises(ssh.SshError) as refused:
         ssh.connect(target(server, password=server.password), timeouts=FAST)
     assert refused.value.stage == "auth"
     assert whoami(target(server, private_key=key.private_text)).exit_code == 0

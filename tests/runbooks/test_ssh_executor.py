@@ -1,4 +1,4 @@
-"""The `ssh` executor against a real OpenSSH server on loopback (tests/sshd.py), through remediation/ssh.py."""
+"""The `ssh` executor against a real OpenSSH server on loopback (tests/sshd.py), through remediation/ssh/."""
 
 from __future__ import annotations
 
