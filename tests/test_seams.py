@@ -12,6 +12,8 @@ APPS = ("config", "remediation", "alerts", "runbooks", "ai", "terminal")
 # library → the modules allowed to import it (paths relative to the repository).
 SEAMS = {
     "paramiko": {"remediation/ssh/channels.py", "remediation/ssh/connect.py", "remediation/ssh/keys.py"},
+    # jobs.py enqueues, upserts schedules and reads the broker; the admin only registers django-q2's own tables.
+    "django_q": {"remediation/jobs.py", "remediation/admin/queue.py"},
 }
 
 

@@ -47,10 +47,10 @@ def _check_rate(user_id: int) -> None:
 
 
 def enqueue_analysis(analysis_id: int) -> None:
-    """Queue one analysis for a worker (the message carries only the id); a refusing broker is logged, not raised."""
-    from remediation.jobs import enqueue_now
+    """Queue one analysis after commit (the message carries only the id); a refusing broker is logged, not raised."""
+    from remediation.jobs import enqueue_after_commit
 
-    enqueue_now(RUN_TASK, analysis_id, task_name=f"analysis-{analysis_id}")
+    enqueue_after_commit(RUN_TASK, analysis_id, name_prefix="analysis-")
 
 
 def redispatch_queued() -> int:
@@ -101,7 +101,7 @@ def request_analysis(
     record_event(
         actor=actor, action="analysis.requested", obj=analysis, after={"alert": alert.pk, "forced": analysis.forced}
     )
-    transaction.on_commit(lambda: enqueue_analysis(analysis.pk))
+    enqueue_analysis(analysis.pk)
     return analysis, True
 
 

@@ -10,6 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 
+from remediation import jobs
+
 
 def _check_database() -> None:
     with connection.cursor() as cursor:
@@ -34,12 +36,7 @@ def _check_channel_layer() -> None:
 
 
 def _check_broker() -> None:
-    from django_q.brokers import get_broker
-
-    broker = get_broker()
-    if broker.ping() is False:
-        raise RuntimeError("broker did not answer")
-    broker.queue_size()
+    jobs.check_broker()
 
 
 def _check_workers() -> dict[str, Any]:

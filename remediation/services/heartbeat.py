@@ -10,21 +10,21 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from remediation import jobs
 from remediation.models import WorkerHeartbeat
 
 
 def record_heartbeat(*, enqueued_at: str | None = None, now: dt.datetime | None = None) -> WorkerHeartbeat:
     """Upsert this qcluster instance's row (keyed by cluster, host and the sentinel's pid)."""
-    from django_q.conf import Conf
-
+    cluster = jobs.cluster_name()
     now = now or timezone.now()
     host, pid = socket.gethostname()[:150], os.getppid()  # a worker's parent is its cluster's sentinel
     lag = 0.0
     if enqueued_at:
         lag = max(0.0, (now - dt.datetime.fromisoformat(enqueued_at)).total_seconds())
     beat, _ = WorkerHeartbeat.objects.update_or_create(
-        name=f"{Conf.CLUSTER_NAME}@{host}:{pid}",
-        defaults={"cluster": Conf.CLUSTER_NAME, "host": host, "pid": pid, "seen_at": now, "queue_lag_seconds": lag},
+        name=f"{cluster}@{host}:{pid}",
+        defaults={"cluster": cluster, "host": host, "pid": pid, "seen_at": now, "queue_lag_seconds": lag},
     )
     stale_before = now - dt.timedelta(days=1)
     WorkerHeartbeat.objects.filter(seen_at__lt=stale_before).delete()
@@ -40,21 +40,7 @@ def workers_seen(now: dt.datetime | None = None) -> list[WorkerHeartbeat]:
 
 def oldest_queued_task_age(now: dt.datetime | None = None) -> float | None:
     """Seconds the oldest message in the broker has waited (None when the queue is empty or unreadable)."""
-    from django_q.brokers import get_broker
-    from django_q.conf import Conf
-    from django_q.signing import SignedPackage
-
-    now = now or timezone.now()
-    broker = get_broker()
-    if Conf.ORM:
-        row = broker.get_connection().filter(key=broker.list_key).order_by("id").first()
-        payload = row.payload if row else None
-    else:
-        payload = broker.connection.lindex(broker.list_key, 0)  # Redis: rpush to enqueue, blpop to take
-    if not payload:
-        return None
-    started = SignedPackage.loads(payload).get("started")
-    return max(0.0, (now - started).total_seconds()) if started else None
+    return jobs.oldest_queued_age(now or timezone.now())
 
 
 def liveness(now: dt.datetime | None = None) -> dict[str, Any]:

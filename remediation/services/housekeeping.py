@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import transaction
 
+from remediation import jobs
+
 
 @dataclass(frozen=True)
 class Job:
@@ -47,17 +49,8 @@ def housekeeping_jobs() -> list[Job]:
 @transaction.atomic
 def upsert_housekeeping_schedules() -> list[str]:
     """Create or update each job's django-q2 schedule by name; duplicates left by older code are removed."""
-    from django_q.models import Schedule
-
     names = []
     for job in housekeeping_jobs():
-        rows = list(Schedule.objects.select_for_update().filter(name=job.name).order_by("id"))
-        for extra in rows[1:]:
-            extra.delete()
-        schedule = rows[0] if rows else Schedule(name=job.name)
-        schedule.func, schedule.schedule_type, schedule.minutes = job.func, Schedule.MINUTES, job.minutes
-        schedule.repeats, schedule.args, schedule.kwargs = -1, None, None
-        schedule.intended_date_kwarg = job.intended_kwarg or None
-        schedule.save()
+        jobs.upsert_repeating(job.name, job.func, minutes=job.minutes, intended_kwarg=job.intended_kwarg)
         names.append(job.name)
     return names

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from remediation import jobs
 from remediation.services.access import require_permission
 from remediation.services.audit import Actor, record_event
 from runbooks.models import RunbookSchedule
@@ -42,17 +43,10 @@ def check_schedule_scope(actor: Actor, target_ids: Any) -> None:
 
 def sync_q2(schedule: RunbookSchedule) -> None:
     """Make the django-q2 row match: one ONCE schedule at next_run_at while enabled, none while paused."""
-    from django_q.models import Schedule
-
     if not schedule.enabled or schedule.next_run_at is None:
-        Schedule.objects.filter(name=schedule.q2_name).delete()
+        jobs.remove_schedule(schedule.q2_name)
         return
-    # A plain UPDATE waits for the scheduler's row lock, so a re-arm from the fired task is never overwritten by
-    # the scheduler saving the row it is firing (repeats=0) after the task already ran.
-    fields = {"func": FIRE_TASK, "args": repr(schedule.pk), "schedule_type": Schedule.ONCE, "repeats": 1,
-              "next_run": schedule.next_run_at, "intended_date_kwarg": "intended"}  # fmt: skip
-    if not Schedule.objects.filter(name=schedule.q2_name).update(**fields):
-        Schedule.objects.create(name=schedule.q2_name, **fields)
+    jobs.upsert_once(schedule.q2_name, FIRE_TASK, schedule.pk, at=schedule.next_run_at, intended_kwarg="intended")
 
 
 def arm(schedule: RunbookSchedule, now: dt.datetime) -> None:
@@ -115,20 +109,15 @@ def set_schedule_enabled(
 @transaction.atomic
 def delete_schedule(schedule: RunbookSchedule, *, actor: Actor, request: HttpRequest | None = None) -> None:
     """Delete a schedule, its django-q2 row and its history; audited as schedule.deleted."""
-    from django_q.models import Schedule
-
     record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule), request=request)
-    Schedule.objects.filter(name=schedule.q2_name).delete()
+    jobs.remove_schedule(schedule.q2_name)
     schedule.delete()
 
 
 def rearm_schedules(now: dt.datetime | None = None) -> int:
     """Self-heal: give every enabled schedule whose django-q2 row is gone or spent a fresh one (returns how many)."""
-    from django_q.models import Schedule
-
     now = now or timezone.now()
-    armed = set(Schedule.objects.filter(name__startswith="runbook-schedule:").exclude(repeats=0)
-                .values_list("name", flat=True))  # fmt: skip
+    armed = jobs.armed_schedules("runbook-schedule:")
     healed = 0
     for schedule in RunbookSchedule.objects.filter(enabled=True):
         if schedule.q2_name in armed:
