@@ -12,7 +12,7 @@ class AiConfig(AppConfig):
 
     def ready(self) -> None:
         from ai import metrics
-        from remediation.services.actions import register_handler
+        from alerts.services.actions import register_handler
 
         # The rules' `analyze` action reaches this app through the core's queued hand-off (ids only).
         register_handler("analyze", "ai.tasks.analyze_action_request")

@@ -10,10 +10,11 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from alerts.models import Alert
+from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
 from remediation.models import Suggestion
-from remediation.services import pipeline
+from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
 PAGE_SIZE = 100
 
@@ -57,25 +58,25 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": alert_timeline(alert),
         "generator_link": _link(alert.generator_url),
         "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
-        "suggestions": pipeline.suggestions_of(alert),
-        "can_run_suggestions": request.user.has_perm(pipeline.EXECUTE_PERMISSION) and alert.status == "firing",
-        "can_override": request.user.has_perm(pipeline.OVERRIDE_PERMISSION),
+        "suggestions": remediate.suggestions_of(alert),
+        "can_run_suggestions": request.user.has_perm(remediate.EXECUTE_PERMISSION) and alert.status == "firing",
+        "can_override": request.user.has_perm(OVERRIDE_PERMISSION),
     }
     return render(request, "alerts/detail.html", context)
 
 
 @login_required
-@permission_required(pipeline.EXECUTE_PERMISSION, raise_exception=True)
+@permission_required(remediate.EXECUTE_PERMISSION, raise_exception=True)
 @require_POST
 def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
     """Start a suggested run ("Run this"); the service applies every guard and audits it."""
     suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert_id=pk)
     # Only holders of the override permission are shown the field; anyone else's reason is ignored.
-    override = request.POST.get("override_reason", "") if request.user.has_perm(pipeline.OVERRIDE_PERMISSION) else ""
+    override = request.POST.get("override_reason", "") if request.user.has_perm(OVERRIDE_PERMISSION) else ""
     try:
-        execution = pipeline.run_suggestion(suggestion, actor=request.user, request=request,
+        execution = remediate.run_suggestion(suggestion, actor=request.user, request=request,
                                             override_reason=override)  # fmt: skip
-    except pipeline.ExecutionRefused as exc:
+    except ExecutionRefused as exc:
         messages.error(request, f"Not started: {exc}")
         return redirect("alerts:detail", pk=pk)
     messages.success(request, f"Execution #{execution.pk} requested ({execution.status}).")

@@ -19,18 +19,18 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from alerts import metrics
 from alerts.payload import PayloadError, parse_payload
 from alerts.services.ingest import ingest_alerts
-from remediation import metrics
-from remediation.jobs import BrokerUnavailable
-from remediation.net import client_ip
-from remediation.services.webhook_tokens import (
+from alerts.services.webhook_tokens import (
     auth_failure_wait,
     authenticate_webhook,
     record_auth_failure,
     rule_ids_of,
     webhook_rate_wait,
 )
+from remediation.jobs import BrokerUnavailable
+from remediation.net import client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from tests.sshd import ensure_test_user, make_client_key, start_sshd  # noqa: E4
 SETUP = """
 from remediation.models import Credential, CredentialKind, Rule, RuleMatcher, Server
 from remediation.services.inventory import pin_host_key
-from remediation.services.webhook_tokens import create_webhook_token
+from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook
 credential = Credential.objects.create(name="key", kind=CredentialKind.SSH_KEY, private_key={key!r})
 server = Server.objects.create(name="web-1", hostname={host!r}, port={port}, username={user!r}, credential=credential)

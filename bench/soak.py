@@ -47,7 +47,7 @@ LEASE, REDISPATCH = 20, 20  # RUNBOOK_LEASE_SECONDS, REDISPATCH_AFTER_SECONDS fo
 SETUP = """
 from remediation.models import Credential, CredentialKind, Rule, RuleMatcher, Server
 from remediation.services.inventory import pin_host_key
-from remediation.services.webhook_tokens import create_webhook_token
+from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook
 credential = Credential.objects.create(name="soak-key", kind=CredentialKind.SSH_KEY, private_key={key!r})
 for i in range({servers}):

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 
 from django.db import DatabaseError
-from prometheus_client import Counter, Histogram, Info
+from prometheus_client import Counter, Info
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -17,22 +17,6 @@ BUILD.info({"version": "1.0.0"})
 
 AUDIT_EVENTS = Counter("remediation_audit_events_total", "Audit events written", ["action"])
 LOGINS = Counter("remediation_logins_total", "Login attempts by channel and result", ["channel", "result"])
-
-ALERTS_RECEIVED = Counter("remediation_alerts_received_total", "Alerts received on the webhook", ["status"])
-ALERT_EPISODES = Counter(
-    "remediation_alert_episodes_total",
-    "What received alerts did to episodes: created, duplicate (repeat of a known episode), resolved",
-    ["result"],
-)
-ALERT_DECISIONS = Counter(
-    "remediation_alert_decisions_total", "Rule decisions by action and outcome", ["action", "outcome"]
-)
-WEBHOOK_REJECTS = Counter("remediation_webhook_rejects_total", "Rejected webhook requests by reason", ["reason"])
-WEBHOOK_LATENCY = Histogram(
-    "remediation_webhook_seconds",
-    "Webhook request handling time",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
-)
 
 ENQUEUE_FAILURES = Counter(
     "remediation_enqueue_failures_total",
@@ -47,11 +31,6 @@ RATE_LIMIT_FALLBACKS = Counter(
     "Rate-limit checks answered by the process-local limiter because the shared cache (Redis) was unreachable",
     ["limiter"],
 )
-
-TERMINAL_SESSIONS = Counter(
-    "remediation_terminal_sessions_total", "Terminal sessions by event (opened, refused, closed)", ["event", "reason"]
-)
-TERMINAL_BYTES = Counter("remediation_terminal_bytes_total", "Bytes through closed terminal sessions", ["direction"])
 
 
 class WorkerCollector(Collector):

@@ -18,8 +18,3 @@ class RunbooksConfig(AppConfig):
         from runbooks import checks, metrics  # noqa: F401  (checks registers the system check)
 
         metrics.register()
-
-        from remediation.choices import RuleAction
-        from remediation.services.actions import register_handler
-
-        register_handler(RuleAction.REMEDIATE, "remediation.services.pipeline.handle_remediate", atomic=True)

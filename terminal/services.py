@@ -13,11 +13,12 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from remediation import metrics, ssh
+from remediation import ssh
 from remediation.models import Server
 from remediation.services.audit import Actor, record_event
 from remediation.services.credentials import CredentialUnavailable
 from remediation.services.inventory import InventoryError, configured_timeouts, ssh_target
+from terminal import metrics
 from terminal.bridge import Limits
 from terminal.choices import DenyReason, EndReason, SessionStatus
 from terminal.grants import ANY_SERVER_PERM as ANY_SERVER_PERM

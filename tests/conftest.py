@@ -13,9 +13,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from alerts.services.rules import invalidate_rules
+from alerts.services.webhook_tokens import forget_webhook_tokens
 from remediation.choices import Role
-from remediation.services.rules import invalidate_rules
-from remediation.services.webhook_tokens import forget_webhook_tokens
 from tests import sshd as sshd_module
 from tests.factories import UserFactory
 from tests.realparts import need_sshd

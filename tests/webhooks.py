@@ -16,7 +16,7 @@ from channels.testing import HttpCommunicator
 from django.test import Client
 
 from alerts.asgi import WebhookRoute
-from remediation.services.webhook_tokens import create_webhook_token
+from alerts.services.webhook_tokens import create_webhook_token
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
 

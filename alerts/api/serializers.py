@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Alert
+from alerts.services import remediate
 from alerts.services.queries import alert_timeline
 from remediation.models import ActionRequest, Decision, Suggestion
-from remediation.services import pipeline
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -50,7 +50,7 @@ class ActionRequestSerializer(serializers.ModelSerializer):
 
 
 class SuggestionSerializer(serializers.ModelSerializer):
-    """A suggested run (from pipeline.suggestions_of): target names, masked parameters, who started it and when."""
+    """A suggested run (from remediate.suggestions_of): target names, masked parameters, who started it and when."""
 
     rule_name = serializers.CharField(source="rule.name", default="", read_only=True)
     runbook_name = serializers.CharField(source="runbook.name", read_only=True)
@@ -121,7 +121,7 @@ class AlertDetailSerializer(AlertSerializer):
     @extend_schema_field(SuggestionSerializer(many=True))
     def get_suggestions(self, alert: Alert) -> list[dict[str, Any]]:
         """What `suggest` rules offered for this episode ("Run this": POST …/suggestions/{id}/run/)."""
-        return list(SuggestionSerializer(pipeline.suggestions_of(alert), many=True).data)
+        return list(SuggestionSerializer(remediate.suggestions_of(alert), many=True).data)
 
     def get_timeline(self, alert: Alert) -> list[dict[str, Any]]:
         return [{"at": i["at"], "kind": i["kind"], "text": i["text"]} for i in alert_timeline(alert)]

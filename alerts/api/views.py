@@ -20,12 +20,13 @@ from alerts.api.serializers import (
     SuggestionSerializer,
 )
 from alerts.models import Alert
+from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import AlertFilterError, filter_alerts
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
 from remediation.models import Suggestion
-from remediation.services import pipeline
+from runbooks.services.execute import ExecutionForbidden, ExecutionRefused
 
 ALERT_FILTERS = [
     OpenApiParameter("status", str, description="firing or resolved"),
@@ -68,21 +69,21 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         400 when refused (kill switch, maintenance window, command policy, resolved alert), 409 when the suggestion
         was already started or another execution is active for the episode.
         """
-        if not request.user.has_perm(self.read_perm) or not request.user.has_perm(pipeline.EXECUTE_PERMISSION):
+        if not request.user.has_perm(self.read_perm) or not request.user.has_perm(remediate.EXECUTE_PERMISSION):
             raise PermissionDenied("Starting a suggested run needs the execute permission.")
         body = RunSuggestionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert=self.get_object())
         try:
-            pipeline.run_suggestion(suggestion, actor=request.user, request=request._request,
+            remediate.run_suggestion(suggestion, actor=request.user, request=request._request,
                                     override_reason=body.validated_data["override_reason"])  # fmt: skip
-        except pipeline.SuggestionUsed as exc:
+        except remediate.SuggestionUsed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        except pipeline.ExecutionForbidden as exc:
+        except ExecutionForbidden as exc:
             raise PermissionDenied(str(exc)) from None
-        except pipeline.ExecutionRefused as exc:
+        except ExecutionRefused as exc:
             return Response({"detail": str(exc), "plan": exc.plan_json()}, status=status.HTTP_400_BAD_REQUEST)
-        shown = next(s for s in pipeline.suggestions_of(suggestion.alert) if s.pk == suggestion.pk)
+        shown = next(s for s in remediate.suggestions_of(suggestion.alert) if s.pk == suggestion.pk)
         return Response(SuggestionSerializer(shown).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AcknowledgeSerializer, responses=AlertDetailSerializer)

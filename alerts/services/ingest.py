@@ -9,13 +9,13 @@ from dataclasses import asdict, dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alerts import metrics
 from alerts.choices import AlertStatus
 from alerts.models import Alert
 from alerts.payload import Batch, IncomingAlert
+from alerts.services.decisions import DecisionEvent, record_decisions
+from alerts.services.rules import Verdict, active_rules, evaluate, invalidate_rules
 from alerts.services.upsert import Key, Stored, upsert_episodes
-from remediation import metrics
-from remediation.services.decisions import DecisionEvent, record_decisions
-from remediation.services.rules import Verdict, active_rules, evaluate, invalidate_rules
 
 
 @dataclass(slots=True)

@@ -8,10 +8,7 @@ from remediation.admin import (  # noqa: F401  (registers the ModelAdmins)
     audit,
     inventory,
     queue,
-    rules,
-    suggestions,
     users,
-    webhooks,
 )
 
 admin.site.site_header = "Remediation Engine administration"

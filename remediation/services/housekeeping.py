@@ -25,7 +25,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, "intended"),
     Job("runbooks.reap_expired_leases", "runbooks.tasks.reap_expired_leases", 1),
-    Job("remediation.redispatch_stale", "remediation.tasks.redispatch_stale_action_requests", 1),
+    Job("remediation.redispatch_stale", "alerts.tasks.redispatch_stale_action_requests", 1),
     Job("runbooks.redispatch_pending", "runbooks.tasks.redispatch_pending", 1),
     Job("runbooks.expire_approvals", "runbooks.tasks.expire_approvals", 1),
     Job("runbooks.close_verifications", "runbooks.tasks.close_verifications", 1),

@@ -17,7 +17,7 @@ def check_scope(user: Any, target_ids: list[Any], *, perm: str = RUN_PERM, who: 
     """Raise OutOfScope unless `user` may act on every target (`terminal.grants.can_run_on` with `perm`).
 
     The system actor is not a person and passes: alert-triggered runs are bounded by their rule's and source's
-    scope instead (remediation.services.pipeline), scheduled runs by their owner's (runbooks.services.schedule_runs).
+    scope instead (alerts.services.remediate), scheduled runs by their owner's (runbooks.services.schedule_runs).
     """
     if not hasattr(user, "has_perm"):
         return

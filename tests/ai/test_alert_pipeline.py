@@ -8,8 +8,8 @@ import pytest
 
 from ai.models import Analysis
 from alerts.models import Alert
+from alerts.services.actions import dispatch_action_request
 from remediation.models import ActionRequest
-from remediation.services.actions import dispatch_action_request
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.llm_server import LLMServer, Reply
 from tests.webhooks import payload
@@ -36,7 +36,7 @@ def _deliver(post_hook, capture, task_queue) -> list[dict]:  # type: ignore[no-u
     with capture(execute=True):
         response = post_hook(payload("am_firing_3alerts"))
     assert response.status_code == 202
-    return [t for t in task_queue() if t["func"] == "remediation.tasks.dispatch_action_request"]
+    return [t for t in task_queue() if t["func"] == "alerts.tasks.dispatch_action_request"]
 
 
 def test_it_accepts_alerts_before_the_model_is_asked_and_records_failures(  # type: ignore[no-untyped-def]

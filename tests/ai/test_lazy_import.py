@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 user = get_user_model().objects.create_user("op", password={PASSWORD!r})
 user.groups.add(Group.objects.get(name="Operator"))
 from remediation.models import Rule, RuleMatcher
-from remediation.services.webhook_tokens import create_webhook_token
+from alerts.services.webhook_tokens import create_webhook_token
 rule = Rule.objects.create(name="analyze-all", action="analyze")
 RuleMatcher.objects.create(rule=rule, name="alertname", op="=~", value=".+")
 print("TOKEN=" + create_webhook_token("probe", actor="system", scope={{"all_rules": True}})[1])

@@ -66,7 +66,7 @@ def test_it_pages_with_a_cursor_and_a_fixed_query_budget(api_as, viewer, django_
 
 
 def test_it_shows_the_timeline_with_decisions_and_suppressions(post_hook, api_as, viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
-    from remediation.services.maintenance import set_kill_switch
+    from runbooks.services.maintenance import set_kill_switch
 
     rule = RuleFactory(name="restart-node", action="remediate")
     RuleMatcherFactory(rule=rule, name="job", op="=", value="node")

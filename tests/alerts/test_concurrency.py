@@ -11,8 +11,8 @@ from django.db import connection
 from django.test import Client
 
 from alerts.models import Alert
+from alerts.services.webhook_tokens import create_webhook_token
 from remediation.models import ActionRequest, Decision
-from remediation.services.webhook_tokens import create_webhook_token
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.realparts import need_postgresql
 from tests.webhooks import payload_bytes

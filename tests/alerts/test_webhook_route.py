@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from alerts.asgi import WebhookRoute
 from alerts.models import Alert
+from alerts.services import rules, webhook_tokens
 from remediation.models import Decision, WebhookToken
-from remediation.services import rules, webhook_tokens
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import AsgiHookClient, payload_bytes
 

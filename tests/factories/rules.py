@@ -8,8 +8,8 @@ import secrets
 import factory
 from django.utils import timezone
 
+from alerts.services.rules import invalidate_rules
 from remediation.models import ActionRequest, Decision, MaintenanceWindow, Rule, RuleMatcher, WebhookToken, hash_token
-from remediation.services.rules import invalidate_rules
 from tests.factories.alerts import AlertFactory
 
 

@@ -8,8 +8,8 @@ from django.test import Client
 
 from ai.models import Provider
 from ai.services.providers import probe_provider
+from alerts.services.webhook_tokens import revoke_webhook_token
 from remediation.models import AuditEvent, WebhookToken
-from remediation.services.webhook_tokens import revoke_webhook_token
 from tests.factories import ProviderFactory, ServerFactory, WebhookTokenFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from alerts.services import actions
+from alerts.tasks import dispatch_action_request
 from remediation.choices import ActionRequestStatus
 from remediation.models import ActionRequest, AuditEvent, Decision, MaintenanceWindow
-from remediation.services import actions
-from remediation.services.maintenance import set_kill_switch
-from remediation.tasks import dispatch_action_request
+from runbooks.services.maintenance import set_kill_switch
 from tests.factories import ActionRequestFactory, MaintenanceWindowFactory, RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload
 
@@ -110,7 +110,7 @@ def test_it_enqueues_each_action_request_once_after_commit(
     assert sorted(t["args"] for t in tasks) == sorted(
         (pk,) for pk in ActionRequest.objects.values_list("id", flat=True)
     )
-    assert {t["func"] for t in tasks} == {"remediation.tasks.dispatch_action_request"}
+    assert {t["func"] for t in tasks} == {"alerts.tasks.dispatch_action_request"}
     assert len(tasks) == 3
 
 

@@ -19,7 +19,7 @@ from tests.runbooks.world import ADMIN_PASSWORD, World, wait_for
 
 SETUP = """
 from remediation.models import Rule, RuleMatcher
-from remediation.services.webhook_tokens import create_webhook_token
+from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook
 runbook = save_runbook({"name": "restart-service", "parameters": [{"name": "service", "pattern": "[a-z]+"}],
     "steps": [{"name": "restart", "command": "echo restarted {{ params.service }} as $(id -un)"}]}, actor="test")

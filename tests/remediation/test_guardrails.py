@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from alerts.services.remediate import breaker_of, reset_breaker, start_remediation
 from remediation.models import ActionRequest, Decision, KillSwitch
-from remediation.services.maintenance import set_kill_switch
-from remediation.services.pipeline import breaker_of, reset_breaker, start_remediation
 from runbooks.models import Execution
+from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
 from tests.remediation.remediate import am_payload, remediate_rule, restart_runbook

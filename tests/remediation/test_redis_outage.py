@@ -12,10 +12,10 @@ import pytest
 from django.test import Client, override_settings
 
 from alerts.models import Alert
+from alerts.services.actions import redispatch_stale_action_requests
 from remediation import metrics
 from remediation.choices import ActionRequestStatus
 from remediation.models import ActionRequest, AuditEvent, Decision
-from remediation.services.actions import redispatch_stale_action_requests
 from tests.factories import TEST_PASSWORD, RuleFactory, RuleMatcherFactory
 from tests.redis_server import RedisServer, need_redis_server
 from tests.webhooks import payload

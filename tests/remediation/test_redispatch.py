@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from alerts.services import actions
 from remediation import metrics
 from remediation.choices import ActionRequestStatus
 from remediation.models import ActionRequest
-from remediation.services import actions
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
@@ -126,4 +126,4 @@ def test_it_leaves_an_atomic_request_pending_when_the_worker_dies_mid_handler(mo
 
 
 def test_it_registers_the_remediate_handler_as_atomic() -> None:
-    assert actions.HANDLERS["remediate"] == ("remediation.services.pipeline.handle_remediate", True)
+    assert actions.HANDLERS["remediate"] == ("alerts.services.remediate.handle_remediate", True)

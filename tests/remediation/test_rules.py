@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from alerts.models import Alert
+from alerts.services.rules import active_rules, save_rule
 from remediation.models import ActionRequest, Decision, Rule
-from remediation.services.rules import active_rules, save_rule
 from runbooks.services.definitions import save_runbook
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload

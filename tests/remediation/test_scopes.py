@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from alerts.models import Alert
+from alerts.services.decisions import simulate_alert
+from alerts.services.rules import invalidate_rules
+from alerts.services.webhook_tokens import create_webhook_token, set_webhook_token_scope
 from remediation.models import Decision, Rule
-from remediation.services.decisions import simulate_alert
-from remediation.services.rules import invalidate_rules
-from remediation.services.webhook_tokens import create_webhook_token, set_webhook_token_scope
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook

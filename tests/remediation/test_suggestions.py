@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from alerts.models import Alert
 from remediation.models import AuditEvent, Rule, Suggestion
-from remediation.services.maintenance import set_kill_switch
 from runbooks.models import Execution
+from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
 from tests.factories.terminal import grant

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from remediation.models import AuditEvent
-from remediation.services.maintenance import set_kill_switch
 from runbooks.models import Execution
 from runbooks.services.execute import ExecutionRefused, request_execution
+from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory
 from tests.factories.terminal import grant

@@ -9,14 +9,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from remediation.models import WebhookToken
-from remediation.services.webhook_tokens import (
+from alerts.services.webhook_tokens import (
     create_webhook_token,
     revoke_webhook_token,
     rotate_webhook_token,
     set_webhook_token_rate_limit,
     set_webhook_token_scope,
 )
+from remediation.models import WebhookToken
 
 SCOPE = ("all_rules", "rules", "all_servers", "server_tags", "servers")
 

@@ -1,6 +1,6 @@
-"""The pipeline from a remediate decision to an execution: the ONE core module that imports the runbooks app.
+"""The remediate hand-off from a decision to an execution: the alerts app asking the runbooks app to run.
 
-The runbooks app registers `handle_remediate` for queued remediate requests. Each request is decided under a row
+The alerts app registers `handle_remediate` for queued remediate requests. Each request is decided under a row
 lock on its rule (guardrails cannot race), and whatever stops it is recorded on the decision with its reason.
 """
 
@@ -16,21 +16,18 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from alerts.services.actions import finish_action_request
+from alerts.services.targets import resolve_servers, scope_refusals
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
 from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
-from remediation.services.actions import finish_action_request
 from remediation.services.audit import Actor, record_event
-from remediation.services.targeting import resolve_servers, scope_refusals
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
 from runbooks.services import guardrails, verification
-from runbooks.services.execute import OVERRIDE_PERMISSION as OVERRIDE_PERMISSION  # for the portal and API edges
-from runbooks.services.execute import ExecutionForbidden as ExecutionForbidden  # re-exported for the alerts app
-from runbooks.services.execute import ExecutionRefused as ExecutionRefused  # re-exported for the alerts app
-from runbooks.services.execute import refusals_audited, request_execution
+from runbooks.services.execute import ExecutionRefused, refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
 
 logger = logging.getLogger(__name__)
@@ -92,8 +89,8 @@ def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
 
 
 def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt.datetime) -> Outcome | None:
-    from remediation.services.decisions import DecisionEvent, Guards
-    from remediation.services.rules import Verdict
+    from alerts.services.decisions import DecisionEvent, Guards
+    from alerts.services.rules import Verdict
 
     alert = request.alert
     event = DecisionEvent(alert.pk, alert.status, alert.labels, alert.annotations, Verdict())

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from remediation import metrics
+from alerts import metrics
+from alerts.services.actions import enqueue_action_requests
+from alerts.services.rules import Verdict, active_rules, evaluate
 from remediation.bulk import bulk_insert
 from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
 from remediation.matchers import all_match, compile_matchers
 from remediation.models import ActionRequest, Decision, KillSwitch, MaintenanceWindow
-from remediation.services.actions import enqueue_action_requests
-from remediation.services.rules import Verdict, active_rules, evaluate
 
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
 
@@ -106,7 +106,7 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
         metrics.ALERT_DECISIONS.labels(action=decision.action or "none", outcome=decision.outcome).inc()
     resolved = [e.alert_id for e in events if e.status == "resolved"]
     if resolved:
-        from remediation.services.pipeline import record_resolutions  # the one module importing the runbooks app
+        from alerts.services.remediate import record_resolutions  # the one module importing the runbooks app
 
         record_resolutions(resolved, now=now)
     if requests:
@@ -124,7 +124,7 @@ def simulate_alert(
     """
     rules: tuple[Any, ...] | list[Any] = active_rules()
     if source is not None:
-        from remediation.services.webhook_tokens import rules_heard_by
+        from alerts.services.webhook_tokens import rules_heard_by
 
         rules = rules_heard_by(source, rules)
     verdict = evaluate(rules, labels, annotations, status, explain=True, source=source)

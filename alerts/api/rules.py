@@ -13,11 +13,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alerts.services import remediate
+from alerts.services.decisions import simulate_alert
+from alerts.services.rules import delete_rule, replay_rule, save_rule
 from remediation.api.permissions import ModelPerms
 from remediation.models import Rule, RuleMatcher
-from remediation.services import pipeline
-from remediation.services.decisions import simulate_alert
-from remediation.services.rules import delete_rule, replay_rule, save_rule
 
 
 class MatcherSerializer(serializers.ModelSerializer):
@@ -147,7 +147,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     def stats(self, request: Request, pk: str | None = None) -> Response:
         """Circuit breaker state, success rate, resolved-within-window rate and median time to resolve."""
         rule = self.get_object()
-        return Response({"breaker": pipeline.breaker_of(rule), **pipeline.rule_stats(rule)})
+        return Response({"breaker": remediate.breaker_of(rule), **remediate.rule_stats(rule)})
 
     @extend_schema(request=ResetSerializer, responses=dict)
     @action(detail=True, methods=["post"], url_path="reset-breaker")
@@ -157,9 +157,9 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = pipeline.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
+        rule = remediate.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
                                       request=request._request)  # fmt: skip
-        return Response({"breaker": pipeline.breaker_of(rule)})
+        return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:
         if not self.request.user.has_perm("remediation.view_rule"):

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from remediation.api.permissions import ModelPerms
 from remediation.models import KillSwitch, MaintenanceWindow
-from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -15,7 +15,7 @@ from remediation.choices import ActionRequestStatus, RuleAction
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.models import ActionRequest
 
-DISPATCH_TASK = "remediation.tasks.dispatch_action_request"
+DISPATCH_TASK = "alerts.tasks.dispatch_action_request"
 TASK_NAME_PREFIX = "action-request-"
 # The most rows one sweep sends again (oldest first); the next sweep takes the rest.
 REDISPATCH_BATCH = 1000

@@ -1,4 +1,4 @@
-"""Admin of rules (inline matchers, simulate, replay), maintenance windows, the kill switch and decisions."""
+"""Admin of rules (inline matchers, simulate, replay) and decisions."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from remediation.models import Decision, KillSwitch, MaintenanceWindow, Rule, RuleMatcher
-from remediation.services import pipeline
-from remediation.services.decisions import simulate_alert
-from remediation.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
-from remediation.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
+from alerts.services import remediate
+from alerts.services.decisions import simulate_alert
+from alerts.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
+from remediation.models import Decision, Rule, RuleMatcher
 
 
 class RuleMatcherInline(admin.TabularInline):
@@ -51,7 +50,7 @@ class RuleAdmin(admin.ModelAdmin):
     change_list_template = "admin/remediation/rule/change_list.html"
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        self._stats = pipeline.all_rule_stats()  # one query for every row's columns
+        self._stats = remediate.all_rule_stats()  # one query for every row's columns
         return super().changelist_view(request, extra_context)
 
     def _stat(self, rule: Rule, key: str) -> Any:
@@ -60,7 +59,7 @@ class RuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="breaker")
     def breaker(self, rule: Rule) -> str:
-        return str(pipeline.breaker_of(rule)["state"]) if rule.action == "remediate" else "—"
+        return str(remediate.breaker_of(rule)["state"]) if rule.action == "remediate" else "—"
 
     @admin.display(description="success rate")
     def success_rate(self, rule: Rule) -> Any:
@@ -94,7 +93,7 @@ class RuleAdmin(admin.ModelAdmin):
     @admin.action(description="Reset the circuit breaker (forget earlier failures)", permissions=["change"])
     def reset_breakers(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
-            pipeline.reset_breaker(rule, actor=request.user, reason="reset from the admin", request=request)
+            remediate.reset_breaker(rule, actor=request.user, reason="reset from the admin", request=request)
         self.message_user(request, f"Reset {queryset.count()} breaker(s); audited as rule.breaker_reset.")
 
     @admin.action(description="Replay over the alerts of the last 7 days", permissions=["view"])
@@ -124,46 +123,6 @@ class RuleAdmin(admin.ModelAdmin):
             except (ValueError, AttributeError) as exc:
                 context["error"] = f"Labels must be key=value lines or a JSON object: {exc}"
         return TemplateResponse(request, "admin/remediation/rule/simulate.html", context)
-
-
-@admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(admin.ModelAdmin):
-    list_display = ["name", "enabled", "kind", "starts_at", "ends_at", "cron", "duration_minutes", "timezone"]
-    list_filter = ["enabled", "kind"]
-    search_fields = ["name", "reason"]
-
-    def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
-        save_maintenance_window(obj, actor=request.user, request=request)
-
-    def delete_model(self, request: HttpRequest, obj: MaintenanceWindow) -> None:
-        delete_maintenance_window(obj, actor=request.user, request=request)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
-        for window in queryset:
-            delete_maintenance_window(window, actor=request.user, request=request)
-
-
-@admin.register(KillSwitch)
-class KillSwitchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "reason", "changed_at", "changed_by"]
-    fields = ["engaged", "reason", "changed_at", "changed_by"]
-    readonly_fields = ["changed_at", "changed_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("remediation.manage_kill_switch"))
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[KillSwitch]:
-        KillSwitch.current()
-        return super().get_queryset(request)
-
-    def save_model(self, request: HttpRequest, obj: KillSwitch, form: Any, change: bool) -> None:
-        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user, request=request)
 
 
 @admin.register(Decision)

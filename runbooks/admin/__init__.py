@@ -1,0 +1,5 @@
+"""Admin of the runbooks app, one module per area."""
+
+from __future__ import annotations
+
+from runbooks.admin import guardrails, runbooks  # noqa: F401  (registers the ModelAdmins)

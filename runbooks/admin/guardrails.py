@@ -1,0 +1,52 @@
+"""Admin of the guardrails: maintenance windows and the kill switch (changes go through the audited services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from remediation.models import KillSwitch, MaintenanceWindow
+from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+
+
+@admin.register(MaintenanceWindow)
+class MaintenanceWindowAdmin(admin.ModelAdmin):
+    list_display = ["name", "enabled", "kind", "starts_at", "ends_at", "cron", "duration_minutes", "timezone"]
+    list_filter = ["enabled", "kind"]
+    search_fields = ["name", "reason"]
+
+    def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
+        save_maintenance_window(obj, actor=request.user, request=request)
+
+    def delete_model(self, request: HttpRequest, obj: MaintenanceWindow) -> None:
+        delete_maintenance_window(obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
+        for window in queryset:
+            delete_maintenance_window(window, actor=request.user, request=request)
+
+
+@admin.register(KillSwitch)
+class KillSwitchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "changed_at", "changed_by"]
+    fields = ["engaged", "reason", "changed_at", "changed_by"]
+    readonly_fields = ["changed_at", "changed_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("remediation.manage_kill_switch"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[KillSwitch]:
+        KillSwitch.current()
+        return super().get_queryset(request)
+
+    def save_model(self, request: HttpRequest, obj: KillSwitch, form: Any, change: bool) -> None:
+        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user, request=request)
