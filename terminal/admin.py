@@ -1,26 +1,11 @@
-"""Admin of the terminal app: grants (audited changes) and sessions (read-only)."""
+"""Admin of the terminal app: sessions (read-only)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import admin
 
 from remediation.admin.readonly import ReadOnlyAdminMixin
-from remediation.admin.users import AuditedAdminMixin
-from terminal.models import TerminalGrant, TerminalSession
-
-
-@admin.register(TerminalGrant)
-class TerminalGrantAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("user", "server", "tag", "expires_at", "note", "created_at")
-    list_filter = ("tag",)
-    search_fields = ("user__username", "server__name", "tag", "note")
-    autocomplete_fields = ("user",)
-    raw_id_fields = ("server",)
-
-    def access_holders(self, obj: Any) -> set[int]:
-        return {obj.user_id}
+from terminal.models import TerminalSession
 
 
 @admin.register(TerminalSession)

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from remediation import ssh
+from remediation.grants import OPEN_PERM, can_open_terminal
 from remediation.models import Server
 from remediation.services.audit import Actor, record_event
 from remediation.services.credentials import CredentialUnavailable
@@ -21,11 +22,6 @@ from remediation.services.inventory import InventoryError, configured_timeouts, 
 from terminal import metrics
 from terminal.bridge import Limits
 from terminal.choices import DenyReason, EndReason, SessionStatus
-from terminal.grants import ANY_SERVER_PERM as ANY_SERVER_PERM
-from terminal.grants import OPEN_PERM as OPEN_PERM
-from terminal.grants import can_open_terminal as can_open_terminal
-from terminal.grants import has_grant as has_grant
-from terminal.grants import openable_server_ids as openable_server_ids
 from terminal.models import TerminalSession
 from terminal.recordings import CastRecorder, recording_relpath, resolve
 from terminal.shell import Shell, clamp_size, start_shell

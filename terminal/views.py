@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from remediation import grants
 from remediation.middleware import csp_widen
 from terminal import services
 from terminal.models import TerminalSession
@@ -42,7 +43,7 @@ def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     """Sessions the user may see: their own, or everyone's for reviewers; others have no such page (403)."""
-    if not (request.user.has_perm(services.OPEN_PERM) or request.user.has_perm(services.REVIEW_PERM)):
+    if not (request.user.has_perm(grants.OPEN_PERM) or request.user.has_perm(services.REVIEW_PERM)):
         raise PermissionDenied
     sessions = services.visible_sessions(request.user)
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))

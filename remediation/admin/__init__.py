@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from remediation.admin import (  # noqa: F401  (registers the ModelAdmins)
     audit,
+    grants,
     inventory,
     queue,
     users,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
 from remediation.models.decisions import ActionRequest, Decision, Suggestion
+from remediation.models.grants import TerminalGrant
 from remediation.models.inventory import Credential, CredentialKind, Environment, Server
 from remediation.models.maintenance import KillSwitch, MaintenanceWindow
 from remediation.models.rules import Rule, RuleMatcher
@@ -26,6 +27,7 @@ __all__ = [
     "RuleMatcher",
     "Server",
     "Suggestion",
+    "TerminalGrant",
     "WebhookToken",
     "WorkerHeartbeat",
     "hash_token",

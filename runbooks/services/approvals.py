@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
+from remediation.grants import APPROVE_PERM
 from remediation.redaction import mask_data
 from remediation.services.audit import Actor, record_event
 from runbooks.choices import ExecutionStatus
@@ -19,7 +20,6 @@ from runbooks.models import Execution
 from runbooks.services import live
 from runbooks.services.execute import enqueue
 from runbooks.services.scope import OutOfScope, check_scope
-from terminal.grants import APPROVE_PERM
 
 APPROVE_PERMISSION = "remediation.approve_execution"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from terminal.grants import RUN_PERM, refused_servers
+from remediation.grants import RUN_PERM, refused_servers
 
 PLAN_PERM = "runbooks.view_runbook"
 
@@ -14,7 +14,7 @@ class OutOfScope(Exception):
 
 
 def check_scope(user: Any, target_ids: list[Any], *, perm: str = RUN_PERM, who: str = "you") -> None:
-    """Raise OutOfScope unless `user` may act on every target (`terminal.grants.can_run_on` with `perm`).
+    """Raise OutOfScope unless `user` may act on every target (`remediation.grants.can_run_on` with `perm`).
 
     The system actor is not a person and passes: alert-triggered runs are bounded by their rule's and source's
     scope instead (alerts.services.remediate), scheduled runs by their owner's (runbooks.services.schedule_runs).

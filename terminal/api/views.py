@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from remediation import grants
 from remediation.api.pagination import NewestFirstCursorPagination
 from terminal import services
 from terminal.api.serializers import TerminalSessionSerializer
@@ -22,9 +23,7 @@ class TerminalUsers(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated and (user.has_perm(services.OPEN_PERM) or user.has_perm(services.REVIEW_PERM))
-        )
+        return bool(user.is_authenticated and (user.has_perm(grants.OPEN_PERM) or user.has_perm(services.REVIEW_PERM)))
 
 
 class TerminalSessionViewSet(viewsets.ReadOnlyModelViewSet):

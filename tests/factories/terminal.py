@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import factory
 
-from terminal.models import TerminalGrant, TerminalSession
+from remediation.models import TerminalGrant
+from terminal.models import TerminalSession
 from tests.factories import UserFactory
 
 

@@ -91,7 +91,7 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
     ),
     "ai.sensitivelabel": EDITED_BY_ADMIN,
     "ai.chatsession": model(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
-    "terminal.terminalgrant": EDITED_BY_ADMIN,
+    "remediation.terminalgrant": EDITED_BY_ADMIN,
     "terminal.terminalsession": model(ONLY_ADMIN, NOBODY, NOBODY, NOBODY),
 }
 

@@ -1,6 +1,6 @@
 """Execution scope: a person runs, plans, schedules and approves only on servers they hold a grant for.
 
-Every edge goes through `terminal.grants.can_run_on` (via runbooks.services.scope): the API, the portal, the admin,
+Every edge goes through `remediation.grants.can_run_on` (via runbooks.services.scope): the API, the portal, the admin,
 a chat proposal, a suggestion, a schedule and an approval. Admins hold `remediation.run_on_any_server`.
 """
 
@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from ai.models import ChatProposal
 from ai.services.proposals import confirm_proposal
+from remediation.grants import can_run_on
 from remediation.models import AuditEvent
 from runbooks.models import Execution, RunbookSchedule, ScheduleRun
 from runbooks.services.execute import ExecutionForbidden, request_execution
 from runbooks.services.schedule_runs import fire_schedule
-from terminal.grants import can_run_on
 from tests.factories import ChatMessageFactory, ChatSessionFactory
 from tests.factories.inventory import ServerFactory
 from tests.factories.terminal import TerminalGrantFactory, grant

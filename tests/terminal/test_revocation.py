@@ -11,10 +11,10 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from remediation.models import AuditEvent
+from remediation.models import AuditEvent, TerminalGrant
 from remediation.roles import Role
 from terminal.choices import EndReason, SessionStatus
-from terminal.models import TerminalGrant, TerminalSession
+from terminal.models import TerminalSession
 from tests.factories import TerminalGrantFactory
 from tests.terminal.conftest import Terminal, run_async
 
@@ -65,7 +65,7 @@ def test_it_ends_the_session_when_an_admin_revokes_the_grant(ssh_server, operato
     admin = signed_in(admin_user)
 
     def revoke() -> None:
-        response = admin.post(f"/admin/terminal/terminalgrant/{grant.pk}/delete/", {"post": "yes"})
+        response = admin.post(f"/admin/remediation/terminalgrant/{grant.pk}/delete/", {"post": "yes"})
         assert response.status_code == 302
 
     assert_ended(EndReason.ACCESS_REVOKED, "Access revoked", end_session(ssh_server.pk, operator, revoke))

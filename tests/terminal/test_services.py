@@ -9,6 +9,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.utils import timezone
 
+from remediation import grants
 from remediation.models import AuditEvent
 from remediation.sockets import live_user
 from terminal import services
@@ -22,23 +23,23 @@ pytestmark = pytest.mark.django_db
 
 def test_it_needs_the_role_permission_and_a_server_or_tag_grant(operator, viewer, stranger) -> None:  # type: ignore[no-untyped-def]
     web, db = ServerFactory(tags=["web"]), ServerFactory(tags=["db"])
-    assert not services.can_open_terminal(operator, web)
+    assert not grants.can_open_terminal(operator, web)
     TerminalGrantFactory(user=operator, server=None, tag="web")
     TerminalGrantFactory(user=viewer, server=web)
     TerminalGrantFactory(user=stranger, server=web)
-    assert services.can_open_terminal(operator, web)
-    assert not services.can_open_terminal(operator, db)
-    assert not services.can_open_terminal(viewer, web)  # a grant does not replace the role permission
-    assert not services.can_open_terminal(stranger, web)
+    assert grants.can_open_terminal(operator, web)
+    assert not grants.can_open_terminal(operator, db)
+    assert not grants.can_open_terminal(viewer, web)  # a grant does not replace the role permission
+    assert not grants.can_open_terminal(stranger, web)
     TerminalGrantFactory(user=operator, server=db)
-    assert services.can_open_terminal(operator, db)
+    assert grants.can_open_terminal(operator, db)
 
 
 def test_it_ignores_expired_grants_and_lets_admins_open_any_server(operator, admin_user) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory()
     TerminalGrantFactory(user=operator, server=server, expires_at=timezone.now() - dt.timedelta(minutes=1))
-    assert not services.can_open_terminal(operator, server)
-    assert services.can_open_terminal(admin_user, server)
+    assert not grants.can_open_terminal(operator, server)
+    assert grants.can_open_terminal(admin_user, server)
 
 
 def test_it_refuses_disabled_and_unknown_servers(admin_user) -> None:  # type: ignore[no-untyped-def]
@@ -90,9 +91,9 @@ def test_it_reaps_stale_rows_and_purges_old_recordings(settings, tmp_path) -> No
 def test_it_lists_the_servers_a_page_may_link_to_a_terminal(operator, admin_user, viewer) -> None:  # type: ignore[no-untyped-def]
     web, db, off = ServerFactory(tags=["web"]), ServerFactory(), ServerFactory(tags=["web"], enabled=False)
     TerminalGrantFactory(user=operator, server=None, tag="web")
-    assert services.openable_server_ids(operator, [web, db, off]) == {web.pk}
-    assert services.openable_server_ids(admin_user, [web, db, off]) == {web.pk, db.pk}
-    assert services.openable_server_ids(viewer, [web, db, off]) == set()
+    assert grants.openable_server_ids(operator, [web, db, off]) == {web.pk}
+    assert grants.openable_server_ids(admin_user, [web, db, off]) == {web.pk, db.pk}
+    assert grants.openable_server_ids(viewer, [web, db, off]) == set()
 
 
 def signed_in(user) -> str:  # type: ignore[no-untyped-def]

@@ -17,8 +17,7 @@ from django.contrib.auth.models import User as AuthUser
 from django.db.models import Q
 from django.utils import timezone
 
-from remediation.models import Server
-from terminal.models import TerminalGrant
+from remediation.models import Server, TerminalGrant
 
 OPEN_PERM = "remediation.open_terminal"
 ANY_SERVER_PERM = "terminal.open_any_terminal"
