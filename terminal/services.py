@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from remediation import ssh
@@ -59,25 +59,6 @@ def limits() -> Limits:
         # The page acknowledges every 64 KiB rendered; a smaller window would stall the session.
         window=max(settings.TERMINAL_FLOW_WINDOW, MIN_FLOW_WINDOW),
     )
-
-
-def alert_servers(labels: dict[str, str]) -> list[Server]:
-    """Servers an alert is about: its `instance` label, port stripped, matching name, hostname or an alias."""
-    host = instance_host(str(labels.get("instance", "")))
-    if not host:
-        return []
-    found = Server.objects.filter(Q(name__iexact=host) | Q(hostname__iexact=host) | Q(aliases__icontains=host))
-    return [s for s in found if host in {s.name.lower(), s.hostname.lower(), *(a.lower() for a in s.aliases or [])}]
-
-
-def instance_host(instance: str) -> str:
-    """`host:9100` → host, `[::1]:9100` → ::1, a bare IPv6 address stays as it is; lower case."""
-    instance = instance.strip().lower()
-    if instance.startswith("["):
-        return instance[1:].split("]", 1)[0]
-    if instance.count(":") == 1:
-        return instance.split(":", 1)[0]
-    return instance
 
 
 def authorize_terminal(user: User, server_id: int) -> Server:

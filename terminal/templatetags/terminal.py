@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 
 from remediation import grants
-from terminal import services
+from remediation.services.targeting import server_for_instance
 
 register = template.Library()
 
@@ -21,7 +21,6 @@ def terminal_server_ids(user: Any, servers: Iterable[Any]) -> set[int]:
 
 @register.simple_tag
 def terminal_servers_for_alert(user: Any, alert: Any) -> list[Any]:
-    """The servers an alert names (its `instance` label) on which `user` may open a terminal."""
-    servers = services.alert_servers(alert.labels or {})
-    allowed = grants.openable_server_ids(user, servers)
-    return [s for s in servers if s.pk in allowed]
+    """The server an alert names (as the remediate hand-off resolves it), if `user` may open a terminal there."""
+    server, _ = server_for_instance(str((alert.labels or {}).get("instance", "")))
+    return [server] if server is not None and grants.openable_server_ids(user, [server]) else []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from terminal import services
 from tests.factories import AlertFactory, ServerFactory, TerminalGrantFactory, TerminalSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +52,31 @@ def test_it_links_the_terminal_from_the_alert_about_that_server(client, operator
     assert "/terminal/servers/" not in client.get(f"/alerts/{elsewhere.pk}/").content.decode()
 
 
-def test_it_reads_the_host_from_the_instance_label() -> None:
-    assert services.instance_host("web-1:9100") == "web-1"
-    assert services.instance_host("[::1]:9100") == "::1"
-    assert services.instance_host("fe80::1") == "fe80::1"
-    assert services.instance_host(" Web-1 ") == "web-1"
+def _links(client, alert) -> str:  # type: ignore[no-untyped-def]
+    return str(client.get(f"/alerts/{alert.pk}/").content.decode())
+
+
+# The alert page resolves its server as the remediate hand-off does (remediation.services.targeting): the terminal
+# had its own resolution, which offered every server of an ambiguous name where a remediation refuses to guess.
+def test_it_offers_no_terminal_on_a_disabled_server_the_alert_names(client, operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="web-1", enabled=False)
+    TerminalGrantFactory(user=operator, server=server)
+    client.force_login(operator)
+    assert "/terminal/servers/" not in _links(client, AlertFactory(labels={"instance": "web-1:9100"}))
+
+
+def test_it_offers_no_terminal_when_the_instance_names_two_servers(client, operator) -> None:  # type: ignore[no-untyped-def]
+    first = ServerFactory(name="web-1", hostname="10.0.0.5")
+    second = ServerFactory(name="web-2", hostname="10.0.0.6", aliases=["WEB-1"])
+    TerminalGrantFactory(user=operator, server=first)
+    TerminalGrantFactory(user=operator, server=second)
+    client.force_login(operator)
+    assert "/terminal/servers/" not in _links(client, AlertFactory(labels={"instance": "web-1:9100"}))
+
+
+def test_it_matches_aliases_whole_not_by_substring(client, operator) -> None:  # type: ignore[no-untyped-def]
+    server = ServerFactory(name="web-1", hostname="10.0.0.5", aliases=["web-1.prod.example"])
+    TerminalGrantFactory(user=operator, server=server)
+    client.force_login(operator)
+    assert "/terminal/servers/" not in _links(client, AlertFactory(labels={"instance": "web-1.prod:9100"}))
+    assert f"/terminal/servers/{server.pk}/" in _links(client, AlertFactory(labels={"instance": "WEB-1.PROD.example"}))
