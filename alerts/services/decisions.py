@@ -14,8 +14,8 @@ from alerts.services.actions import enqueue_action_requests
 from alerts.services.rules import Verdict, active_rules, evaluate
 from remediation.bulk import bulk_insert
 from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
-from remediation.matchers import all_match, compile_matchers
-from remediation.models import ActionRequest, Decision, KillSwitch, MaintenanceWindow
+from remediation.models import ActionRequest, Decision
+from runbooks.services.guardrails import Suppressor
 
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
 
@@ -31,25 +31,7 @@ class DecisionEvent:
     verdict: Verdict
 
 
-class Guards:
-    """The kill switch and the open maintenance windows at one moment, loaded only when a remediation is due."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        switch = KillSwitch.objects.filter(pk=1).first()
-        self.kill_switch = switch if switch is not None and switch.engaged else None
-        windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(now)]
-        self.windows = [(w, compile_matchers(w.matchers)) for w in windows]
-
-    def suppression(self, event: DecisionEvent) -> tuple[str, str] | None:
-        if self.kill_switch is not None:
-            return SuppressionReason.KILL_SWITCH, f"kill switch engaged: {self.kill_switch.reason}".rstrip(": ")
-        for window, matchers in self.windows:
-            if all_match(matchers, event.labels, event.annotations):
-                return SuppressionReason.MAINTENANCE, f"maintenance window {window.name!r} (id {window.pk})"
-        return None
-
-
-def _plan(event: DecisionEvent, guards: Guards | None) -> tuple[Decision, list[ActionRequest]]:
+def _plan(event: DecisionEvent, guards: Suppressor | None) -> tuple[Decision, list[ActionRequest]]:
     verdict = event.verdict
     first = verdict.matched[0] if verdict.matched else None
     suppressions: list[dict[str, Any]] = []
@@ -62,7 +44,7 @@ def _plan(event: DecisionEvent, guards: Guards | None) -> tuple[Decision, list[A
             (SuppressionReason.IGNORED, f"ignored by rule {ignoring.name!r}") if ignoring else None
         )
         if reason is None and rule.action == RuleAction.REMEDIATE and guards is not None:
-            reason = guards.suppression(event)
+            reason = guards.suppression([event.labels], event.annotations)
         if reason is not None:
             suppressions.append({"rule": rule.name, "action": rule.action, "reason": reason[0], "detail": reason[1]})
             continue
@@ -95,7 +77,7 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
     if not events:
         return []
     needs_guards = any(r.action == RuleAction.REMEDIATE for e in events for r in e.verdict.matched)
-    guards = Guards(now) if needs_guards else None
+    guards = Suppressor(now) if needs_guards else None
     planned = [_plan(event, guards) for event in events]
     decisions = bulk_insert(Decision, [decision for decision, _ in planned])
     requests: list[ActionRequest] = []
@@ -130,7 +112,7 @@ def simulate_alert(
     verdict = evaluate(rules, labels, annotations, status, explain=True, source=source)
     event = DecisionEvent(0, status, labels, annotations, verdict)
     needs_guards = any(r.action == RuleAction.REMEDIATE for r in verdict.matched)
-    decision, requests = _plan(event, Guards(timezone.now()) if needs_guards else None)
+    decision, requests = _plan(event, Suppressor(timezone.now()) if needs_guards else None)
     return {
         "rule": {"id": decision.rule_id, "name": decision.rule_name} if decision.rule_id else None,
         "action": decision.action,

@@ -89,12 +89,9 @@ def start_remediation(action_request_id: int, *, now: dt.datetime) -> Outcome:
 
 
 def _guard(request: ActionRequest, rule: Rule, target_ids: list[int], *, now: dt.datetime) -> Outcome | None:
-    from alerts.services.decisions import DecisionEvent, Guards
-    from alerts.services.rules import Verdict
-
     alert = request.alert
-    event = DecisionEvent(alert.pk, alert.status, alert.labels, alert.annotations, Verdict())
-    reason = Guards(now).suppression(event) or guardrails.check_rule(rule, now=now)
+    suppressor = guardrails.Suppressor(now)
+    reason = suppressor.suppression([alert.labels], alert.annotations) or guardrails.check_rule(rule, now=now)
     active = _active(alert.pk) if reason is None else None
     if active is not None:
         reason = SuppressionReason.EPISODE_ACTIVE, f"execution #{active} is already active for this episode"

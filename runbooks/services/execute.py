@@ -15,12 +15,11 @@ from django.utils import timezone
 from remediation import metrics
 from remediation.choices import SYSTEM_ACTOR
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
-from remediation.matchers import all_match, compile_matchers
-from remediation.models import KillSwitch, MaintenanceWindow, Server
 from remediation.services.audit import Actor, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook
 from runbooks.services import live
+from runbooks.services.guardrails import Suppressor, server_labels
 from runbooks.services.plan import latest_version, plan_version
 from runbooks.services.scope import OutOfScope, check_scope
 from runbooks.specs import Plan
@@ -153,12 +152,12 @@ def check_guards(
     runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str, request: Any
 ) -> None:
     """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
-    switch = KillSwitch.objects.filter(pk=1, engaged=True).first()
-    if switch is not None:
-        raise ExecutionRefused(f"the kill switch is engaged: {switch.reason}")
+    suppressor = Suppressor(timezone.now())
+    if suppressor.kill_switch is not None:
+        raise ExecutionRefused(f"the kill switch is engaged: {suppressor.kill_switch.reason}")
     if not manual:
-        return  # alert-triggered runs were matched against windows by the alert's own labels in the pipeline
-    window = open_window_for(target_ids)
+        return  # alert-triggered runs were matched against windows by the alert's own labels in the hand-off
+    window = suppressor.open_window(server_labels(target_ids))
     if window is None:
         return
     allowed = getattr(actor, "has_perm", None) and actor.has_perm(OVERRIDE_PERMISSION)  # type: ignore[union-attr]
@@ -167,21 +166,6 @@ def check_guards(
         raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")
     record_event(actor=actor, action="maintenance.overridden", obj=window, reason=override_reason.strip(),
                  after={"runbook": runbook.name, "targets": target_ids}, request=request)  # fmt: skip
-
-
-def open_window_for(target_ids: list[Any]) -> MaintenanceWindow | None:
-    """The first open maintenance window matching any target (labels instance / server / hostname of it)."""
-    now = timezone.now()
-    windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(now)]
-    if not windows:
-        return None
-    servers = Server.objects.filter(pk__in=[t for t in target_ids if isinstance(t, int)])
-    labels = [{"instance": s.name, "server": s.name, "hostname": s.hostname} for s in servers] or [{}]
-    for window in windows:
-        matchers = compile_matchers(window.matchers)
-        if any(all_match(matchers, item, {}) for item in labels):
-            return window
-    return None
 
 
 @transaction.atomic

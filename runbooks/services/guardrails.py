@@ -10,12 +10,16 @@ trial opens it again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Max, QuerySet
 
 from remediation.choices import BreakerState, SuppressionReason
+from remediation.matchers import Matcher, all_match, compile_matchers
+from remediation.models import KillSwitch, MaintenanceWindow, Server
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
@@ -115,3 +119,49 @@ def cooling_targets(rule: Any, target_ids: list[int], *, now: dt.datetime) -> di
             if ends > cooling.get(target, ends - window):
                 cooling[target] = ends
     return cooling
+
+
+class Suppressor:
+    """The kill switch and the maintenance windows open at one moment: the one check of what suppresses a run.
+
+    Loaded once (a batch of alerts asks it many times) and asked with the labels of what would run: an alert's
+    labels and annotations, a target server's names, or a schedule's names. A window suppresses when its matchers
+    match any one of the label sets.
+    """
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.kill_switch = KillSwitch.objects.filter(pk=1, engaged=True).first()
+
+    @cached_property
+    def windows(self) -> list[tuple[MaintenanceWindow, tuple[Matcher, ...]]]:
+        # Read on first use: a run the kill switch already stopped, or one windows do not apply to, never asks.
+        windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(self.now)]
+        return [(w, compile_matchers(w.matchers)) for w in windows]
+
+    def open_window(
+        self, label_sets: Iterable[Mapping[str, str]], annotations: Mapping[str, str] | None = None
+    ) -> MaintenanceWindow | None:
+        """The first open window whose matchers match one of `label_sets`, or None."""
+        label_sets = list(label_sets)
+        for window, matchers in self.windows:
+            if any(all_match(matchers, labels, annotations or {}) for labels in label_sets):
+                return window
+        return None
+
+    def suppression(
+        self, label_sets: Iterable[Mapping[str, str]], annotations: Mapping[str, str] | None = None
+    ) -> tuple[str, str] | None:
+        """(reason, detail) when the kill switch or an open window stops it, else None."""
+        if self.kill_switch is not None:
+            return SuppressionReason.KILL_SWITCH, f"kill switch engaged: {self.kill_switch.reason}".rstrip(": ")
+        window = self.open_window(label_sets, annotations)
+        if window is not None:
+            return SuppressionReason.MAINTENANCE, f"maintenance window {window.name!r} (id {window.pk})"
+        return None
+
+
+def server_labels(target_ids: Iterable[Any]) -> list[dict[str, str]]:
+    """The labels a window is matched against for each target server (instance / server / hostname)."""
+    servers = Server.objects.filter(pk__in=[t for t in target_ids if isinstance(t, int)])
+    return [{"instance": s.name, "server": s.name, "hostname": s.hostname} for s in servers] or [{}]

@@ -9,12 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
-from remediation.matchers import all_match, compile_matchers
-from remediation.models import KillSwitch, MaintenanceWindow
 from remediation.services.audit import record_event
 from runbooks.choices import FINISHED_STATUSES, OverlapPolicy, ScheduleRunStatus, Trigger
 from runbooks.models import Execution, RunbookSchedule, ScheduleRun
 from runbooks.services.execute import ExecutionRefused, request_execution
+from runbooks.services.guardrails import Suppressor
 from runbooks.services.schedules import arm
 from runbooks.services.scope import OutOfScope, check_scope
 
@@ -67,14 +66,9 @@ def _previous_still_going(schedule: RunbookSchedule) -> Execution | None:
 
 def _guard(schedule: RunbookSchedule, now: dt.datetime) -> str:
     """Why the kill switch or an open maintenance window stops this run ('' when nothing does)."""
-    switch = KillSwitch.objects.filter(pk=1).first()
-    if switch is not None and switch.engaged:
-        return f"kill switch engaged: {switch.reason}".rstrip(": ")
     labels = {"runbook": schedule.runbook.name, "schedule": schedule.name, "trigger": Trigger.SCHEDULE}
-    for window in MaintenanceWindow.objects.filter(enabled=True):
-        if window.is_open(now) and all_match(compile_matchers(window.matchers), labels, {}):
-            return f"maintenance window {window.name!r} (id {window.pk})"
-    return ""
+    stop = Suppressor(now).suppression([labels])
+    return stop[1] if stop else ""
 
 
 def _owner_refused(schedule: RunbookSchedule) -> str:
