@@ -20,9 +20,8 @@ def main() -> None:
     from django.contrib.auth.models import Group
 
     from remediation.choices import Role
-    from remediation.models import Credential, CredentialKind, Server
+    from remediation.models import Credential, CredentialKind, Server, TerminalGrant
     from remediation.ssh import parse_known_hosts_line
-    from terminal.models import TerminalGrant
     from tests.factories import UserFactory
 
     spec = json.loads(os.environ["LIVE_SETUP"])
