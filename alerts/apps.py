@@ -11,9 +11,10 @@ class AlertsConfig(AppConfig):
     retention_purgers = ["alerts.retention.purge_alerts"]
 
     def ready(self) -> None:
-        from alerts import metrics  # noqa: F401  (its counters show at /metrics from the start)
+        from alerts import metrics
         from alerts.services.actions import register_handler
         from remediation.choices import RuleAction
 
+        metrics.register()  # the counters show at /metrics from the start; the breaker gauge is read per scrape
         # Remediate requests are handed to the runbooks app by this app's own hand-off (alerts sits above runbooks).
         register_handler(RuleAction.REMEDIATE, "alerts.services.remediate.handle_remediate", atomic=True)

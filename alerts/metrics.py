@@ -1,8 +1,18 @@
-"""Prometheus counters of alert intake and rule decisions (process-local; exported at /metrics)."""
+"""Alert-side metrics: intake and decision counters (process-local) and, read from the database at scrape time,
+rules whose circuit breaker is open."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
+from django.db import DatabaseError
+from django.utils import timezone
 from prometheus_client import Counter, Histogram
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+logger = logging.getLogger(__name__)
 
 ALERTS_RECEIVED = Counter("remediation_alerts_received_total", "Alerts received on the webhook", ["status"])
 ALERT_EPISODES = Counter(
@@ -19,3 +29,38 @@ WEBHOOK_LATENCY = Histogram(
     "Webhook request handling time",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5),
 )
+
+
+class RuleCollector(Collector):
+    """How many enabled remediate rules have an open circuit breaker (they start nothing until it half-opens)."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Without describe() the registry would call collect() (a database query) at registration time.
+        yield GaugeMetricFamily("remediation_breakers_open", "")
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from remediation.choices import BreakerState, RuleAction
+        from remediation.models import Rule
+        from runbooks.services.guardrails import breaker_state
+
+        try:
+            now = timezone.now()
+            rules = Rule.objects.filter(enabled=True, action=RuleAction.REMEDIATE, breaker_threshold__gt=0)
+            open_now = sum(1 for rule in rules if breaker_state(rule, now=now).state == BreakerState.OPEN)
+        except DatabaseError:
+            logger.warning("rule metrics unavailable: database error", exc_info=True)
+            return
+        gauge = GaugeMetricFamily("remediation_breakers_open", "Remediate rules whose circuit breaker is open")
+        gauge.add_metric([], open_now)
+        yield gauge
+
+
+_registered = False
+
+
+def register() -> None:
+    """Add the collector to the default registry once per process."""
+    global _registered
+    if not _registered:
+        REGISTRY.register(RuleCollector())
+        _registered = True

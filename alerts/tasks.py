@@ -15,3 +15,10 @@ def redispatch_stale_action_requests() -> int:
     from alerts.services.actions import redispatch_stale_action_requests as redispatch
 
     return redispatch()
+
+
+def check_watchdog() -> str:
+    """Housekeeping: raise or resolve the product's own alert when the Watchdog alert stops or resumes arriving."""
+    from alerts.services.watchdog import check_watchdog as check
+
+    return check()

@@ -362,6 +362,10 @@ TERMINAL_FLOW_WINDOW = env.int("TERMINAL_FLOW_WINDOW", default=1024 * 1024)
 # --- schedules, housekeeping, retention, worker liveness --------------------------------------------------------
 # A worker whose heartbeat (every minute) is older than this is no longer counted as seen.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
+# The dead-man switch (docs/monitoring.md): the always-firing alert to expect ("" = off), and how long it may be
+# silent before the product raises RemediationWatchdogMissing (route the Watchdog with a shorter repeat_interval).
+WATCHDOG_ALERTNAME = env.str("WATCHDOG_ALERTNAME", default="Watchdog")
+WATCHDOG_STALE_SECONDS = env.int("WATCHDOG_STALE_SECONDS", default=600)
 # When true, /readyz answers 503 while no worker heartbeat is fresh (off: workers are reported, not required).
 READYZ_REQUIRE_WORKERS = env.bool("READYZ_REQUIRE_WORKERS", default=False)
 # A scheduled run that starts later than this after its time (workers were down) is recorded `missed`, not run.

@@ -34,15 +34,22 @@ RATE_LIMIT_FALLBACKS = Counter(
 
 
 class WorkerCollector(Collector):
-    """Worker liveness read from the heartbeat table and the broker at scrape time."""
+    """Readiness checks, and worker liveness read from the heartbeat table and the broker, at scrape time."""
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         # Without describe() the registry would call collect() (a database query) at registration time.
+        yield GaugeMetricFamily("remediation_ready", "", labels=["check"])
         yield GaugeMetricFamily("remediation_workers_seen", "")
         yield GaugeMetricFamily("remediation_oldest_queued_task_seconds", "")
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from remediation.services.health import readiness
         from remediation.services.heartbeat import liveness
+
+        ready = GaugeMetricFamily("remediation_ready", "1 while the /readyz check passes, else 0", labels=["check"])
+        for check, result in readiness().items():
+            ready.add_metric([check], 1.0 if result["ok"] else 0.0)
+        yield ready
 
         try:
             report = liveness()

@@ -22,6 +22,7 @@ class RunbookCollector(Collector):
         # Without describe() the registry would call collect() (a database query) at registration time.
         yield GaugeMetricFamily("remediation_executions", "", labels=["status", "trigger"])
         yield GaugeMetricFamily("remediation_execution_queue_lag_seconds", "")
+        yield GaugeMetricFamily("remediation_schedule_runs", "", labels=["status"])
         yield HistogramMetricFamily("remediation_step_duration_seconds", "")
 
     def collect(self) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
@@ -32,7 +33,7 @@ class RunbookCollector(Collector):
 
     def _collect(self) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
         from runbooks.choices import ExecutionStatus
-        from runbooks.models import Execution, StepRun
+        from runbooks.models import Execution, ScheduleRun, StepRun
 
         by_status = GaugeMetricFamily(
             "remediation_executions", "Executions by status and trigger", labels=["status", "trigger"]
@@ -47,6 +48,13 @@ class RunbookCollector(Collector):
         )
         lag.add_metric([], (timezone.now() - oldest).total_seconds() if oldest else 0.0)
         yield lag
+
+        runs = GaugeMetricFamily(
+            "remediation_schedule_runs", "Intended runs of runbook schedules by outcome", labels=["status"]
+        )
+        for row in ScheduleRun.objects.values("status").annotate(n=Count("id")).order_by():
+            runs.add_metric([row["status"]], row["n"])
+        yield runs
 
         finished = StepRun.objects.filter(duration_seconds__isnull=False)
         aggregates = {f"le_{i}": Count("id", filter=Q(duration_seconds__lte=b)) for i, b in enumerate(STEP_BUCKETS)}

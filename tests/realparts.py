@@ -1,4 +1,5 @@
-"""Real external parts (sshd, Chromium, PostgreSQL, redis-server): skip on a bare laptop, fail in CI when missing.
+"""Real external parts (sshd, Chromium, PostgreSQL, redis-server, Prometheus + Alertmanager): skip on a bare laptop,
+fail in CI when missing.
 
 CI sets REQUIRE_REAL_PARTS to the parts its run must have (a comma list such as `sshd,chromium`, or `all`); a
 listed part that is missing is then a failure, never a silent skip.
@@ -47,3 +48,12 @@ def need_postgresql() -> None:
     from django.db import connection
 
     need("postgresql", connection.vendor == "postgresql", "run with DATABASE_URL pointing at PostgreSQL")
+
+
+PROMETHEUS_TOOLS = ("prometheus", "promtool", "prometheus-alertmanager")
+
+
+def need_prometheus() -> None:
+    missing = [tool for tool in PROMETHEUS_TOOLS if not shutil.which(tool)]
+    why = f"{', '.join(missing)} not found (apt-get install prometheus prometheus-alertmanager)"
+    need("prometheus", not missing, why)

@@ -34,6 +34,7 @@ JOBS: tuple[Job, ...] = (
 )
 # Jobs of feature apps, as (app label, job): added only when their app is installed (the core imports none).
 OPTIONAL_JOBS: tuple[tuple[str, Job], ...] = (
+    ("alerts", Job("alerts.check_watchdog", "alerts.tasks.check_watchdog", 1)),
     ("terminal", Job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)),
     # Each check is one tiny (billed) request per enabled provider, hence not every minute.
     ("ai", Job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)),
