@@ -11,9 +11,10 @@ class AiConfig(AppConfig):
     retention_purgers = ["ai.retention.purge_chats"]
 
     def ready(self) -> None:
-        from ai import metrics
+        from ai.metrics import AnalysisCollector, ProviderHealthCollector
         from alerts.services.actions import register_handler
+        from remediation.metrics import register_collectors
 
         # The rules' `analyze` action reaches this app through the core's queued hand-off (ids only).
         register_handler("analyze", "ai.tasks.analyze_action_request")
-        metrics.register()
+        register_collectors(AnalysisCollector(), ProviderHealthCollector())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import DatabaseError
 from django.db.models import Count, Q, Sum
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
     from ai.models import Analysis
@@ -104,15 +104,3 @@ class ProviderHealthCollector(Collector):
             up.add_metric([name, model], 1 if status == ProviderHealth.OK else 0)
             checked.add_metric([name, model], at.timestamp())  # type: ignore[union-attr]  # NULLs excluded above
         yield from (up, checked)
-
-
-_registered = False
-
-
-def register() -> None:
-    """Add the collectors to the default registry once per process."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(AnalysisCollector())
-        REGISTRY.register(ProviderHealthCollector())
-        _registered = True

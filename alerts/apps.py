@@ -11,10 +11,11 @@ class AlertsConfig(AppConfig):
     retention_purgers = ["alerts.retention.purge_alerts"]
 
     def ready(self) -> None:
-        from alerts import metrics
+        from alerts.metrics import RuleCollector
         from alerts.services.actions import register_handler
         from remediation.choices import RuleAction
+        from remediation.metrics import register_collectors
 
-        metrics.register()  # the counters show at /metrics from the start; the breaker gauge is read per scrape
+        register_collectors(RuleCollector())  # importing alerts.metrics also shows its counters from the start
         # Remediate requests are handed to the runbooks app by this app's own hand-off (alerts sits above runbooks).
         register_handler(RuleAction.REMEDIATE, "alerts.services.remediate.handle_remediate", atomic=True)

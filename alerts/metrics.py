@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from django.db import DatabaseError
 from django.utils import timezone
 from prometheus_client import Counter, Histogram
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
@@ -53,14 +53,3 @@ class RuleCollector(Collector):
         gauge = GaugeMetricFamily("remediation_breakers_open", "Remediate rules whose circuit breaker is open")
         gauge.add_metric([], open_now)
         yield gauge
-
-
-_registered = False
-
-
-def register() -> None:
-    """Add the collector to the default registry once per process."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(RuleCollector())
-        _registered = True

@@ -18,7 +18,7 @@ class RemediationConfig(AppConfig):
         # Permissions of models added by later migrations join the roles they belong to.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="remediation.sync_roles")
         post_migrate.connect(upsert_after_migrate, sender=self, dispatch_uid="remediation.housekeeping")
-        metrics.register()
+        metrics.register_collectors(metrics.WorkerCollector())
 
 
 def upsert_after_migrate(sender: AppConfig, **kwargs: object) -> None:

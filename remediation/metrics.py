@@ -66,12 +66,12 @@ class WorkerCollector(Collector):
         yield oldest
 
 
-_registered = False
+_registered: set[type[Collector]] = set()
 
 
-def register() -> None:
-    """Add the worker collector to the default registry once per process."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(WorkerCollector())
-        _registered = True
+def register_collectors(*collectors: Collector) -> None:
+    """Add collectors that read the database at scrape time to the default registry, each class once per process."""
+    for collector in collectors:
+        if type(collector) not in _registered:
+            REGISTRY.register(collector)
+            _registered.add(type(collector))

@@ -15,6 +15,8 @@ class RunbooksConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from runbooks import checks, metrics  # noqa: F401  (checks registers the system check)
+        from remediation.metrics import register_collectors
+        from runbooks import checks  # noqa: F401  (registers the system check)
+        from runbooks.metrics import RunbookCollector
 
-        metrics.register()
+        register_collectors(RunbookCollector())

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from django.db import DatabaseError
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
-from prometheus_client.core import REGISTRY, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
@@ -63,14 +63,3 @@ class RunbookCollector(Collector):
         buckets = [(str(b), totals[f"le_{i}"]) for i, b in enumerate(STEP_BUCKETS)] + [("+Inf", totals["n"])]
         histogram.add_metric([], buckets, sum_value=totals["total"] or 0.0)
         yield histogram
-
-
-_registered = False
-
-
-def register() -> None:
-    """Add the collector to the default registry once per process."""
-    global _registered
-    if not _registered:
-        REGISTRY.register(RunbookCollector())
-        _registered = True
