@@ -77,7 +77,8 @@ def _request(user: Any) -> Any:
 def _violations(page: Any, url: str) -> list[dict[str, Any]]:
     response = page.goto(url)
     assert response is not None and response.status < 400, (url, response and response.status)
-    page.wait_for_load_state("networkidle")
+    # A wait, not a speed check: on a loaded machine the admin's permission pickers can take longer than the default.
+    page.wait_for_load_state("networkidle", timeout=60_000)
     return list(page.evaluate("window.__csp"))
 
 
