@@ -50,8 +50,15 @@ class ProviderForm(forms.ModelForm):
 class ProviderAdmin(admin.ModelAdmin):
     form = ProviderForm
     list_display = [
-        "name", "model", "api_base", "enabled", "is_default", "key_status", "health_status", "health_checked_at",
-    ]  # fmt: skip
+        "name",
+        "model",
+        "api_base",
+        "enabled",
+        "is_default",
+        "key_status",
+        "health_status",
+        "health_checked_at",
+    ]
     list_filter = ["enabled", "is_default", "health_status"]
     # Health is written by the periodic check and by "test provider", never by hand.
     readonly_fields = ["health_status", "health_checked_at", "health_latency_ms", "health_error"]

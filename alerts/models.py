@@ -59,5 +59,9 @@ class Alert(models.Model):
 
     def run_context(self) -> dict[str, Any]:
         """What a run started for this alert is templated with (`alert.*` in runbooks) and stores as its alert."""
-        return {"labels": self.labels, "annotations": self.annotations, "status": self.status,
-                "fingerprint": self.fingerprint}  # fmt: skip
+        return {
+            "labels": self.labels,
+            "annotations": self.annotations,
+            "status": self.status,
+            "fingerprint": self.fingerprint,
+        }

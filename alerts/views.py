@@ -74,8 +74,7 @@ def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpRes
     # Only holders of the override permission are shown the field; anyone else's reason is ignored.
     override = request.POST.get("override_reason", "") if request.user.has_perm(OVERRIDE_PERMISSION) else ""
     try:
-        execution = remediate.run_suggestion(suggestion, actor=request.user, request=request,
-                                            override_reason=override)  # fmt: skip
+        execution = remediate.run_suggestion(suggestion, actor=request.user, request=request, override_reason=override)
     except ExecutionRefused as exc:
         messages.error(request, f"Not started: {exc}")
         return redirect("alerts:detail", pk=pk)

@@ -46,8 +46,14 @@ print(create_webhook_token("am", actor="bench", scope={{"all_rules": True, "all_
 
 def am_payload(fingerprint: str) -> dict[str, object]:
     labels = {"alertname": "ServiceDown", "instance": "web-1:9100"}
-    alert = {"status": "firing", "labels": labels, "annotations": {}, "startsAt": "2026-11-26T11:25:13Z",
-             "endsAt": "0001-01-01T00:00:00Z", "fingerprint": fingerprint}  # fmt: skip
+    alert = {
+        "status": "firing",
+        "labels": labels,
+        "annotations": {},
+        "startsAt": "2026-11-26T11:25:13Z",
+        "endsAt": "0001-01-01T00:00:00Z",
+        "fingerprint": fingerprint,
+    }
     return {"receiver": "hook", "status": "firing", "alerts": [alert], "version": "4", "groupKey": "{}"}
 
 
@@ -83,8 +89,15 @@ def main() -> None:
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
         "CRYPTOGRAPHY_KEY": "bench-" + secrets.token_urlsafe(32),
     }
-    env = product_env(**keys, SQLITE_PATH=str(db), STARTUP_CHECKS="false", LOG_LEVEL="WARNING", Q_WORKERS="2",
-                      Q_POLL="0.05", WEBHOOK_RATE_LIMIT="100000/m")  # fmt: skip
+    env = product_env(
+        **keys,
+        SQLITE_PATH=str(db),
+        STARTUP_CHECKS="false",
+        LOG_LEVEL="WARNING",
+        Q_WORKERS="2",
+        Q_POLL="0.05",
+        WEBHOOK_RATE_LIMIT="100000/m",
+    )
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     if args.redis:
@@ -97,8 +110,9 @@ def main() -> None:
     try:
         key = make_client_key(WORK, "ed25519")
         sshd.authorize(key)
-        code = SETUP.format(key=key.private_text, host=sshd.host, port=sshd.port, user=sshd.username,
-                            known=sshd.known_hosts_line())  # fmt: skip
+        code = SETUP.format(
+            key=key.private_text, host=sshd.host, port=sshd.port, user=sshd.username, known=sshd.known_hosts_line()
+        )
         out = subprocess.run([*manage, "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
         token = out.stdout.decode().strip().splitlines()[-1]
         port = free_port()

@@ -24,10 +24,16 @@ sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
 WORK.chmod(0o755)  # sshd reads authorized_keys below it as the test user
 os.environ.update(
-    ENV_FILE=os.devnull, DEBUG="true", STARTUP_CHECKS="false", SQLITE_PATH=str(WORK / "db.sqlite3"),
-    SECRET_KEY="bench-" + secrets.token_urlsafe(48), CRYPTOGRAPHY_KEY="bench-" + secrets.token_urlsafe(32),
-    RUNBOOK_MAX_PARALLEL="50", DJANGO_SETTINGS_MODULE="config.settings", LOG_LEVEL="WARNING",
-)  # fmt: skip
+    ENV_FILE=os.devnull,
+    DEBUG="true",
+    STARTUP_CHECKS="false",
+    SQLITE_PATH=str(WORK / "db.sqlite3"),
+    SECRET_KEY="bench-" + secrets.token_urlsafe(48),
+    CRYPTOGRAPHY_KEY="bench-" + secrets.token_urlsafe(32),
+    RUNBOOK_MAX_PARALLEL="50",
+    DJANGO_SETTINGS_MODULE="config.settings",
+    LOG_LEVEL="WARNING",
+)
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 
@@ -88,14 +94,19 @@ def ansible_raw(ansible: str, host: str, port: int, user: str, key_path: str, kn
     env = dict(os.environ)
     env.update(
         ANSIBLE_SSH_ARGS=f"-o ControlMaster=no -o UserKnownHostsFile={known_hosts} -o StrictHostKeyChecking=yes",
-        ANSIBLE_LOCAL_TEMP=str(WORK / "ansible-tmp"), ANSIBLE_HOME=str(WORK / "ansible-home"),
-        ANSIBLE_GATHERING="explicit", ANSIBLE_NOCOLOR="1",
-    )  # fmt: skip
+        ANSIBLE_LOCAL_TEMP=str(WORK / "ansible-tmp"),
+        ANSIBLE_HOME=str(WORK / "ansible-home"),
+        ANSIBLE_GATHERING="explicit",
+        ANSIBLE_NOCOLOR="1",
+    )
     started = time.monotonic()
     done = subprocess.run(
         [ansible, "all", "-i", str(inventory), "-m", "raw", "-a", "echo ok", "-f", str(n)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.monotonic() - started
     assert done.returncode == 0 and done.stdout.count("CHANGED") == n, done.stdout[-2000:] + done.stderr[-2000:]
     return elapsed

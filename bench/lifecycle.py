@@ -43,9 +43,15 @@ def child(
     """A child process in its own group that dies with the bench; stopped (SIGTERM, then SIGKILL) on the way out."""
     with log.open("ab") as out:
         process = subprocess.Popen(
-            args, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=dies_with_parent, **popen,
-        )  # fmt: skip
+            args,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=dies_with_parent,
+            **popen,
+        )
         try:
             yield process
         finally:

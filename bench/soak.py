@@ -91,32 +91,42 @@ def open_work(db: str) -> dict[str, int]:
 def verify(db: str, senders: Senders, round_label: str) -> dict[str, object]:
     """The invariants, from the database and the senders' tally."""
     with psycopg.connect(db) as conn:
-        stored = dict(conn.execute(
-            "SELECT fingerprint, count(*) FROM alerts_alert WHERE labels->>'round' = %s GROUP BY 1", (round_label,)
-        ).fetchall())  # fmt: skip
+        stored = dict(
+            conn.execute(
+                "SELECT fingerprint, count(*) FROM alerts_alert WHERE labels->>'round' = %s GROUP BY 1", (round_label,)
+            ).fetchall()
+        )
         per_episode = conn.execute(
             "SELECT max(n), count(*) FROM (SELECT count(*) n FROM runbooks_execution e JOIN alerts_alert a"
             " ON a.id = e.alert_episode_id WHERE a.labels->>'round' = %s GROUP BY e.alert_episode_id) x",
             (round_label,),
         ).fetchone()
-        requests = dict(conn.execute(
-            "SELECT r.status, count(*) FROM remediation_actionrequest r JOIN alerts_alert a ON a.id = r.alert_id"
-            " WHERE a.labels->>'round' = %s AND r.kind = 'remediate' GROUP BY 1", (round_label,)
-        ).fetchall())  # fmt: skip
+        requests = dict(
+            conn.execute(
+                "SELECT r.status, count(*) FROM remediation_actionrequest r JOIN alerts_alert a ON a.id = r.alert_id"
+                " WHERE a.labels->>'round' = %s AND r.kind = 'remediate' GROUP BY 1",
+                (round_label,),
+            ).fetchall()
+        )
         without_execution = conn.execute(
             "SELECT count(*) FROM remediation_actionrequest r JOIN alerts_alert a ON a.id = r.alert_id"
             " WHERE a.labels->>'round' = %s AND r.kind = 'remediate' AND NOT EXISTS"
-            " (SELECT 1 FROM runbooks_execution e WHERE e.alert_episode_id = r.alert_id)", (round_label,)
-        ).fetchone()  # fmt: skip
-        statuses = dict(conn.execute(
-            "SELECT e.status, count(*) FROM runbooks_execution e JOIN alerts_alert a ON a.id = e.alert_episode_id"
-            " WHERE a.labels->>'round' = %s GROUP BY 1", (round_label,)
-        ).fetchall())  # fmt: skip
+            " (SELECT 1 FROM runbooks_execution e WHERE e.alert_episode_id = r.alert_id)",
+            (round_label,),
+        ).fetchone()
+        statuses = dict(
+            conn.execute(
+                "SELECT e.status, count(*) FROM runbooks_execution e JOIN alerts_alert a ON a.id = e.alert_episode_id"
+                " WHERE a.labels->>'round' = %s GROUP BY 1",
+                (round_label,),
+            ).fetchall()
+        )
         outputs = conn.execute(
             "SELECT a.labels->>'lines', md5(s.stdout), length(s.stdout), s.output_truncated FROM runbooks_steprun s"
             " JOIN runbooks_execution e ON e.id = s.execution_id JOIN alerts_alert a ON a.id = e.alert_episode_id"
-            " WHERE a.labels->>'round' = %s AND s.status = 'succeeded' AND s.phase = 'run'", (round_label,)
-        ).fetchall()  # fmt: skip
+            " WHERE a.labels->>'round' = %s AND s.status = 'succeeded' AND s.phase = 'run'",
+            (round_label,),
+        ).fetchall()
     expected: dict[str, tuple[str, bool]] = {}
     wrong_output = 0
     for lines, digest, _length, truncated in outputs:
@@ -171,10 +181,17 @@ class World:
             "CRYPTOGRAPHY_KEY": "soak-" + secrets.token_urlsafe(32),
         }
         self.env = product_env(
-            **keys, DATABASE_URL=proxied, REDIS_URL=self.redis.url(0), DEBUG="false", LOG_LEVEL="WARNING",
-            RUNBOOK_LEASE_SECONDS=str(LEASE), REDISPATCH_AFTER_SECONDS=str(REDISPATCH), Q_POLL="0.1",
-            DB_CONN_MAX_AGE="0", CHANNEL_PREFIX="soak",
-        )  # fmt: skip
+            **keys,
+            DATABASE_URL=proxied,
+            REDIS_URL=self.redis.url(0),
+            DEBUG="false",
+            LOG_LEVEL="WARNING",
+            RUNBOOK_LEASE_SECONDS=str(LEASE),
+            REDISPATCH_AFTER_SECONDS=str(REDISPATCH),
+            Q_POLL="0.1",
+            DB_CONN_MAX_AGE="0",
+            CHANNEL_PREFIX="soak",
+        )
         direct = {**self.env, "DATABASE_URL": url}
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=direct, check=True)
         password = shared_password()
@@ -182,10 +199,22 @@ class World:
         self.sshd = start_sshd(self.work / "sshd", password)
         self.key = make_client_key(self.work, "ed25519")
         self.sshd.authorize(self.key)
-        code = SETUP.format(key=self.key.private_text, host=self.sshd.host, port=self.sshd.port,
-                            user=self.sshd.username, known=self.sshd.known_hosts_line(), servers=servers)  # fmt: skip
-        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=direct, check=True,
-                             capture_output=True, text=True)  # fmt: skip
+        code = SETUP.format(
+            key=self.key.private_text,
+            host=self.sshd.host,
+            port=self.sshd.port,
+            user=self.sshd.username,
+            known=self.sshd.known_hosts_line(),
+            servers=servers,
+        )
+        out = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=direct,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         self.token = out.stdout.strip().splitlines()[-1]
 
     def _recreate(self, name: str) -> None:
@@ -248,11 +277,14 @@ def soak(args: argparse.Namespace) -> int:
         report = verify(world.db, senders, label)
         report["invariants"]["open work drained after the last fault"] = drained is not None  # type: ignore[index]
         report["counts"].update(  # type: ignore[union-attr]
-            deliveries=len(deliveries), repeated_deliveries=len(repeats), servers=args.servers,
+            deliveries=len(deliveries),
+            repeated_deliveries=len(repeats),
+            servers=args.servers,
             faults=dict(faults.counts),
             drain_seconds_after_last_delivery=None if drained is None else round(drained, 1),
-            lease_plus_sweeper_bound_seconds=bound, soak_seconds=round(time.monotonic() - started, 1),
-        )  # fmt: skip
+            lease_plus_sweeper_bound_seconds=bound,
+            soak_seconds=round(time.monotonic() - started, 1),
+        )
         report["faults"] = faults.log
     finally:
         cluster.stop()
@@ -263,8 +295,10 @@ def soak(args: argparse.Namespace) -> int:
 
 
 def machine() -> str:
-    return (f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end, "
-            f"{time.strftime('%Y-%m-%d %H:%M %Z')}")  # fmt: skip
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end, "
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}"
+    )
 
 
 # --- scale-out curve ------------------------------------------------------------------------------------------------
@@ -279,8 +313,9 @@ def curve(args: argparse.Namespace) -> int:
             try:
                 senders = Senders(cluster.ports, world.token, retry_seconds=60)
                 threads = senders.run(8)
-                for index, delivery in enumerate(batches(make_alerts(args.alerts, args.servers, label, args.seed),
-                                                         random.Random(args.seed))):  # fmt: skip
+                for index, delivery in enumerate(
+                    batches(make_alerts(args.alerts, args.servers, label, args.seed), random.Random(args.seed))
+                ):
                     senders.work.put((index, delivery))
                 for _ in threads:
                     senders.work.put(None)
@@ -304,12 +339,17 @@ def rate(db: str, label: str) -> dict[str, object]:
         row = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE e.status = 'succeeded'), extract(epoch FROM max(e.finished_at)"
             " - min(e.started_at)) FROM runbooks_execution e JOIN alerts_alert a ON a.id = e.alert_episode_id"
-            " WHERE a.labels->>'round' = %s", (label,)
-        ).fetchone()  # fmt: skip
+            " WHERE a.labels->>'round' = %s",
+            (label,),
+        ).fetchone()
     assert row is not None
     total, succeeded, seconds = row[0], row[1], float(row[2] or 0)
-    return {"executions": total, "succeeded": succeeded, "seconds": round(seconds, 1),
-            "executions_per_minute": round(total / seconds * 60, 1) if seconds else None}  # fmt: skip
+    return {
+        "executions": total,
+        "succeeded": succeeded,
+        "seconds": round(seconds, 1),
+        "executions_per_minute": round(total / seconds * 60, 1) if seconds else None,
+    }
 
 
 def baseline(world: World, args: argparse.Namespace, threads: int) -> dict[str, object]:
@@ -328,8 +368,15 @@ def baseline(world: World, args: argparse.Namespace, threads: int) -> dict[str, 
     def run(command: str) -> int:
         client = paramiko.SSHClient()
         client.get_host_keys().add(f"[{world.sshd.host}]:{world.sshd.port}", host_type, host_key)
-        client.connect(world.sshd.host, world.sshd.port, world.sshd.username, pkey=pkey, allow_agent=False,
-                       look_for_keys=False, timeout=30)  # fmt: skip
+        client.connect(
+            world.sshd.host,
+            world.sshd.port,
+            world.sshd.username,
+            pkey=pkey,
+            allow_agent=False,
+            look_for_keys=False,
+            timeout=30,
+        )
         try:
             channel = client.get_transport().open_session()  # type: ignore[union-attr]
             channel.get_pty(term="dumb", width=250)

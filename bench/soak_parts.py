@@ -198,10 +198,23 @@ def make_alerts(count: int, servers: int, round_label: str, seed: int) -> list[d
     alerts = []
     for n in range(count):
         lines = rng.choice([1, 50, 2000, 10_900, 12_000, rng.randint(1, 20_000)])  # under, at and over the limit
-        labels = {"alertname": "SoakDown", "instance": f"soak-{n % servers:02d}:9100", "lines": str(lines),
-                  "round": round_label, "n": str(n)}  # fmt: skip
-        alerts.append({"status": "firing", "labels": labels, "annotations": {}, "startsAt": "2026-12-01T00:00:00Z",
-                       "endsAt": "0001-01-01T00:00:00Z", "fingerprint": f"{round_label}-{n:06d}"})  # fmt: skip
+        labels = {
+            "alertname": "SoakDown",
+            "instance": f"soak-{n % servers:02d}:9100",
+            "lines": str(lines),
+            "round": round_label,
+            "n": str(n),
+        }
+        alerts.append(
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": {},
+                "startsAt": "2026-12-01T00:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "fingerprint": f"{round_label}-{n:06d}",
+            }
+        )
     return alerts
 
 

@@ -165,11 +165,23 @@ def browser_run(base: str, server_id: int, size: int) -> dict[str, float]:
 def direct_run(server: sshd_module.SSHServer, key_text: str, keystrokes: int, size: int) -> dict[str, float]:
     client = paramiko.SSHClient()
     host_type, host_b64 = server.host_key_line().split()[:2]
-    client.get_host_keys().add(f"[{server.host}]:{server.port}", host_type, paramiko.PKey.from_type_string(
-        host_type, __import__("base64").b64decode(host_b64)))  # fmt: skip
+    client.get_host_keys().add(
+        f"[{server.host}]:{server.port}",
+        host_type,
+        paramiko.PKey.from_type_string(host_type, __import__("base64").b64decode(host_b64)),
+    )
     pkey = paramiko.Ed25519Key.from_private_key(__import__("io").StringIO(key_text))
-    client.connect(server.host, server.port, server.username, pkey=pkey, allow_agent=False, look_for_keys=False,
-                   timeout=30, banner_timeout=30, auth_timeout=30)  # fmt: skip
+    client.connect(
+        server.host,
+        server.port,
+        server.username,
+        pkey=pkey,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=30,
+        banner_timeout=30,
+        auth_timeout=30,
+    )
     channel = client.invoke_shell(term="xterm-256color", width=200, height=50)
     # recv() blocks the event loop, so asyncio.wait_for cannot interrupt it: every read has its own bound instead.
     channel.settimeout(READ_TIMEOUT)
@@ -204,19 +216,30 @@ def setup(work: Path) -> tuple[sshd_module.SSHServer, sshd_module.ClientKey, dic
     key = sshd_module.make_client_key(work, "ed25519")
     server.authorize(key)
     env = product_env(
-        DATABASE_URL="", REDIS_URL="", SQLITE_PATH=str(work / "bench.sqlite3"), LOG_LEVEL="WARNING",
+        DATABASE_URL="",
+        REDIS_URL="",
+        SQLITE_PATH=str(work / "bench.sqlite3"),
+        LOG_LEVEL="WARNING",
         TERMINAL_RECORDINGS_DIR=str(work / "recordings"),
-    )  # fmt: skip
+    )
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     spec = {
-        "username": "operator", "server": "bench", "host": server.host, "port": server.port,
-        "ssh_user": server.username, "key": key.private_text, "host_key": server.host_key_line(),
+        "username": "operator",
+        "server": "bench",
+        "host": server.host,
+        "port": server.port,
+        "ssh_user": server.username,
+        "key": key.private_text,
+        "host_key": server.host_key_line(),
         "password": USER_PASSWORD,
-    }  # fmt: skip
+    }
     out = subprocess.run(
-        [sys.executable, "-m", "tests.browser.live_setup"], cwd=ROOT, env={**env, "LIVE_SETUP": json.dumps(spec)},
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [sys.executable, "-m", "tests.browser.live_setup"],
+        cwd=ROOT,
+        env={**env, "LIVE_SETUP": json.dumps(spec)},
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(f"setup failed:\n{out.stderr}")
     return server, key, env, json.loads(out.stdout)["server_id"]

@@ -38,8 +38,11 @@ def enqueue_now(task: str, *args: object, task_name: str | None = None) -> bool:
         metrics.ENQUEUE_FAILURES.labels(task=task).inc()
         logger.warning(
             "could not enqueue %s%r (%s: %s); it stays pending and is sent again by the sweeper",
-            task, args, type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "",
-        )  # fmt: skip
+            task,
+            args,
+            type(exc).__name__,
+            str(exc).splitlines()[0][:200] if str(exc) else "",
+        )
         return False
     return True
 

@@ -80,10 +80,15 @@ def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
     override = request.POST.get("override_reason", "") if can_override else ""
     try:
         execution = execute_service.request_execution(
-            runbook, actor=request.user, params=params, target_ids=targets,
-            dry_run=bool(request.POST.get("dry_run")), trigger="manual", request=request,
+            runbook,
+            actor=request.user,
+            params=params,
+            target_ids=targets,
+            dry_run=bool(request.POST.get("dry_run")),
+            trigger="manual",
+            request=request,
             override_reason=override,
-        )  # fmt: skip
+        )
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))
         # Back to the form with what was typed (URL-encoded: params are newline-separated key=value lines).
@@ -143,8 +148,9 @@ def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("runbooks.view_execution", raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
-    items = [{"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)}
-             for e in approvals.approval_queue()]  # fmt: skip
+    items = [
+        {"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)} for e in approvals.approval_queue()
+    ]
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
 

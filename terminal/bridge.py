@@ -104,8 +104,11 @@ class Bridge:
         with self._input_lock:
             if self.pending_input + len(data) > MAX_PENDING_INPUT:
                 self.input_dropped += len(data)
-                logger.warning("terminal input cut: %d bytes already wait for a shell that does not read; "
-                               "%d bytes dropped so far", self.pending_input, self.input_dropped)  # fmt: skip
+                logger.warning(
+                    "terminal input cut: %d bytes already wait for a shell that does not read; %d bytes dropped so far",
+                    self.pending_input,
+                    self.input_dropped,
+                )
                 return False
             self.pending_input += len(data)
         self._writes.put(data)

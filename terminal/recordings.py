@@ -93,8 +93,9 @@ class CastRecorder:
                 return
             if self.written + len(text) > self.max_bytes:
                 self.cut = True
-                logger.warning("terminal recording %s cut at %d bytes (TERMINAL_RECORDING_MAX_BYTES)",
-                               self.path.name, self.written)  # fmt: skip
+                logger.warning(
+                    "terminal recording %s cut at %d bytes (TERMINAL_RECORDING_MAX_BYTES)", self.path.name, self.written
+                )
                 text, code = CUT_NOTICE.format(limit=self.max_bytes), "o"
             self._write_line([round(time.monotonic() - self._start, 6), code, text])
 

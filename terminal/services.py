@@ -108,9 +108,14 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
             get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
             _check_concurrency(actor)
             session = TerminalSession(
-                user=actor, server=server, server_name=server.name, cols=cols, rows=rows,
-                client_ip=client_ip or None, recording_input=settings.TERMINAL_RECORD_INPUT,
-            )  # fmt: skip
+                user=actor,
+                server=server,
+                server_name=server.name,
+                cols=cols,
+                rows=rows,
+                client_ip=client_ip or None,
+                recording_input=settings.TERMINAL_RECORD_INPUT,
+            )
             session.recording_path = recording_relpath(str(session.uuid), session.started_at)
             session.save()
             after = {"server": server.name, "cols": cols, "rows": rows, "client_ip": client_ip}
@@ -118,9 +123,12 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
             record_event(actor=actor, action="terminal.opened", obj=session, after=after, ip=client_ip)
         metrics.TERMINAL_SESSIONS.labels(event="opened", reason="").inc()
         recorder = CastRecorder(
-            resolve(session.recording_path), width=cols, height=rows,
-            title=f"{actor.get_username()}@{server.name}", record_input=session.recording_input,
-        )  # fmt: skip
+            resolve(session.recording_path),
+            width=cols,
+            height=rows,
+            title=f"{actor.get_username()}@{server.name}",
+            record_input=session.recording_input,
+        )
     except BaseException:
         shell.close()
         raise
@@ -134,17 +142,25 @@ def close_session(
     now = timezone.now()
     with transaction.atomic():
         closed = TerminalSession.objects.filter(pk=session_id, status=SessionStatus.OPEN).update(
-            status=SessionStatus.CLOSED, ended_at=now, end_reason=reason, end_detail=detail[:300],
-            bytes_in=bytes_in, bytes_out=bytes_out,
-        )  # fmt: skip
+            status=SessionStatus.CLOSED,
+            ended_at=now,
+            end_reason=reason,
+            end_detail=detail[:300],
+            bytes_in=bytes_in,
+            bytes_out=bytes_out,
+        )
         session = TerminalSession.objects.select_related("user").get(pk=session_id)
         if closed:
             seconds = session.duration_seconds
             after = {"reason": reason, "bytes_in": bytes_in, "bytes_out": bytes_out, "seconds": seconds}
             record_event(
-                actor=actor, action="terminal.closed", obj=session, after=after, reason=detail or reason,
+                actor=actor,
+                action="terminal.closed",
+                obj=session,
+                after=after,
+                reason=detail or reason,
                 ip=session.client_ip or "",
-            )  # fmt: skip
+            )
     if closed:
         metrics.TERMINAL_SESSIONS.labels(event="closed", reason=reason).inc()
         metrics.TERMINAL_BYTES.labels(direction="in").inc(bytes_in)
@@ -187,6 +203,10 @@ def purge_recordings(*, now: dt.datetime | None = None) -> int:
         TerminalSession.objects.filter(pk=session.pk).update(recording_purged_at=now)
         count += 1
     if count:
-        record_event(actor=None, action="terminal.recordings_purged", object_type="terminal.terminalsession",
-                     after={"count": count, "retention_days": days})  # fmt: skip
+        record_event(
+            actor=None,
+            action="terminal.recordings_purged",
+            object_type="terminal.terminalsession",
+            after={"count": count, "retention_days": days},
+        )
     return count

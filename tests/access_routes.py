@@ -10,9 +10,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Routes that are not pages: POST-only actions, downloads and sign-out.
 PORTAL_NON_PAGES = {
-    "logout", "audit-export", "alerts:acknowledge", "alerts:suggestion-run", "runbooks:execute", "runbooks:cancel",
-    "runbooks:decide", "runbooks:schedule_toggle", "ai:alert-analyze", "ai:chat-new", "terminal:recording",
-}  # fmt: skip
+    "logout",
+    "audit-export",
+    "alerts:acknowledge",
+    "alerts:suggestion-run",
+    "runbooks:execute",
+    "runbooks:cancel",
+    "runbooks:decide",
+    "runbooks:schedule_toggle",
+    "ai:alert-analyze",
+    "ai:chat-new",
+    "terminal:recording",
+}
 MACHINE_PREFIXES = ("api/", "hooks/", "healthz", "readyz", "metrics")
 
 

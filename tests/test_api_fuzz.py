@@ -27,8 +27,11 @@ from tests.remediation.remediate import restart_runbook
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
-NETWORK = {("POST", "/api/v1/servers/{id}/test/"), ("POST", "/api/v1/servers/{id}/pin-host-key/"),
-           ("POST", "/api/v1/ai/providers/{id}/test/")}  # fmt: skip
+NETWORK = {
+    ("POST", "/api/v1/servers/{id}/test/"),
+    ("POST", "/api/v1/servers/{id}/pin-host-key/"),
+    ("POST", "/api/v1/ai/providers/{id}/test/"),
+}
 
 
 def _schema() -> Any:
@@ -76,8 +79,13 @@ def world(db, _connection_kept) -> dict[str, int]:  # type: ignore[no-untyped-de
     runbook = restart_runbook()
     alert = AlertFactory()
     execution = ExecutionFactory(runbook=runbook, version=runbook.versions.get(), target_ids=[server.pk])
-    return {"servers": server.pk, "runbooks": runbook.pk, "alerts": alert.pk, "executions": execution.pk,
-            "rules": RuleFactory().pk}  # fmt: skip
+    return {
+        "servers": server.pk,
+        "runbooks": runbook.pk,
+        "alerts": alert.pk,
+        "executions": execution.pk,
+        "rules": RuleFactory().pk,
+    }
 
 
 def _aim(case: Any, world: dict[str, int]) -> None:
@@ -102,9 +110,14 @@ def _bearer(user: Any) -> dict[str, str]:
 
 @pytest.mark.parametrize("role", ["admin_user", "viewer"])
 @_fuzzed().parametrize()
-@hypothesis.settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=False, database=None,
-                     suppress_health_check=list(hypothesis.HealthCheck), phases=[hypothesis.Phase.explicit,
-                     hypothesis.Phase.generate])  # fmt: skip
+@hypothesis.settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+)
 @hypothesis.seed(FUZZ_SEED)
 def test_it_answers_every_generated_request_without_a_server_error(case, role, world, request) -> None:  # type: ignore[no-untyped-def]
     assert (case.method, case.path) not in NETWORK

@@ -37,8 +37,13 @@ class ProviderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = [
-            "health_status", "health_checked_at", "health_latency_ms", "health_error", "created_at", "updated_at",
-        ]  # fmt: skip
+            "health_status",
+            "health_checked_at",
+            "health_latency_ms",
+            "health_error",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate_api_base(self, value: str) -> str:
         return value.strip()
@@ -66,9 +71,18 @@ class ChatProposalSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChatProposal
         fields = [
-            "id", "message", "runbook_name", "params", "targets", "target_ids", "plan", "reason", "status",
-            "execution_id", "error",
-        ]  # fmt: skip
+            "id",
+            "message",
+            "runbook_name",
+            "params",
+            "targets",
+            "target_ids",
+            "plan",
+            "reason",
+            "status",
+            "execution_id",
+            "error",
+        ]
 
 
 class ChatSessionSerializer(serializers.ModelSerializer):

@@ -111,7 +111,11 @@ def confirm_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
         actor=actor,
         action="chat.proposal_confirmed",
         obj=locked.session,
-        after={"proposal": locked.pk, "runbook": locked.runbook_name, "execution": locked.execution_id,
-               "error": locked.error},
-    )  # fmt: skip
+        after={
+            "proposal": locked.pk,
+            "runbook": locked.runbook_name,
+            "execution": locked.execution_id,
+            "error": locked.error,
+        },
+    )
     return locked

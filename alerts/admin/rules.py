@@ -36,8 +36,20 @@ def _pairs(text: str) -> dict[str, str]:
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
-    list_display = ["name", "priority", "enabled", "status_filter", "action", "mode", "runbook", "breaker",
-                    "success_rate", "resolved_in_window", "median_resolve", "updated_at"]  # fmt: skip
+    list_display = [
+        "name",
+        "priority",
+        "enabled",
+        "status_filter",
+        "action",
+        "mode",
+        "runbook",
+        "breaker",
+        "success_rate",
+        "resolved_in_window",
+        "median_resolve",
+        "updated_at",
+    ]
     list_filter = ["enabled", "action", "status_filter", "mode"]
     list_select_related = ["runbook"]
     filter_horizontal = ["target_servers", "scope_servers"]

@@ -19,9 +19,17 @@ class SuggestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["alert", "rule", "runbook", "used_by", "execution__runbook"]
     fields = readonly_fields = (
-        "alert", "action_request", "rule", "runbook", "target_ids", "masked_params", "created_at", "used_by",
-        "used_at", "execution",
-    )  # fmt: skip
+        "alert",
+        "action_request",
+        "rule",
+        "runbook",
+        "target_ids",
+        "masked_params",
+        "created_at",
+        "used_by",
+        "used_at",
+        "execution",
+    )
     actions = None
 
     @admin.display(description="params")

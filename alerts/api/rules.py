@@ -77,9 +77,12 @@ class SimulateSerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(choices=["firing", "resolved"], default="firing")
     source = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.source, as the API says
-        required=False, default=None, allow_null=True, max_length=100,
+        required=False,
+        default=None,
+        allow_null=True,
+        max_length=100,
         help_text="The webhook source (token name) it would arrive from.",
-    )  # fmt: skip
+    )
 
 
 class ResetSerializer(serializers.Serializer):
@@ -115,9 +118,13 @@ class RuleViewSet(viewsets.ModelViewSet):
             rule.created_by = self.request.user
         try:
             serializer.instance = save_rule(
-                rule, matchers, actor=self.request.user, request=self.request._request, target_servers=servers,
+                rule,
+                matchers,
+                actor=self.request.user,
+                request=self.request._request,
+                target_servers=servers,
                 scope_servers=scope,
-            )  # fmt: skip
+            )
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
 
@@ -157,8 +164,9 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = remediate.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
-                                      request=request._request)  # fmt: skip
+        rule = remediate.reset_breaker(
+            self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request._request
+        )
         return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:

@@ -61,8 +61,21 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Suggestion
-        fields = ["id", "rule", "rule_name", "runbook", "runbook_name", "target_ids", "targets", "params",
-                  "created_at", "used_by", "used_at", "execution", "execution_status"]  # fmt: skip
+        fields = [
+            "id",
+            "rule",
+            "rule_name",
+            "runbook",
+            "runbook_name",
+            "target_ids",
+            "targets",
+            "params",
+            "created_at",
+            "used_by",
+            "used_at",
+            "execution",
+            "execution_status",
+        ]
         read_only_fields = fields
 
 
@@ -133,6 +146,9 @@ class AcknowledgeSerializer(serializers.Serializer):
 
 class RunSuggestionSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
         help_text="Run despite an open maintenance window (needs remediation.override_maintenance); audited.",
-    )  # fmt: skip
+    )

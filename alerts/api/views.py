@@ -61,8 +61,12 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return alerts.select_related("acknowledged_by").prefetch_related("decisions")
 
     @extend_schema(request=RunSuggestionSerializer, responses={201: SuggestionSerializer})
-    @action(detail=True, methods=["post"], url_path=r"suggestions/(?P<suggestion_pk>\d+)/run",
-            permission_classes=[IsAuthenticated])  # fmt: skip
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"suggestions/(?P<suggestion_pk>\d+)/run",
+        permission_classes=[IsAuthenticated],
+    )
     def run_suggestion(self, request: Request, pk: str | None = None, suggestion_pk: str | None = None) -> Response:
         """Start a suggested run once (needs remediation.execute_runbook); every guard of a manual run applies.
 
@@ -75,8 +79,12 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         suggestion = get_object_or_404(Suggestion, pk=suggestion_pk, alert=self.get_object())
         try:
-            remediate.run_suggestion(suggestion, actor=request.user, request=request._request,
-                                    override_reason=body.validated_data["override_reason"])  # fmt: skip
+            remediate.run_suggestion(
+                suggestion,
+                actor=request.user,
+                request=request._request,
+                override_reason=body.validated_data["override_reason"],
+            )
         except remediate.SuggestionUsed as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except ExecutionForbidden as exc:

@@ -122,10 +122,16 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
         # request_execution is a savepoint of its own: losing the episode-mutex race rolls back only this attempt,
         # and its refusal is audited after that savepoint (kept, as this transaction commits the suppression).
         execution = request_execution(
-            rule.runbook, actor=SYSTEM_ACTOR, params=params, target_ids=target_ids, dry_run=shadow,
-            trigger=Trigger.ALERT, alert=context, origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
+            rule.runbook,
+            actor=SYSTEM_ACTOR,
+            params=params,
+            target_ids=target_ids,
+            dry_run=shadow,
+            trigger=Trigger.ALERT,
+            alert=context,
+            origin={"alert_episode_id": alert.pk, "rule_id": rule.pk},
             require_approval=rule.mode == RemediationMode.APPROVAL,
-        )  # fmt: skip
+        )
     except IntegrityError:
         return _suppress(request, SuppressionReason.EPISODE_ACTIVE, "another execution for this episode won the race")
     except ExecutionRefused as exc:
@@ -140,11 +146,21 @@ def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: 
     assert rule.runbook is not None  # start_remediation returned early without one
     suggestion, _ = Suggestion.objects.get_or_create(
         action_request=request,
-        defaults={"alert": request.alert, "rule": rule, "runbook": rule.runbook, "target_ids": target_ids,
-                  "params": params},
-    )  # fmt: skip
-    after = {"suggestion": suggestion.pk, "runbook": rule.runbook.name, "runbook_id": rule.runbook_id,
-             "targets": target_ids, "params": params}  # fmt: skip
+        defaults={
+            "alert": request.alert,
+            "rule": rule,
+            "runbook": rule.runbook,
+            "target_ids": target_ids,
+            "params": params,
+        },
+    )
+    after = {
+        "suggestion": suggestion.pk,
+        "runbook": rule.runbook.name,
+        "runbook_id": rule.runbook_id,
+        "targets": target_ids,
+        "params": params,
+    }
     record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=after)
     return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")
 
@@ -158,8 +174,13 @@ def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
     if not decision.action_requests.exclude(pk=request.pk).filter(kind="remediate").exists():
         decision.outcome = DecisionOutcome.SUPPRESSED
     decision.save(update_fields=["suppressions", "outcome"])
-    record_event(actor=SYSTEM_ACTOR, action="remediation.suppressed", obj=request.alert,
-                 after={"rule": rule_name, "reason": reason}, reason=detail)  # fmt: skip
+    record_event(
+        actor=SYSTEM_ACTOR,
+        action="remediation.suppressed",
+        obj=request.alert,
+        after={"rule": rule_name, "reason": reason},
+        reason=detail,
+    )
     return Outcome(f"suppressed ({reason}): {detail}", reason=reason)
 
 
@@ -177,8 +198,14 @@ def run_suggestion(
     """
     if not getattr(actor, "has_perm", None) or not actor.has_perm(EXECUTE_PERMISSION):  # type: ignore[union-attr]
         raise PermissionDenied("Starting a suggested run needs the execute permission.")
-    audited = refusals_audited(suggestion.runbook, actor=actor, request=request, trigger=Trigger.SUGGESTION,
-                               targets=suggestion.target_ids, suggestion=suggestion.pk)  # fmt: skip
+    audited = refusals_audited(
+        suggestion.runbook,
+        actor=actor,
+        request=request,
+        trigger=Trigger.SUGGESTION,
+        targets=suggestion.target_ids,
+        suggestion=suggestion.pk,
+    )
     with audited, transaction.atomic():
         # The conditional UPDATE claims the suggestion: a second click waits for the first, then finds it used.
         now = timezone.now()
@@ -188,8 +215,7 @@ def run_suggestion(
         execution = _request_suggested(row, actor, override_reason, request)
         Suggestion.objects.filter(pk=row.pk).update(execution=execution)
         after = {"suggestion": row.pk, "execution": execution.pk, "status": execution.status}
-        record_event(actor=actor, action="remediation.suggestion_started", obj=row.alert, after=after,
-                     request=request)  # fmt: skip
+        record_event(actor=actor, action="remediation.suggestion_started", obj=row.alert, after=after, request=request)
     suggestion.refresh_from_db()
     return execution
 
@@ -201,10 +227,16 @@ def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: st
     context = alert.run_context()
     try:
         return request_execution(
-            suggestion.runbook, actor=actor, params=suggestion.params, target_ids=suggestion.target_ids,
-            trigger=Trigger.SUGGESTION, alert=context, origin={"alert_episode_id": alert.pk,
-            "rule_id": suggestion.rule_id}, override_reason=override_reason, request=request,
-        )  # fmt: skip
+            suggestion.runbook,
+            actor=actor,
+            params=suggestion.params,
+            target_ids=suggestion.target_ids,
+            trigger=Trigger.SUGGESTION,
+            alert=context,
+            origin={"alert_episode_id": alert.pk, "rule_id": suggestion.rule_id},
+            override_reason=override_reason,
+            request=request,
+        )
     except IntegrityError:
         raise SuggestionUsed(f"another execution is already active for alert #{alert.pk}") from None
 
@@ -258,8 +290,15 @@ def reset_breaker(rule: Rule, *, actor: Any, reason: str, request: Any = None) -
     before = breaker_of(rule)
     rule.breaker_reset_at = timezone.now()
     rule.save(update_fields=["breaker_reset_at"])
-    record_event(actor=actor, action="rule.breaker_reset", obj=rule, before={"breaker": before["state"]},
-                 after={"breaker": "closed"}, reason=reason.strip(), request=request)  # fmt: skip
+    record_event(
+        actor=actor,
+        action="rule.breaker_reset",
+        obj=rule,
+        before={"breaker": before["state"]},
+        after={"breaker": "closed"},
+        reason=reason.strip(),
+        request=request,
+    )
     return rule
 
 

@@ -206,11 +206,29 @@ def replay_rule(rule: Rule, *, days: int) -> dict[str, Any]:
 
 
 RULE_FIELDS = (
-    "name", "description", "enabled", "priority", "status_filter", "action", "continue_matching", "runbook", "mode",
-    "target_source", "target_servers", "target_tag", "parameters", "sources", "scope_all_servers", "scope_tags",
-    "scope_servers", "cooldown_seconds", "max_per_hour",
-    "breaker_threshold", "breaker_window_seconds", "breaker_cooloff_seconds",
-)  # fmt: skip
+    "name",
+    "description",
+    "enabled",
+    "priority",
+    "status_filter",
+    "action",
+    "continue_matching",
+    "runbook",
+    "mode",
+    "target_source",
+    "target_servers",
+    "target_tag",
+    "parameters",
+    "sources",
+    "scope_all_servers",
+    "scope_tags",
+    "scope_servers",
+    "cooldown_seconds",
+    "max_per_hour",
+    "breaker_threshold",
+    "breaker_window_seconds",
+    "breaker_cooloff_seconds",
+)
 
 
 def rule_snapshot(rule: Rule) -> dict[str, Any]:

@@ -25,10 +25,27 @@ from remediation.bulk import json_recordset, json_rows, values_list, worth_json
 Key = tuple[str, dt.datetime]
 # Columns written for a new episode; a repeat only touches the counters and, once, the resolution.
 FIELDS = (
-    "fingerprint", "starts_at", "ends_at", "status", "alertname", "severity", "labels", "annotations",
-    "generator_url", "receiver", "group_key", "external_url", "source", "ignored", "first_received_at",
-    "last_received_at", "receive_count", "resolved_at", "batch_id", "resolved_batch_id",
-)  # fmt: skip
+    "fingerprint",
+    "starts_at",
+    "ends_at",
+    "status",
+    "alertname",
+    "severity",
+    "labels",
+    "annotations",
+    "generator_url",
+    "receiver",
+    "group_key",
+    "external_url",
+    "source",
+    "ignored",
+    "first_received_at",
+    "last_received_at",
+    "receive_count",
+    "resolved_at",
+    "batch_id",
+    "resolved_batch_id",
+)
 CHUNK = 500  # rows per statement: far below SQLite's bind-parameter limit
 
 

@@ -50,8 +50,13 @@ def create_webhook_token(
     token = WebhookToken(name=name.strip(), token_hash=hash_token(raw), prefix=raw[:10])
     token.created_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
     _apply_scope(token, scope or {})
-    record_event(actor=actor, action="webhook_token.created", obj=token,
-                 after={"name": token.name, **scope_of(token)}, request=request)  # fmt: skip
+    record_event(
+        actor=actor,
+        action="webhook_token.created",
+        obj=token,
+        after={"name": token.name, **scope_of(token)},
+        request=request,
+    )
     return token, raw
 
 
@@ -64,8 +69,14 @@ def set_webhook_token_scope(
     require_permission(actor, "remediation.change_webhooktoken")
     before = scope_of(token)
     _apply_scope(token, scope)
-    record_event(actor=actor, action="webhook_token.scope_changed", obj=token, before=before, after=scope_of(token),
-                 request=request)  # fmt: skip
+    record_event(
+        actor=actor,
+        action="webhook_token.scope_changed",
+        obj=token,
+        before=before,
+        after=scope_of(token),
+        request=request,
+    )
     forget_webhook_tokens()  # now for this thread, and again after commit (another thread may re-read meanwhile)
     transaction.on_commit(forget_webhook_tokens)
     return token
@@ -143,8 +154,14 @@ def set_webhook_token_rate_limit(
     token.full_clean(exclude=["token_hash", "prefix", "name"])
     if token.rate_limit != before:
         token.save(update_fields=["rate_limit"])
-        record_event(actor=actor, action="webhook_token.updated", obj=token, request=request,
-                     before={"rate_limit": before}, after={"rate_limit": token.rate_limit})  # fmt: skip
+        record_event(
+            actor=actor,
+            action="webhook_token.updated",
+            obj=token,
+            request=request,
+            before={"rate_limit": before},
+            after={"rate_limit": token.rate_limit},
+        )
         transaction.on_commit(forget_webhook_tokens)
     return token
 
@@ -161,8 +178,9 @@ def rotate_webhook_token(
     was_revoked = token.revoked_at is not None
     token.token_hash, token.prefix, token.revoked_at = hash_token(raw), raw[:10], None
     token.save(update_fields=["token_hash", "prefix", "revoked_at"])
-    record_event(actor=actor, action="webhook_token.rotated", obj=token, after={"reactivated": was_revoked},
-                 request=request)  # fmt: skip
+    record_event(
+        actor=actor, action="webhook_token.rotated", obj=token, after={"reactivated": was_revoked}, request=request
+    )
     forget_webhook_tokens()
     transaction.on_commit(forget_webhook_tokens)
     return token, raw

@@ -27,9 +27,11 @@ class CredentialForm(forms.ModelForm):
     passphrase = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
     token = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
     clear = forms.MultipleChoiceField(
-        required=False, choices=[(n, n) for n in SECRET_FIELDS], widget=forms.CheckboxSelectMultiple,
+        required=False,
+        choices=[(n, n) for n in SECRET_FIELDS],
+        widget=forms.CheckboxSelectMultiple,
         help_text="Remove these stored secrets.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Credential
@@ -47,9 +49,12 @@ class CredentialForm(forms.ModelForm):
         fields, secrets, clear = self.parts()
         try:
             credential_service.validate_credential(
-                self.instance, actor=self.request.user if self.request else None, fields=fields, secrets=secrets,
+                self.instance,
+                actor=self.request.user if self.request else None,
+                fields=fields,
+                secrets=secrets,
                 clear=clear,
-            )  # fmt: skip
+            )
         except ValidationError as exc:
             self._update_errors(exc)  # type: ignore[attr-defined]  # ModelForm API that _post_clean uses; not in the stubs
 
@@ -99,9 +104,10 @@ class CredentialAdmin(admin.ModelAdmin):
 
 class ServerForm(forms.ModelForm):
     known_hosts_line = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Paste a known_hosts / ssh-keyscan line to pin this server's host key.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Server
@@ -122,15 +128,29 @@ class ServerForm(forms.ModelForm):
 class ServerAdmin(admin.ModelAdmin):
     form = ServerForm
     list_display = [
-        "name", "hostname", "port", "username", "environment", "enabled", "host_key_fingerprint",
-        "connection_status", "last_test_at",
-    ]  # fmt: skip
+        "name",
+        "hostname",
+        "port",
+        "username",
+        "environment",
+        "enabled",
+        "host_key_fingerprint",
+        "connection_status",
+        "last_test_at",
+    ]
     list_filter = ["environment", "enabled", "last_test_ok", "credential"]
     search_fields = ["name", "hostname", "aliases", "description", "username"]
     readonly_fields = [
-        "host_key_type", "host_key_fingerprint", "host_key_pinned_at", "host_key_pinned_by", "last_test_at",
-        "last_test_ok", "last_test_result", "created_at", "updated_at",
-    ]  # fmt: skip
+        "host_key_type",
+        "host_key_fingerprint",
+        "host_key_pinned_at",
+        "host_key_pinned_by",
+        "last_test_at",
+        "last_test_ok",
+        "last_test_result",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["fetch_and_pin_host_key", "test_connection"]
 
     def save_model(self, request: HttpRequest, obj: Server, form: Any, change: bool) -> None:

@@ -25,9 +25,11 @@ class CredentialSerializer(serializers.ModelSerializer):
     passphrase = _secret_field()
     token = _secret_field()
     clear = serializers.ListField(
-        child=serializers.ChoiceField(choices=SECRET_FIELDS), write_only=True, required=False,
+        child=serializers.ChoiceField(choices=SECRET_FIELDS),
+        write_only=True,
+        required=False,
         help_text="Secret fields to remove.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Credential

@@ -158,9 +158,12 @@ class CredentialViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = credential_service.update_credential(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
-                actor=self.request.user, fields=fields, secrets=secrets, clear=clear,
+                actor=self.request.user,
+                fields=fields,
+                secrets=secrets,
+                clear=clear,
                 request=self.request,
-            )  # fmt: skip
+            )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
 

@@ -52,8 +52,9 @@ class Rule(models.Model):
     # scopes existed were migrated to scope_all_servers, the behaviour they had.
     scope_all_servers = models.BooleanField(default=False, help_text="An alert may name any server.")
     scope_tags = models.JSONField(default=list, blank=True, help_text="Otherwise servers carrying one of these tags…")
-    scope_servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+",
-                                           help_text="…or these servers.")  # fmt: skip
+    scope_servers = models.ManyToManyField(
+        "remediation.Server", blank=True, related_name="+", help_text="…or these servers."
+    )
     cooldown_seconds = models.PositiveIntegerField(default=300, help_text="Per (rule, target); 0 = none.")
     max_per_hour = models.PositiveIntegerField(default=20, help_text="Executions started per hour; 0 = no limit.")
     breaker_threshold = models.PositiveIntegerField(default=3, help_text="Failures that open the breaker; 0 = off.")

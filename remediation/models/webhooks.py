@@ -39,8 +39,12 @@ class WebhookToken(models.Model):
     # with nothing allowed (their alerts are stored and recorded); tokens from before scopes existed were migrated
     # to all_rules and all_servers, the behaviour they had.
     all_rules = models.BooleanField(default=False, help_text="Its alerts may reach every rule.")
-    rules = models.ManyToManyField("remediation.Rule", blank=True, related_name="+",
-                                   help_text="Otherwise only these rules (rules may also name sources).")  # fmt: skip
+    rules = models.ManyToManyField(
+        "remediation.Rule",
+        blank=True,
+        related_name="+",
+        help_text="Otherwise only these rules (rules may also name sources).",
+    )
     all_servers = models.BooleanField(default=False, help_text="Its alerts may target every server.")
     server_tags = models.JSONField(default=list, blank=True, help_text="Otherwise servers carrying one of these tags…")
     servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+", help_text="…or these servers.")

@@ -76,10 +76,15 @@ class LocalLimiter:
         if log:
             logger.warning(
                 "%s rate limit: shared cache unreachable (%s); counting in this process instead",
-                self.limiter, type(cause).__name__,
-            )  # fmt: skip
-        return {"count": count, "limit": allowed, "should_limit": count > allowed,
-                "time_left": int((slot + 1) * period - now) + 1}  # fmt: skip
+                self.limiter,
+                type(cause).__name__,
+            )
+        return {
+            "count": count,
+            "limit": allowed,
+            "should_limit": count > allowed,
+            "time_left": int((slot + 1) * period - now) + 1,
+        }
 
 
 def parse_login_rate(rate: str) -> tuple[int, int]:

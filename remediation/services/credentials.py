@@ -134,9 +134,13 @@ def create_credential(
     credential.save()
     after = _audit_snapshot(credential)
     record_event(
-        actor=actor, action="credential.created", obj=credential, after=after, request=request,
+        actor=actor,
+        action="credential.created",
+        obj=credential,
+        after=after,
+        request=request,
         known_secrets=secrets.values(),
-    )  # fmt: skip
+    )
     return credential
 
 
@@ -164,9 +168,14 @@ def update_credential(
             new[mark] = names
     if old or new:
         record_event(
-            actor=actor, action="credential.updated", obj=credential, before=old, after=new, request=request,
+            actor=actor,
+            action="credential.updated",
+            obj=credential,
+            before=old,
+            after=new,
+            request=request,
             known_secrets=secrets.values(),
-        )  # fmt: skip
+        )
     return credential
 
 
@@ -177,9 +186,14 @@ def delete_credential(credential: Credential, *, actor: Actor, request: HttpRequ
     pk, label = credential.pk, str(credential)
     credential.delete()
     record_event(
-        actor=actor, action="credential.deleted", object_type="remediation.credential", object_id=pk,
-        object_repr=label, before=before, request=request,
-    )  # fmt: skip
+        actor=actor,
+        action="credential.deleted",
+        object_type="remediation.credential",
+        object_id=pk,
+        object_repr=label,
+        before=before,
+        request=request,
+    )
 
 
 class RotationRefused(Exception):

@@ -127,9 +127,14 @@ def delete_server(server: Server, *, actor: Actor, request: HttpRequest | None =
     pk, label = server.pk, str(server)
     server.delete()
     record_event(
-        actor=actor, action="server.deleted", object_type="remediation.server", object_id=pk, object_repr=label,
-        before=before, request=request,
-    )  # fmt: skip
+        actor=actor,
+        action="server.deleted",
+        object_type="remediation.server",
+        object_id=pk,
+        object_repr=label,
+        before=before,
+        request=request,
+    )
 
 
 def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: Actor) -> None:

@@ -67,8 +67,9 @@ def rotate_refresh_token(raw: str, *, request: HttpRequest | None = None) -> dic
         if BlacklistedToken.objects.filter(token=row).exists():
             # Rotated or revoked tokens never come back from an honest client: someone else may hold the newest one.
             if user is not None:
-                revoke_user_tokens(user, actor=SYSTEM_ACTOR, reason="a revoked refresh token was presented again",
-                                   request=request)  # fmt: skip
+                revoke_user_tokens(
+                    user, actor=SYSTEM_ACTOR, reason="a revoked refresh token was presented again", request=request
+                )
             refused = "it was already used or revoked"
         else:
             refused = _still_valid_for(token, user)
@@ -78,8 +79,14 @@ def rotate_refresh_token(raw: str, *, request: HttpRequest | None = None) -> dic
                 record_event(actor=user, action="user.token_refreshed", obj=user, request=request)
                 return pair
     # Outside the transaction: the revocation above must stand although this call fails.
-    record_event(actor=None, action="user.token_refused", object_type="auth.user", object_id=row.user_id or "",
-                 reason=refused, request=request)  # fmt: skip
+    record_event(
+        actor=None,
+        action="user.token_refused",
+        object_type="auth.user",
+        object_id=row.user_id or "",
+        reason=refused,
+        request=request,
+    )
     raise TokenRefused(f"The refresh token is no longer valid: {refused}.")
 
 
@@ -90,9 +97,15 @@ def revoke_refresh_token(raw: str, *, everywhere: bool = False, request: HttpReq
         if everywhere and row.user is not None:
             return revoke_user_tokens(row.user, actor=row.user, reason="logout everywhere", request=request)
         created = BlacklistedToken.objects.get_or_create(token=row)[1]
-        record_event(actor=row.user, action="user.token_revoked", object_type="auth.user",
-                     object_id=row.user_id or "", after={"count": int(created)}, reason="logout",
-                     request=request)  # fmt: skip
+        record_event(
+            actor=row.user,
+            action="user.token_revoked",
+            object_type="auth.user",
+            object_id=row.user_id or "",
+            after={"count": int(created)},
+            reason="logout",
+            request=request,
+        )
         return int(created)
 
 
@@ -101,6 +114,7 @@ def revoke_user_tokens(user: User, *, actor: Actor, reason: str, request: HttpRe
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
-    record_event(actor=actor, action="user.tokens_revoked", obj=user, after={"count": len(rows)}, reason=reason,
-                 request=request)  # fmt: skip
+    record_event(
+        actor=actor, action="user.tokens_revoked", obj=user, after={"count": len(rows)}, reason=reason, request=request
+    )
     return len(rows)

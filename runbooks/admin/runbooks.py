@@ -206,8 +206,17 @@ class ScheduleRunInline(admin.TabularInline):
 class RunbookScheduleAdmin(admin.ModelAdmin):
     """Saving, deleting, pausing and resuming go through the schedules service (audited, django-q2 kept in step)."""
 
-    list_display = ["name", "runbook", "kind", "cron", "timezone", "interval_minutes", "enabled", "next_run_at",
-                    "last_run_at"]  # fmt: skip
+    list_display = [
+        "name",
+        "runbook",
+        "kind",
+        "cron",
+        "timezone",
+        "interval_minutes",
+        "enabled",
+        "next_run_at",
+        "last_run_at",
+    ]
     list_filter = ["enabled", "kind", "dry_run"]
     search_fields = ["name", "runbook__name"]
     readonly_fields = ["next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]

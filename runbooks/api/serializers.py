@@ -61,10 +61,12 @@ class RunbookWriteSerializer(serializers.Serializer):
 class AlertContextSerializer(serializers.Serializer):
     """The `alert.*` a plan or run is templated with: what an Alertmanager alert carries, and nothing else."""
 
-    labels = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=10_000), required=False,
-                                   default=dict)  # fmt: skip
-    annotations = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=100_000),
-                                        required=False, default=dict)  # fmt: skip
+    labels = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10_000), required=False, default=dict
+    )
+    annotations = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=100_000), required=False, default=dict
+    )
     status = serializers.ChoiceField(choices=["firing", "resolved", ""], required=False, default="")
     fingerprint = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
 
@@ -89,9 +91,12 @@ class PlanRequestSerializer(serializers.Serializer):
 class ExecuteRequestSerializer(PlanRequestSerializer):
     dry_run = serializers.BooleanField(required=False, default=False)
     override_reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
         help_text="Run despite an open maintenance window (needs remediation.override_maintenance); audited.",
-    )  # fmt: skip
+    )
 
 
 class StepRunSerializer(serializers.ModelSerializer):
@@ -114,11 +119,30 @@ class ExecutionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Execution
         fields = [
-            "id", "runbook", "runbook_name", "version_number", "status", "trigger", "requested_by", "params",
-            "target_ids", "dry_run", "cancel_requested", "status_reason", "created_at", "started_at", "finished_at",
-            "alert_episode", "rule", "approval_expires_at", "approved_by", "approved_at", "decision_reason",
-            "resolved_at", "resolved_within_window",
-        ]  # fmt: skip
+            "id",
+            "runbook",
+            "runbook_name",
+            "version_number",
+            "status",
+            "trigger",
+            "requested_by",
+            "params",
+            "target_ids",
+            "dry_run",
+            "cancel_requested",
+            "status_reason",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "alert_episode",
+            "rule",
+            "approval_expires_at",
+            "approved_by",
+            "approved_at",
+            "decision_reason",
+            "resolved_at",
+            "resolved_within_window",
+        ]
 
 
 class ApprovalDecisionSerializer(serializers.Serializer):

@@ -91,8 +91,13 @@ class RunbookViewSet(viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            plan = plan_runbook(self.get_object(), params=data["params"], target_ids=data["targets"],
-                                alert=data["alert"], actor=request.user)  # fmt: skip
+            plan = plan_runbook(
+                self.get_object(),
+                params=data["params"],
+                target_ids=data["targets"],
+                alert=data["alert"],
+                actor=request.user,
+            )
         except OutOfScope as exc:
             raise PermissionDenied(str(exc)) from None
         return Response(plan.to_json())
@@ -107,10 +112,16 @@ class RunbookViewSet(viewsets.ModelViewSet):
         data = body.validated_data
         try:
             execution = execute_service.request_execution(
-                self.get_object(), actor=request.user, params=data["params"], target_ids=data["targets"],
-                dry_run=data["dry_run"], trigger="api", alert=data["alert"] or None, request=request,
+                self.get_object(),
+                actor=request.user,
+                params=data["params"],
+                target_ids=data["targets"],
+                dry_run=data["dry_run"],
+                trigger="api",
+                alert=data["alert"] or None,
+                request=request,
                 override_reason=data["override_reason"],
-            )  # fmt: skip
+            )
         except execute_service.ExecutionForbidden as exc:
             raise PermissionDenied(str(exc)) from None
         except execute_service.ExecutionRefused as exc:
@@ -191,8 +202,9 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         body = s.ApprovalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            execution = service(self.get_object(), actor=request.user, reason=body.validated_data["reason"],
-                                request=request)  # fmt: skip
+            execution = service(
+                self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request
+            )
         except approvals.ApprovalForbidden as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except approvals.ApprovalRefused as exc:

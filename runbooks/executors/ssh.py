@@ -72,10 +72,15 @@ class SshExecutor(Executor):
             cache[key] = use_credential(server.credential, actor=SYSTEM_ACTOR, purpose=purpose)
         secrets = cache[key]
         action.payload["connection"] = ssh.Target(
-            host=server.hostname, port=server.port, username=server.username, pinned_key=pinned_key(server),
-            password=secrets.password, private_key=secrets.private_key, passphrase=secrets.passphrase,
+            host=server.hostname,
+            port=server.port,
+            username=server.username,
+            pinned_key=pinned_key(server),
+            password=secrets.password,
+            private_key=secrets.private_key,
+            passphrase=secrets.passphrase,
             label=server.name,
-        )  # fmt: skip
+        )
         found = (secrets.password, secrets.private_key, secrets.passphrase)
         action.secrets = tuple(s for s in (*action.secrets, *found) if s)
 

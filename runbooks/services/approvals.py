@@ -67,11 +67,23 @@ def approve_execution(
         row = Execution.objects.select_for_update().get(pk=execution.pk)
         _check(row, actor, approving=True)
         now = timezone.now()
-        Execution.objects.transition(row.pk, [ExecutionStatus.AWAITING_APPROVAL], ExecutionStatus.PENDING,
-                                     approved_by=actor, approved_at=now, decision_reason=reason.strip())  # fmt: skip
+        Execution.objects.transition(
+            row.pk,
+            [ExecutionStatus.AWAITING_APPROVAL],
+            ExecutionStatus.PENDING,
+            approved_by=actor,
+            approved_at=now,
+            decision_reason=reason.strip(),
+        )
         row.refresh_from_db()
-        record_event(actor=actor, action="execution.approved", obj=row, after={"status": row.status},
-                     reason=reason.strip(), request=request)  # fmt: skip
+        record_event(
+            actor=actor,
+            action="execution.approved",
+            obj=row,
+            after={"status": row.status},
+            reason=reason.strip(),
+            request=request,
+        )
         enqueue(row.pk)
         _broadcast(row)
     return row
@@ -86,9 +98,15 @@ def reject_execution(
         raise ApprovalRefused("say why the request is rejected")
     row = Execution.objects.select_for_update().get(pk=execution.pk)
     _check(row, actor, approving=False)
-    Execution.objects.transition(row.pk, [ExecutionStatus.AWAITING_APPROVAL], ExecutionStatus.REJECTED,
-                                 approved_by=actor, approved_at=timezone.now(), decision_reason=reason.strip(),
-                                 status_reason=f"rejected: {reason.strip()}")  # fmt: skip
+    Execution.objects.transition(
+        row.pk,
+        [ExecutionStatus.AWAITING_APPROVAL],
+        ExecutionStatus.REJECTED,
+        approved_by=actor,
+        approved_at=timezone.now(),
+        decision_reason=reason.strip(),
+        status_reason=f"rejected: {reason.strip()}",
+    )
     row.refresh_from_db()
     record_event(actor=actor, action="execution.rejected", obj=row, reason=reason.strip(), request=request)
     _broadcast(row)
@@ -122,9 +140,20 @@ def expire_due(*, now: dt.datetime | None = None, ids: list[int] | None = None) 
 
 ANALYSIS_PERMISSION = "ai.view_analysis"
 ANALYSIS_FIELDS = (
-    "id", "status", "summary", "probable_cause", "impact", "recommended_runbook", "recommended_params",
-    "recommendation_reason", "confidence", "error_kind", "provider_name", "model", "created_at",
-)  # fmt: skip
+    "id",
+    "status",
+    "summary",
+    "probable_cause",
+    "impact",
+    "recommended_runbook",
+    "recommended_params",
+    "recommendation_reason",
+    "confidence",
+    "error_kind",
+    "provider_name",
+    "model",
+    "created_at",
+)
 PREFETCHED = "analyses_newest_first"
 
 

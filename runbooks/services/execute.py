@@ -86,8 +86,9 @@ def refusals_audited(runbook: Runbook, *, actor: Actor, request: Any = None, **d
     except ExecutionRefused as exc:
         problems = exc.problems
         after = {"runbook": runbook.name, **details, **({"problems": problems} if problems else {})}
-        record_event(actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc),
-                     request=request)  # fmt: skip
+        record_event(
+            actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc), request=request
+        )
         raise
 
 
@@ -122,27 +123,49 @@ def request_execution(
             raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
         version = latest_version(runbook)
         if not dry_run:
-            check_guards(runbook, target_ids, actor=actor, manual=trigger != Trigger.ALERT,
-                         override_reason=override_reason, request=request)  # fmt: skip
+            check_guards(
+                runbook,
+                target_ids,
+                actor=actor,
+                manual=trigger != Trigger.ALERT,
+                override_reason=override_reason,
+                request=request,
+            )
         plan = plan_version(version, params=params, target_ids=target_ids, alert=alert)
         if not plan.ok and not dry_run:
             raise ExecutionRefused("the plan has problems; nothing was run", plan)
         held = (runbook.requires_approval or require_approval) and not dry_run
         expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
         execution = Execution.objects.create(
-            **(origin or {}), approval_expires_at=expires, runbook=runbook, version=version,
-            status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING, trigger=trigger,
+            **(origin or {}),
+            approval_expires_at=expires,
+            runbook=runbook,
+            version=version,
+            status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING,
+            trigger=trigger,
             requested_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
-            params=params, target_ids=target_ids, alert=alert or {}, dry_run=dry_run, plan=plan.to_json(),
-        )  # fmt: skip
+            params=params,
+            target_ids=target_ids,
+            alert=alert or {},
+            dry_run=dry_run,
+            plan=plan.to_json(),
+        )
         record_event(
             actor=actor,
             action="execution.requested",
             obj=execution,
-            after={"runbook": runbook.name, "version": version.number, "trigger": trigger, "dry_run": dry_run,
-                   "targets": target_ids, "params": params, "status": execution.status, **(origin or {})},
+            after={
+                "runbook": runbook.name,
+                "version": version.number,
+                "trigger": trigger,
+                "dry_run": dry_run,
+                "targets": target_ids,
+                "params": params,
+                "status": execution.status,
+                **(origin or {}),
+            },
             request=request,
-        )  # fmt: skip
+        )
         if not held:
             enqueue(execution.pk)
     return execution
@@ -164,8 +187,14 @@ def check_guards(
     if not (allowed and override_reason.strip()):
         why = "needs the override_maintenance permission and a reason" if not allowed else "needs a reason"
         raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")
-    record_event(actor=actor, action="maintenance.overridden", obj=window, reason=override_reason.strip(),
-                 after={"runbook": runbook.name, "targets": target_ids}, request=request)  # fmt: skip
+    record_event(
+        actor=actor,
+        action="maintenance.overridden",
+        obj=window,
+        reason=override_reason.strip(),
+        after={"runbook": runbook.name, "targets": target_ids},
+        request=request,
+    )
 
 
 @transaction.atomic
@@ -174,17 +203,22 @@ def cancel_execution(execution: Execution, *, actor: Actor, request: HttpRequest
     user = actor if hasattr(actor, "pk") else None
     waiting = [ExecutionStatus.PENDING, ExecutionStatus.AWAITING_APPROVAL]
     if Execution.objects.transition(
-        execution.pk, waiting, ExecutionStatus.CANCELLED, cancel_requested=True, cancelled_by=user,
+        execution.pk,
+        waiting,
+        ExecutionStatus.CANCELLED,
+        cancel_requested=True,
+        cancelled_by=user,
         status_reason="cancelled before it started",
-    ):  # fmt: skip
+    ):
         pass
     elif not Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.RUNNING).update(
         cancel_requested=True, cancelled_by=user
     ):
         raise ExecutionRefused(f"execution #{execution.pk} has already finished")
     execution.refresh_from_db()
-    record_event(actor=actor, action="execution.cancelled", obj=execution, after={"status": execution.status},
-                 request=request)  # fmt: skip
+    record_event(
+        actor=actor, action="execution.cancelled", obj=execution, after={"status": execution.status}, request=request
+    )
     state = live.execution_state(execution)
     transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
     return execution

@@ -34,18 +34,28 @@ class Recorder:
     def _row(self, unit: Unit, **fields: Any) -> StepRun:
         target = unit.action.target
         return StepRun(
-            execution=self.execution, step_index=unit.index, step_name=unit.step.name, kind=unit.action.kind,
-            target_id=target.id if target else None, target_name=target.name if target else "", **fields,
-        )  # fmt: skip
+            execution=self.execution,
+            step_index=unit.index,
+            step_name=unit.step.name,
+            kind=unit.action.kind,
+            target_id=target.id if target else None,
+            target_name=target.name if target else "",
+            **fields,
+        )
 
     def settled(self, unit: Unit, status: str, outcome: Outcome, error: str) -> None:
         """A step run that never reached a target (skipped by its condition, or refused before running)."""
         now = timezone.now()
         row = self._row(
-            unit, status=status, rendered=mask_text(unit.action.display, unit.action.secrets),
-            error_kind=outcome.error_kind, error=mask_text(error, unit.action.secrets), started_at=now,
-            finished_at=now, duration_seconds=0,
-        )  # fmt: skip
+            unit,
+            status=status,
+            rendered=mask_text(unit.action.display, unit.action.secrets),
+            error_kind=outcome.error_kind,
+            error=mask_text(error, unit.action.secrets),
+            started_at=now,
+            finished_at=now,
+            duration_seconds=0,
+        )
         row.save(force_insert=True)
         self.announce(row)
 
@@ -53,9 +63,13 @@ class Recorder:
         action = unit.action
         display = action.rollback_display if unit.phase == Phase.ROLLBACK else action.display
         row = self._row(
-            unit, phase=unit.phase, attempt=attempt, status=StepRunStatus.RUNNING,
-            rendered=mask_text(display, action.secrets), started_at=timezone.now(),
-        )  # fmt: skip
+            unit,
+            phase=unit.phase,
+            attempt=attempt,
+            status=StepRunStatus.RUNNING,
+            rendered=mask_text(display, action.secrets),
+            started_at=timezone.now(),
+        )
         row.save(force_insert=True)
         self.rows[(unit.key, attempt)] = row
         self.buffers[row.pk] = OutputBuffer(settings.RUNBOOK_OUTPUT_LIMIT, action.secrets)
@@ -76,11 +90,15 @@ class Recorder:
             status = StepRunStatus.CANCELLED if outcome.error_kind == ErrorKind.CANCELLED else StepRunStatus.FAILED
         finished = timezone.now()
         changes = {
-            "status": status, "exit_code": outcome.exit_code, "http_status": outcome.http_status,
-            "error_kind": outcome.error_kind, "error": mask_text(outcome.error, unit.action.secrets),
-            "finished_at": finished, "duration_seconds": (finished - row.started_at).total_seconds(),
+            "status": status,
+            "exit_code": outcome.exit_code,
+            "http_status": outcome.http_status,
+            "error_kind": outcome.error_kind,
+            "error": mask_text(outcome.error, unit.action.secrets),
+            "finished_at": finished,
+            "duration_seconds": (finished - row.started_at).total_seconds(),
             "output_truncated": buffer.truncated,
-        }  # fmt: skip
+        }
         StepRun.objects.filter(pk=row.pk).update(**changes)
         for name, value in changes.items():
             setattr(row, name, value)

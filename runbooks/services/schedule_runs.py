@@ -51,11 +51,19 @@ def _record_missed(
     known = set(schedule.runs.filter(scheduled_for__in=missed).values_list("scheduled_for", flat=True))
     reason = f"workers were down at the intended time; noticed {now:%Y-%m-%d %H:%M:%S} UTC, not replayed"
     ScheduleRun.objects.bulk_create(
-        [ScheduleRun(schedule=schedule, scheduled_for=t, status=ScheduleRunStatus.MISSED, reason=reason)
-         for t in missed if t not in known]
-    )  # fmt: skip
-    record_event(actor=SYSTEM_ACTOR, action="schedule.run_missed", obj=schedule, reason=reason,
-                 after={"missed": [t.isoformat() for t in missed]})  # fmt: skip
+        [
+            ScheduleRun(schedule=schedule, scheduled_for=t, status=ScheduleRunStatus.MISSED, reason=reason)
+            for t in missed
+            if t not in known
+        ]
+    )
+    record_event(
+        actor=SYSTEM_ACTOR,
+        action="schedule.run_missed",
+        obj=schedule,
+        reason=reason,
+        after={"missed": [t.isoformat() for t in missed]},
+    )
     return missed
 
 
@@ -85,16 +93,25 @@ def _owner_refused(schedule: RunbookSchedule) -> str:
 def _run_or_skip(schedule: RunbookSchedule, intended: dt.datetime, now: dt.datetime) -> str:
     previous = _previous_still_going(schedule)
     if previous is not None and schedule.overlap_policy == OverlapPolicy.SKIP:
-        return _record(schedule, intended, ScheduleRunStatus.SKIPPED, "schedule.run_skipped",
-                       f"the previous run (execution #{previous.pk}) is still {previous.status}")  # fmt: skip
+        return _record(
+            schedule,
+            intended,
+            ScheduleRunStatus.SKIPPED,
+            "schedule.run_skipped",
+            f"the previous run (execution #{previous.pk}) is still {previous.status}",
+        )
     blocked = _guard(schedule, now) or _owner_refused(schedule)
     if blocked:
         return _record(schedule, intended, ScheduleRunStatus.REFUSED, "schedule.run_refused", blocked)
     try:  # a savepoint of its own; its refusal is audited after that savepoint, so it is kept
         execution = request_execution(
-            schedule.runbook, actor=SYSTEM_ACTOR, params=schedule.params, target_ids=schedule.target_ids,
-            dry_run=schedule.dry_run, trigger=Trigger.SCHEDULE,
-        )  # fmt: skip
+            schedule.runbook,
+            actor=SYSTEM_ACTOR,
+            params=schedule.params,
+            target_ids=schedule.target_ids,
+            dry_run=schedule.dry_run,
+            trigger=Trigger.SCHEDULE,
+        )
     except ExecutionRefused as refused:
         return _record(schedule, intended, ScheduleRunStatus.REFUSED, "schedule.run_refused", str(refused))
     ScheduleRun.objects.create(
@@ -111,6 +128,7 @@ def _record(schedule: RunbookSchedule, intended: dt.datetime, status: str, actio
             ScheduleRun.objects.create(schedule=schedule, scheduled_for=intended, status=status, reason=reason)
     except IntegrityError:
         return "already handled"
-    record_event(actor=SYSTEM_ACTOR, action=action, obj=schedule, reason=reason,
-                 after={"scheduled_for": intended.isoformat()})  # fmt: skip
+    record_event(
+        actor=SYSTEM_ACTOR, action=action, obj=schedule, reason=reason, after={"scheduled_for": intended.isoformat()}
+    )
     return f"{status}: {reason}"

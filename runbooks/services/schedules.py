@@ -17,8 +17,19 @@ from runbooks.models import RunbookSchedule
 from runbooks.services.scope import OutOfScope, check_scope
 
 FIRE_TASK = "runbooks.tasks.fire_schedule"
-EDITABLE = ("name", "runbook", "kind", "cron", "timezone", "interval_minutes", "params", "target_ids", "dry_run",
-            "enabled", "overlap_policy")  # fmt: skip
+EDITABLE = (
+    "name",
+    "runbook",
+    "kind",
+    "cron",
+    "timezone",
+    "interval_minutes",
+    "params",
+    "target_ids",
+    "dry_run",
+    "enabled",
+    "overlap_policy",
+)
 
 
 def snapshot(schedule: RunbookSchedule) -> dict[str, Any]:
@@ -72,9 +83,13 @@ def create_schedule(
 
 @transaction.atomic
 def update_schedule(
-    schedule: RunbookSchedule, *, actor: Actor, now: dt.datetime | None = None, request: HttpRequest | None = None,
+    schedule: RunbookSchedule,
+    *,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    request: HttpRequest | None = None,
     **changes: Any,
-) -> RunbookSchedule:  # fmt: skip
+) -> RunbookSchedule:
     """Apply changes, re-validate and re-arm; audited as schedule.updated with the before/after diff."""
     before = snapshot(schedule)
     for field, value in changes.items():
@@ -85,24 +100,28 @@ def update_schedule(
     check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
     arm(schedule, now or timezone.now())
-    record_event(actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule),
-                 request=request)  # fmt: skip
+    record_event(
+        actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule), request=request
+    )
     return schedule
 
 
 @transaction.atomic
 def set_schedule_enabled(
-    schedule: RunbookSchedule, enabled: bool, *, actor: Actor, now: dt.datetime | None = None,
+    schedule: RunbookSchedule,
+    enabled: bool,
+    *,
+    actor: Actor,
+    now: dt.datetime | None = None,
     request: HttpRequest | None = None,
-) -> RunbookSchedule:  # fmt: skip
+) -> RunbookSchedule:
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
     require_permission(actor, "runbooks.change_runbookschedule")
     schedule.enabled = enabled
     schedule.save(update_fields=["enabled", "updated_at"])
     arm(schedule, now or timezone.now())
     action = "schedule.resumed" if enabled else "schedule.paused"
-    record_event(actor=actor, action=action, obj=schedule, after={"next_run_at": schedule.next_run_at},
-                 request=request)  # fmt: skip
+    record_event(actor=actor, action=action, obj=schedule, after={"next_run_at": schedule.next_run_at}, request=request)
     return schedule
 
 

@@ -74,9 +74,10 @@ def close_overdue(*, now: dt.datetime | None = None) -> int:
 def execution_stats(runs: QuerySet[Execution]) -> dict[str, Any]:
     """Success rate, resolved-within-window rate and median time to resolve (seconds) of real finished runs."""
     rows = list(
-        runs.filter(dry_run=False, status__in=FINISHED).values("status", "resolved_within_window", "finished_at",
-                                                               "resolved_at", start=F("created_at"))
-    )  # fmt: skip
+        runs.filter(dry_run=False, status__in=FINISHED).values(
+            "status", "resolved_within_window", "finished_at", "resolved_at", start=F("created_at")
+        )
+    )
     return _summarise(rows)
 
 

@@ -49,8 +49,9 @@ def import_yaml(text: str, *, actor: Actor, request: HttpRequest | None = None) 
             continue
         try:
             with transaction.atomic():
-                imported.append(save_runbook(data, actor=actor, runbook=existing, request=request,
-                                             action="runbook.imported"))  # fmt: skip
+                imported.append(
+                    save_runbook(data, actor=actor, runbook=existing, request=request, action="runbook.imported")
+                )
         except DefinitionError as exc:
             errors.update({f"runbooks[{index}].{key}": messages for key, messages in exc.errors.items()})
     if errors:

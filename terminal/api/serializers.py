@@ -14,9 +14,24 @@ class TerminalSessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = TerminalSession
         fields = [
-            "id", "uuid", "user", "server", "server_name", "status", "started_at", "ended_at", "end_reason",
-            "end_detail", "bytes_in", "bytes_out", "cols", "rows", "client_ip", "recording_input", "recording_url",
-        ]  # fmt: skip
+            "id",
+            "uuid",
+            "user",
+            "server",
+            "server_name",
+            "status",
+            "started_at",
+            "ended_at",
+            "end_reason",
+            "end_detail",
+            "bytes_in",
+            "bytes_out",
+            "cols",
+            "rows",
+            "client_ip",
+            "recording_input",
+            "recording_url",
+        ]
         read_only_fields = fields
 
     def get_recording_url(self, session: TerminalSession) -> str | None:

@@ -64,8 +64,15 @@ def test_it_redacts_secrets_and_sensitive_labels_at_the_wire(operator, provider,
     )
     _analyse(alert, operator, llm_server)
     wire = json.dumps(llm_server.requests)
-    for secret in ("ACME Bank", "t-991", "abcDEF123456789xyz", "hunter2hunter2", PROVIDER_KEY, "b3BlbnNzaC1rZXkt",
-                   "plain-token-value-123"):  # fmt: skip
+    for secret in (
+        "ACME Bank",
+        "t-991",
+        "abcDEF123456789xyz",
+        "hunter2hunter2",
+        PROVIDER_KEY,
+        "b3BlbnNzaC1rZXkt",
+        "plain-token-value-123",
+    ):
         assert secret not in wire, secret
     assert "[redacted]" in wire and "********" in wire and "api1:443" in wire
 

@@ -167,8 +167,15 @@ def test_it_refuses_a_new_destination_for_the_stored_key_unless_it_is_entered_ag
 def test_it_asks_for_the_key_again_in_the_admin_when_the_api_base_changes(admin_user, client) -> None:  # type: ignore[no-untyped-def]
     provider = ProviderFactory(api_key=PROVIDER_KEY, api_base="http://127.0.0.1:9/v1")
     client.force_login(admin_user)
-    form = {"name": provider.name, "model": provider.model, "api_base": "http://127.0.0.1:1/evil",
-            "timeout_seconds": 5, "temperature": 0.2, "max_tokens": 256, "enabled": "on"}  # fmt: skip
+    form = {
+        "name": provider.name,
+        "model": provider.model,
+        "api_base": "http://127.0.0.1:1/evil",
+        "timeout_seconds": 5,
+        "temperature": 0.2,
+        "max_tokens": 256,
+        "enabled": "on",
+    }
     page = client.post(f"/admin/ai/provider/{provider.pk}/change/", form)
     assert page.status_code == 200 and "enter the API key again" in page.content.decode()
     provider.refresh_from_db()

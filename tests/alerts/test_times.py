@@ -43,15 +43,19 @@ def _alert(status: str, starts: str, ends: str) -> dict[str, object]:
 
 def test_it_refuses_a_delivery_with_an_impossible_time_and_keeps_every_page_working(post_hook, viewer, api_as) -> None:  # type: ignore[no-untyped-def]
     body = payload("am_firing_3alerts")
-    body["alerts"] = [_alert("firing", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00Z"),
-                      _alert("resolved", "2026-01-01T00:00:00Z", "0001-01-02T05:00:00+06:00")]  # fmt: skip
+    body["alerts"] = [
+        _alert("firing", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00Z"),
+        _alert("resolved", "2026-01-01T00:00:00Z", "0001-01-02T05:00:00+06:00"),
+    ]
     refused = post_hook(body)
     assert refused.status_code == 400 and not Alert.objects.exists()
     errors = refused.json()["errors"]
     assert set(errors) == {"alerts[0].startsAt", "alerts[1].endsAt"} and "9998-12-31" in errors["alerts[0].startsAt"][0]
     # The zero time with an offset means "open"; a resolved alert's end in another offset is stored in UTC.
-    body["alerts"] = [_alert("firing", "2026-01-01T01:00:00+01:00", "0001-01-01T00:00:00+01:00"),
-                      _alert("resolved", "2026-01-02T00:00:00Z", "2026-01-02T06:00:00+06:00")]  # fmt: skip
+    body["alerts"] = [
+        _alert("firing", "2026-01-01T01:00:00+01:00", "0001-01-01T00:00:00+01:00"),
+        _alert("resolved", "2026-01-02T00:00:00Z", "2026-01-02T06:00:00+06:00"),
+    ]
     body["alerts"][1]["labels"] = {**body["alerts"][1]["labels"], "instance": "other:9100"}
     assert post_hook(body).status_code == 202
     firing, resolved = Alert.objects.order_by("starts_at")

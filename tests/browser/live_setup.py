@@ -33,10 +33,15 @@ def main() -> None:
     credential = Credential.objects.create(name="live-key", kind=CredentialKind.SSH_KEY, private_key=spec["key"])
     host_key = parse_known_hosts_line(spec["host_key"])
     server = Server.objects.create(
-        name=spec["server"], hostname=spec["host"], port=spec["port"], username=spec["ssh_user"],
-        credential=credential, host_key_type=host_key.key_type, host_key=host_key.key_base64,
+        name=spec["server"],
+        hostname=spec["host"],
+        port=spec["port"],
+        username=spec["ssh_user"],
+        credential=credential,
+        host_key_type=host_key.key_type,
+        host_key=host_key.key_base64,
         host_key_fingerprint=host_key.fingerprint,
-    )  # fmt: skip
+    )
     TerminalGrant.objects.create(user=user, server=server)
     json.dump({"server_id": server.pk, "user_id": user.pk}, sys.stdout)
 

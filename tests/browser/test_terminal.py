@@ -44,9 +44,14 @@ def database_env(tmp_path: Path) -> dict[str, str]:
 
 def create_rows(env: dict[str, str], sshd, key) -> dict[str, int]:  # type: ignore[no-untyped-def]
     spec = {
-        "username": "operator", "server": "web-1", "host": sshd.host, "port": sshd.port, "ssh_user": sshd.username,
-        "key": key.private_text, "host_key": sshd.host_key_line(),
-    }  # fmt: skip
+        "username": "operator",
+        "server": "web-1",
+        "host": sshd.host,
+        "port": sshd.port,
+        "ssh_user": sshd.username,
+        "key": key.private_text,
+        "host_key": sshd.host_key_line(),
+    }
     args = [sys.executable, "-m", "tests.browser.live_setup"]
     out = subprocess.run(
         args,

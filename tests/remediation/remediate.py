@@ -16,8 +16,14 @@ from tests.factories.rules import RuleMatcherFactory
 STARTS = "2026-11-26T11:25:13.51Z"
 
 
-def am_payload(instance: str, status: str = "firing", *, fingerprint: str = "f00dcafe00000001",
-               starts_at: str = STARTS, **labels: str) -> dict[str, Any]:  # fmt: skip
+def am_payload(
+    instance: str,
+    status: str = "firing",
+    *,
+    fingerprint: str = "f00dcafe00000001",
+    starts_at: str = STARTS,
+    **labels: str,
+) -> dict[str, Any]:
     """One Alertmanager webhook delivery carrying one alert."""
     alert = {
         "status": status,
@@ -28,15 +34,28 @@ def am_payload(instance: str, status: str = "firing", *, fingerprint: str = "f00
         "generatorURL": "http://prometheus.example.internal/graph",
         "fingerprint": fingerprint,
     }
-    return {"receiver": "hook", "status": status, "alerts": [alert], "groupLabels": {}, "commonLabels": {},
-            "commonAnnotations": {}, "externalURL": "http://alertmanager.example.internal", "version": "4",
-            "groupKey": "{}:{}", "truncatedAlerts": 0}  # fmt: skip
+    return {
+        "receiver": "hook",
+        "status": status,
+        "alerts": [alert],
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.example.internal",
+        "version": "4",
+        "groupKey": "{}:{}",
+        "truncatedAlerts": 0,
+    }
 
 
 def restart_runbook(command: str = "echo restarting {{ params.service }}", **fields: Any) -> Runbook:
     """A one-step SSH runbook with a `service` parameter."""
-    data = {"name": "restart-service", "parameters": [{"name": "service", "required": True, "pattern": "[a-z]+"}],
-            "steps": [{"name": "restart", "command": command}], **fields}  # fmt: skip
+    data = {
+        "name": "restart-service",
+        "parameters": [{"name": "service", "required": True, "pattern": "[a-z]+"}],
+        "steps": [{"name": "restart", "command": command}],
+        **fields,
+    }
     return save_runbook(data, actor="test")
 
 
@@ -44,9 +63,12 @@ def remediate_rule(runbook: Runbook, **fields: Any) -> Rule:
     """A remediate rule on alertname=ServiceDown filling `service` from the alert's label."""
     fields.setdefault("scope_all_servers", True)  # scoped rules are covered in tests/remediation/test_scopes.py
     rule = Rule.objects.create(
-        name=fields.pop("name", "restart on ServiceDown"), action="remediate", runbook=runbook,
-        parameters={"service": "{{ labels.service }}"}, **fields,
-    )  # fmt: skip
+        name=fields.pop("name", "restart on ServiceDown"),
+        action="remediate",
+        runbook=runbook,
+        parameters={"service": "{{ labels.service }}"},
+        **fields,
+    )
     RuleMatcherFactory(rule=rule, name="alertname", value="ServiceDown")
     invalidate_rules()
     return rule

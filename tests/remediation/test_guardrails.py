@@ -69,8 +69,14 @@ def test_it_caps_executions_per_hour_then_releases(fire) -> None:  # type: ignor
 
 
 def test_it_opens_the_breaker_half_opens_one_trial_and_closes_on_success(fire, admin_user) -> None:  # type: ignore[no-untyped-def]
-    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
-                          breaker_window_seconds=3600, breaker_cooloff_seconds=600)  # fmt: skip
+    rule = remediate_rule(
+        restart_runbook(),
+        cooldown_seconds=0,
+        max_per_hour=0,
+        breaker_threshold=2,
+        breaker_window_seconds=3600,
+        breaker_cooloff_seconds=600,
+    )
     now = timezone.now()
     for n in (1, 2):
         fire(n, now)
@@ -110,8 +116,9 @@ def test_it_ignores_dry_runs_and_cancellations_and_admins_can_reset(fire, admin_
 def test_it_stops_for_a_maintenance_window_until_it_ends(fire) -> None:  # type: ignore[no-untyped-def]
     remediate_rule(restart_runbook())
     now = timezone.now()
-    MaintenanceWindowFactory(name="patching", starts_at=now + dt.timedelta(minutes=1),
-                             ends_at=now + dt.timedelta(minutes=10))  # fmt: skip
+    MaintenanceWindowFactory(
+        name="patching", starts_at=now + dt.timedelta(minutes=1), ends_at=now + dt.timedelta(minutes=10)
+    )
     blocked = fire(1, now + dt.timedelta(minutes=2))  # opened between the decision and the hand-off: re-checked
     assert blocked.reason == "maintenance" and "'patching'" in blocked.note and _reasons() == ["maintenance"]
     assert fire(2, now + dt.timedelta(minutes=11)).execution_id
@@ -129,8 +136,14 @@ def test_it_stops_while_the_kill_switch_is_engaged(fire, admin_user) -> None:  #
 
 
 def test_it_reopens_the_breaker_when_the_trial_fails_after_the_old_failures_left_the_window(fire) -> None:  # type: ignore[no-untyped-def]
-    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
-                          breaker_window_seconds=600, breaker_cooloff_seconds=300)  # fmt: skip
+    rule = remediate_rule(
+        restart_runbook(),
+        cooldown_seconds=0,
+        max_per_hour=0,
+        breaker_threshold=2,
+        breaker_window_seconds=600,
+        breaker_cooloff_seconds=300,
+    )
     start = timezone.now()
 
     def run(n: int, at: dt.datetime, final: str, finished: dt.datetime) -> None:
@@ -155,8 +168,14 @@ def test_it_reopens_the_breaker_when_the_trial_fails_after_the_old_failures_left
 
 
 def test_it_keeps_a_tripped_breaker_half_open_until_a_trial_succeeds(fire) -> None:  # type: ignore[no-untyped-def]
-    rule = remediate_rule(restart_runbook(), cooldown_seconds=0, max_per_hour=0, breaker_threshold=2,
-                          breaker_window_seconds=600, breaker_cooloff_seconds=300)  # fmt: skip
+    rule = remediate_rule(
+        restart_runbook(),
+        cooldown_seconds=0,
+        max_per_hour=0,
+        breaker_threshold=2,
+        breaker_window_seconds=600,
+        breaker_cooloff_seconds=300,
+    )
     start = timezone.now()
     for n in (1, 2):
         fire(n, start)

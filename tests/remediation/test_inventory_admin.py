@@ -62,10 +62,18 @@ def test_it_refuses_an_invalid_key_in_the_form(staff: Client) -> None:
 
 def test_it_creates_a_server_and_pins_a_pasted_key(staff: Client, credential, sshd) -> None:  # type: ignore[no-untyped-def]
     form = {
-        "name": "web-1", "hostname": sshd.host, "port": sshd.port, "username": sshd.username,
-        "credential": credential.pk, "environment": "production", "tags": '["web"]', "aliases": "[]",
-        "description": "", "enabled": "on", "known_hosts_line": sshd.known_hosts_line(),
-    }  # fmt: skip
+        "name": "web-1",
+        "hostname": sshd.host,
+        "port": sshd.port,
+        "username": sshd.username,
+        "credential": credential.pk,
+        "environment": "production",
+        "tags": '["web"]',
+        "aliases": "[]",
+        "description": "",
+        "enabled": "on",
+        "known_hosts_line": sshd.known_hosts_line(),
+    }
     response = staff.post("/admin/remediation/server/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     server = Server.objects.get(name="web-1")
@@ -107,8 +115,17 @@ def test_it_hides_the_actions_from_users_without_the_permissions(client: Client,
     ],
 )
 def test_it_keeps_the_form_with_an_error_for_a_bad_known_hosts_line(staff: Client, line: str) -> None:
-    form = {"name": "web-1", "hostname": "127.0.0.1", "port": "22", "username": "deploy", "environment": "production",
-            "tags": '["web"]', "aliases": "[]", "enabled": "on", "known_hosts_line": line}  # fmt: skip
+    form = {
+        "name": "web-1",
+        "hostname": "127.0.0.1",
+        "port": "22",
+        "username": "deploy",
+        "environment": "production",
+        "tags": '["web"]',
+        "aliases": "[]",
+        "enabled": "on",
+        "known_hosts_line": line,
+    }
     response = staff.post("/admin/remediation/server/add/", form)
     page = response.content.decode()
     assert response.status_code == 200 and 'class="errorlist' in page

@@ -144,8 +144,9 @@ def test_it_ends_refresh_and_access_tokens_when_an_admin_changes_the_password(ap
     assert refresh_with(api, pair["refresh"]).status_code == 401
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
     assert api.get("/api/v1/alerts/").status_code == 401
-    assert AuditEvent.objects.filter(action="user.tokens_revoked", reason="password changed", actor=admin_user,
-                                     after__count=1).exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        action="user.tokens_revoked", reason="password changed", actor=admin_user, after__count=1
+    ).exists()
 
 
 def test_it_refuses_a_refresh_token_after_a_password_change_made_anywhere(api, operator) -> None:  # type: ignore[no-untyped-def]
@@ -162,9 +163,15 @@ def test_it_revokes_tokens_when_a_user_is_deactivated(api, admin_user, operator)
     pair = obtain(api, "operator").json()
     client = Client()
     client.force_login(admin_user)
-    form = {"username": "operator", "is_active": "", "groups": [g.pk for g in operator.groups.all()],
-            "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "initial-date_joined_0": "2026-01-01",
-            "initial-date_joined_1": "00:00:00"}  # fmt: skip
+    form = {
+        "username": "operator",
+        "is_active": "",
+        "groups": [g.pk for g in operator.groups.all()],
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+    }
     response = client.post(f"/admin/auth/user/{operator.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     operator.refresh_from_db()

@@ -158,8 +158,13 @@ def test_it_closes_the_execution_stream_promptly_when_an_admin_removes_the_role(
     admin = Client()
     admin.force_login(admin_user)
     joined = viewer.date_joined
-    form = {"username": viewer.username, "is_active": "on", "groups": [],
-            "date_joined_0": joined.strftime("%Y-%m-%d"), "date_joined_1": joined.strftime("%H:%M:%S")}  # fmt: skip
+    form = {
+        "username": viewer.username,
+        "is_active": "on",
+        "groups": [],
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+    }
 
     async def scenario() -> tuple[list[dict[str, Any]], int | None, float]:
         socket = WebsocketCommunicator(application, f"/ws/executions/{execution.pk}/", headers=ws_headers(viewer))

@@ -37,8 +37,9 @@ from tests.remediation.matrix import (  # the cast and role sets  # noqa: F401  
 pytestmark = pytest.mark.django_db
 
 
-def model(view: frozenset[str], add: frozenset[str], change: frozenset[str], delete: frozenset[str],
-          **actions: frozenset[str]) -> dict[str, Any]:  # fmt: skip
+def model(
+    view: frozenset[str], add: frozenset[str], change: frozenset[str], delete: frozenset[str], **actions: frozenset[str]
+) -> dict[str, Any]:
     return {"view": view, "add": add, "change": change, "delete": delete, "actions": actions}
 
 

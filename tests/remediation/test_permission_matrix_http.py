@@ -193,31 +193,58 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         (recordings / f"{name}.cast").write_text('{"version": 2, "width": 80, "height": 24}\n')
         own[name] = {"chat": ChatSessionFactory(user=user).pk, "terminal": session}
     return {
-        "server": server.pk, "credential": CredentialFactory().pk, "rule": RuleFactory().pk,
-        "window": MaintenanceWindowFactory().pk, "alert": alert.pk, "suggestion": suggestion.pk,
-        "runbook": execution.runbook_id, "execution": execution.pk,
-        "schedule": RunbookScheduleFactory(runbook=execution.runbook).pk, "provider": ProviderFactory().pk,
+        "server": server.pk,
+        "credential": CredentialFactory().pk,
+        "rule": RuleFactory().pk,
+        "window": MaintenanceWindowFactory().pk,
+        "alert": alert.pk,
+        "suggestion": suggestion.pk,
+        "runbook": execution.runbook_id,
+        "execution": execution.pk,
+        "schedule": RunbookScheduleFactory(runbook=execution.runbook).pk,
+        "provider": ProviderFactory().pk,
         "analysis": AnalysisFactory(alert=alert).pk,
-        "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk, "own": own,
-    }  # fmt: skip
+        "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
+        "own": own,
+    }
 
 
 # url name (or its stem before the last '-' / ':') → the world object its path names
 PATH_OBJECTS = {
-    "audit-event": "audit", "server": "server", "credential": "credential", "rule": "rule",
-    "maintenance-window": "window", "alert": "alert", "runbook": "runbook", "execution": "execution",
-    "schedule": "schedule", "ai-provider": "provider", "ai-analysis": "analysis", "alerts": "alert",
-    "runbooks:detail": "runbook", "runbooks:execute": "runbook", "runbooks:execution": "execution",
-    "runbooks:cancel": "execution", "runbooks:decide": "execution", "runbooks:schedule": "schedule",
-    "runbooks:schedule_toggle": "schedule", "terminal:open": "server", "ai:alert-analyze": "alert",
-}  # fmt: skip
+    "audit-event": "audit",
+    "server": "server",
+    "credential": "credential",
+    "rule": "rule",
+    "maintenance-window": "window",
+    "alert": "alert",
+    "runbook": "runbook",
+    "execution": "execution",
+    "schedule": "schedule",
+    "ai-provider": "provider",
+    "ai-analysis": "analysis",
+    "alerts": "alert",
+    "runbooks:detail": "runbook",
+    "runbooks:execute": "runbook",
+    "runbooks:execution": "execution",
+    "runbooks:cancel": "execution",
+    "runbooks:decide": "execution",
+    "runbooks:schedule": "schedule",
+    "runbooks:schedule_toggle": "schedule",
+    "terminal:open": "server",
+    "ai:alert-analyze": "alert",
+}
 
 
 def _kwargs(route: Route, world: dict[str, Any], member: str) -> dict[str, Any]:
     """Path arguments for a route, from the world (the member's own chat and terminal session where it matters)."""
-    names = [n for n in ("pk", "alert_id", "suggestion_pk", "session_id", "server_id", "session_uuid")
-             if f"<{n}>" in route.route or f"<int:{n}>" in route.route or f"(?P<{n}>" in route.route
-             or f"<uuid:{n}>" in route.route]  # fmt: skip
+    names = [
+        n
+        for n in ("pk", "alert_id", "suggestion_pk", "session_id", "server_id", "session_uuid")
+        if f"<{n}>" in route.route
+        or f"<int:{n}>" in route.route
+        or f"(?P<{n}>" in route.route
+        or f"<uuid:{n}>" in route.route
+    ]
     if not names:
         return {}
     own = world["own"].get(member) or world["own"][OPERATOR]  # anonymous asks for someone's

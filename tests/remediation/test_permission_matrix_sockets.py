@@ -141,8 +141,9 @@ def test_it_lets_in_exactly_whom_the_table_says_over_chat_and_execution_sockets(
     save_runbook({"name": "restart", "steps": [{"name": "s", "command": "echo ok"}]}, actor=cast["users"][ADMIN])
     message = ChatMessage.objects.create(session=chat, role=MessageRole.ASSISTANT, content="Restart?")
     # Made here, not lazily inside the socket actions: no ORM work on the event loop.
-    proposals = iter([ChatProposal.objects.create(session=chat, message=message, runbook_name="restart").pk
-                      for _ in range(2)])  # fmt: skip
+    proposals = iter(
+        [ChatProposal.objects.create(session=chat, message=message, runbook_name="restart").pk for _ in range(2)]
+    )
     execution = ExecutionFactory(status=ExecutionStatus.RUNNING)
     step_run = StepRunFactory(execution=execution, status="running")
     world = {"proposal": lambda: next(proposals)}

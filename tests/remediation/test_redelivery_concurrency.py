@@ -54,8 +54,9 @@ def test_it_starts_one_execution_for_five_concurrent_redeliveries(settings) -> N
     body = json.dumps(am_payload("web-1:9100")).encode()
 
     def deliver(_: int) -> int:
-        response = Client().post("/hooks/alertmanager/", data=body, content_type="application/json",
-                                 HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        response = Client().post(
+            "/hooks/alertmanager/", data=body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
         return response.status_code
 
     assert _at_once(deliver) == [202] * TIMES
@@ -72,8 +73,12 @@ def test_it_lets_one_of_two_rules_racing_for_an_episode_start(settings) -> None:
     remediate_rule(runbook, name="first", continue_matching=True, priority=1)
     remediate_rule(runbook, name="second", priority=2)  # another rule row: its lock does not serialise with the first
     _, token = create_webhook_token("race", actor="system", scope={"all_rules": True, "all_servers": True})
-    response = Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
-                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    response = Client().post(
+        "/hooks/alertmanager/",
+        data=json.dumps(am_payload("web-1:9100")),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert response.status_code == 202
     ids = list(ActionRequest.objects.order_by("id").values_list("pk", flat=True))
     _at_once(lambda i: dispatch_action_request(ids[i]), times=2)
@@ -87,8 +92,12 @@ def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> Non
     grant(operator, ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"))
     remediate_rule(restart_runbook(), mode="suggest")
     _, token = create_webhook_token("clicks", actor="system", scope={"all_rules": True, "all_servers": True})
-    Client().post("/hooks/alertmanager/", data=json.dumps(am_payload("web-1:9100")),
-                  content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+    Client().post(
+        "/hooks/alertmanager/",
+        data=json.dumps(am_payload("web-1:9100")),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     dispatch_action_request(ActionRequest.objects.get().pk)
     suggestion = Suggestion.objects.get()
 

@@ -32,8 +32,13 @@ def own_redis(monkeypatch) -> Iterator[RedisServer]:  # type: ignore[no-untyped-
     server = RedisServer(Path(tempfile.mkdtemp(prefix="rm-redis-"))).start()
     monkeypatch.setattr(Conf, "REDIS", server.url(0))
     monkeypatch.setattr(Conf, "ORM", None)
-    caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url(1),
-                          "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5}}}  # fmt: skip
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url(1),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+        }
+    }
     with override_settings(CACHES=caches):
         yield server
     server.stop()
@@ -67,8 +72,7 @@ def test_it_answers_503_with_nothing_stored_while_redis_is_down_then_recovers(  
     own_redis.start()  # Alertmanager retries the same delivery
     accepted = post_hook(firing)
     assert accepted.status_code == 202, accepted.content
-    assert accepted.json() | {"received": 3} == {"received": 3, "created": 2, "updated": 1, "resolved": 0,
-                                                   "ignored": 0}  # fmt: skip
+    assert accepted.json() | {"received": 3} == {"received": 3, "created": 2, "updated": 1, "resolved": 0, "ignored": 0}
     assert stored() == (3, 3, 3)
     # The restart lost the first message (no persistence, like many production Redis setups): its request is
     # still pending in the database, and the sweeper sends it again (with the others; a duplicate claims nothing).

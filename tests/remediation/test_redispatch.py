@@ -96,8 +96,9 @@ def test_it_keeps_an_api_execution_and_resends_it_after_a_broker_outage(
     api_as, operator, admin_user, broken_broker, django_capture_on_commit_callbacks, task_queue, monkeypatch, settings
 ) -> None:  # type: ignore[no-untyped-def]
     settings.RUNBOOK_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
-    runbook = save_runbook({"name": "n", "steps": [{"name": "s", "kind": "http", "url": "http://127.0.0.1:9/"}]},
-                           actor=admin_user)  # fmt: skip
+    runbook = save_runbook(
+        {"name": "n", "steps": [{"name": "s", "kind": "http", "url": "http://127.0.0.1:9/"}]}, actor=admin_user
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(operator).post(f"/api/v1/runbooks/{runbook.pk}/execute/", {}, format="json")
     assert response.status_code == 201, response.content

@@ -108,9 +108,13 @@ def test_it_recovers_when_another_process_deleted_a_cached_rule(post_hook) -> No
 
 @pytest.mark.parametrize(
     ("mode", "says"),
-    [("auto", "runs a runbook"), ("approval", "runs a runbook once approved"), ("suggest", "suggests a runbook"),
-     ("shadow", "dry-runs a runbook")],
-)  # fmt: skip
+    [
+        ("auto", "runs a runbook"),
+        ("approval", "runs a runbook once approved"),
+        ("suggest", "suggests a runbook"),
+        ("shadow", "dry-runs a runbook"),
+    ],
+)
 def test_it_refuses_a_remediate_rule_without_a_runbook_in_every_mode(admin_user, mode: str, says: str) -> None:  # type: ignore[no-untyped-def]
     rule = Rule(name="restart", action="remediate", mode=mode)
     with pytest.raises(ValidationError) as refused:

@@ -72,8 +72,12 @@ def test_it_refuses_a_remediate_rule_without_a_runbook(api_as, admin_user, runbo
     rule = api.post("/api/v1/rules/", {**RULE, "action": "record", "mode": mode}, format="json").json()
     becomes = api.patch(f"/api/v1/rules/{rule['id']}/", {"action": "remediate"}, format="json")
     assert becomes.status_code == 400 and "choose the runbook" in becomes.json()["errors"]["runbook"][0]
-    assert api.patch(f"/api/v1/rules/{rule['id']}/", {"action": "remediate", "runbook": runbook.pk},
-                     format="json").status_code == 200  # fmt: skip
+    assert (
+        api.patch(
+            f"/api/v1/rules/{rule['id']}/", {"action": "remediate", "runbook": runbook.pk}, format="json"
+        ).status_code
+        == 200
+    )
     dropped = api.patch(f"/api/v1/rules/{rule['id']}/", {"runbook": None}, format="json")
     assert dropped.status_code == 400 and Rule.objects.get().runbook == runbook
     assert AuditEvent.objects.filter(action="rule.updated").count() == 1  # refused changes are not audited as saved

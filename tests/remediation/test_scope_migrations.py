@@ -22,9 +22,14 @@ def test_it_migrates_tokens_rules_and_episodes_keeping_their_behaviour() -> None
     old.get_model("remediation", "Rule").objects.create(name="restart", action="remediate")
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     old.get_model("alerts", "Alert").objects.create(
-        fingerprint="f1", starts_at=now, status="firing", source="am-prod", first_received_at=now,
-        last_received_at=now, batch_id=uuid.uuid4(),
-    )  # fmt: skip
+        fingerprint="f1",
+        starts_at=now,
+        status="firing",
+        source="am-prod",
+        first_received_at=now,
+        last_received_at=now,
+        batch_id=uuid.uuid4(),
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(AFTER)
     new = executor.loader.project_state(AFTER).apps
@@ -34,8 +39,15 @@ def test_it_migrates_tokens_rules_and_episodes_keeping_their_behaviour() -> None
     alert_model = new.get_model("alerts", "Alert")
     assert alert_model.objects.get().source == "am-prod"
     # The same fingerprint and startsAt from another source is another episode now.
-    alert_model.objects.create(fingerprint="f1", starts_at=now, status="firing", source="team-b",
-                               first_received_at=now, last_received_at=now, batch_id=uuid.uuid4())  # fmt: skip
+    alert_model.objects.create(
+        fingerprint="f1",
+        starts_at=now,
+        status="firing",
+        source="team-b",
+        first_received_at=now,
+        last_received_at=now,
+        batch_id=uuid.uuid4(),
+    )
     assert alert_model.objects.count() == 2
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())

@@ -23,10 +23,11 @@ def teams():  # type: ignore[no-untyped-def]
     """Servers web-a (tag team-a) and web-b (tag team-b); tokens team-a and team-b, each scoped to its own tag."""
     servers = {name: ServerFactory(name=f"web-{name}", host_key=KEY, tags=[f"team-{name}"]) for name in "ab"}
     tokens = {
-        name: create_webhook_token(f"team-{name}", actor="test",
-                                   scope={"all_rules": True, "server_tags": [f"team-{name}"]})[1]
+        name: create_webhook_token(
+            f"team-{name}", actor="test", scope={"all_rules": True, "server_tags": [f"team-{name}"]}
+        )[1]
         for name in "ab"
-    }  # fmt: skip
+    }
     return servers, tokens
 
 

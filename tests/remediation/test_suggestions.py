@@ -50,13 +50,23 @@ def test_it_shows_the_suggestion_with_its_targets_and_masked_params(client, api_
     assert "<code>service=nginx</code>" in page and "<code>api_token=********</code>" in page
     assert "Run this" not in page  # a viewer sees the suggestion, not the button
     shown = api_as(viewer).get(f"/api/v1/alerts/{suggested.alert_id}/").json()["suggestions"]
-    assert shown == [{
-        "id": suggested.pk, "rule": suggested.rule_id, "rule_name": "restart on ServiceDown",
-        "runbook": suggested.runbook_id, "runbook_name": "restart-service", "target_ids": suggested.target_ids,
-        "targets": ["web-1"], "params": {"service": "nginx", "api_token": "********"},
-        "created_at": shown[0]["created_at"], "used_by": None, "used_at": None, "execution": None,
-        "execution_status": None,
-    }]  # fmt: skip
+    assert shown == [
+        {
+            "id": suggested.pk,
+            "rule": suggested.rule_id,
+            "rule_name": "restart on ServiceDown",
+            "runbook": suggested.runbook_id,
+            "runbook_name": "restart-service",
+            "target_ids": suggested.target_ids,
+            "targets": ["web-1"],
+            "params": {"service": "nginx", "api_token": "********"},
+            "created_at": shown[0]["created_at"],
+            "used_by": None,
+            "used_at": None,
+            "execution": None,
+            "execution_status": None,
+        }
+    ]
 
 
 def test_it_runs_a_suggestion_once_from_the_portal(suggested, operator) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +143,9 @@ def test_it_refuses_while_the_episode_is_busy_or_resolved(api_as, suggested, ope
     from runbooks.services.execute import request_execution
 
     origin = {"alert_episode_id": suggested.alert_id}
-    other = request_execution(suggested.runbook, actor=admin_user, params=suggested.params,
-                              target_ids=suggested.target_ids, origin=origin)  # fmt: skip
+    other = request_execution(
+        suggested.runbook, actor=admin_user, params=suggested.params, target_ids=suggested.target_ids, origin=origin
+    )
     busy = api_as(operator).post(_url(suggested), {}, format="json")
     assert busy.status_code == 409 and "already active" in busy.json()["detail"]
     assert Suggestion.objects.get().used_at is None

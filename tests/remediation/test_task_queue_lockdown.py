@@ -39,9 +39,20 @@ def _run_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _schedule_form(target: Path) -> dict[str, str]:
-    return {"name": "evil", "func": "os.mkdir", "args": repr(str(target)), "kwargs": "", "schedule_type": "O",
-            "repeats": "1", "next_run_0": "2000-01-01", "next_run_1": "00:00:00", "minutes": "", "cron": "",
-            "cluster": "", "intended_date_kwarg": ""}  # fmt: skip
+    return {
+        "name": "evil",
+        "func": "os.mkdir",
+        "args": repr(str(target)),
+        "kwargs": "",
+        "schedule_type": "O",
+        "repeats": "1",
+        "next_run_0": "2000-01-01",
+        "next_run_1": "00:00:00",
+        "minutes": "",
+        "cron": "",
+        "cluster": "",
+        "intended_date_kwarg": "",
+    }
 
 
 def test_it_gives_no_group_any_task_queue_permission() -> None:
@@ -71,17 +82,29 @@ def test_it_refuses_the_admin_role_a_callable_schedule_and_a_resubmit_and_nothin
     assert client.get("/admin/django_q/schedule/add/").status_code == 403
     assert client.post("/admin/django_q/schedule/add/", _schedule_form(scheduled)).status_code == 403
     failed = Failure.objects.create(
-        id="f" * 32, name="old", func="os.mkdir", args=(str(resubmitted),), kwargs={}, started=timezone.now(),
-        stopped=timezone.now(), success=False,
-    )  # fmt: skip
+        id="f" * 32,
+        name="old",
+        func="os.mkdir",
+        args=(str(resubmitted),),
+        kwargs={},
+        started=timezone.now(),
+        stopped=timezone.now(),
+        success=False,
+    )
     response = client.post(
         "/admin/django_q/failure/", {"action": "resubmit_task", "_selected_action": [failed.pk], "index": "0"}
     )
     assert response.status_code == 403
     assert "/admin/django_q/" not in client.get("/admin/").content.decode()
     # The control: a schedule that does get into the table really runs on this worker.
-    Schedule.objects.create(name="control", func="os.mkdir", args=repr(str(control)), schedule_type=Schedule.ONCE,
-                            repeats=1, next_run=timezone.now())  # fmt: skip
+    Schedule.objects.create(
+        name="control",
+        func="os.mkdir",
+        args=repr(str(control)),
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=timezone.now(),
+    )
     _run_the_worker(monkeypatch)
     assert control.is_dir()
     assert not scheduled.exists() and not resubmitted.exists()
@@ -99,8 +122,15 @@ def test_it_offers_superusers_the_queue_read_only_without_actions(admin_user) ->
 
 def test_it_keeps_the_schedule_api_on_its_own_task_whatever_the_body_says(api_as, role_admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     save_runbook({"name": "rotate", "steps": [{"name": "s", "command": "echo ok"}]}, actor=role_admin)
-    body = {"name": "n", "runbook": "rotate", "kind": "interval", "interval_minutes": 5, "func": "os.mkdir",
-            "args": repr(str(tmp_path / "x")), "q_options": {"func": "os.mkdir"}}  # fmt: skip
+    body = {
+        "name": "n",
+        "runbook": "rotate",
+        "kind": "interval",
+        "interval_minutes": 5,
+        "func": "os.mkdir",
+        "args": repr(str(tmp_path / "x")),
+        "q_options": {"func": "os.mkdir"},
+    }
     response = api_as(role_admin).post("/api/v1/schedules/", body, format="json")
     assert response.status_code == 201, response.json()
     row = Schedule.objects.get(name=f"runbook-schedule:{response.json()['id']}")

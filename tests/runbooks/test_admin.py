@@ -14,15 +14,34 @@ pytestmark = pytest.mark.django_db
 
 def _form(**steps):  # type: ignore[no-untyped-def]
     data = {
-        "name": "adm", "description": "", "enabled": "on", "parameters": "[]", "tags": "[]", "timeout_seconds": "60",
-        "max_parallel": "5", "allowed_policy_rules": "[]",
-        "approval_timeout_seconds": "1800", "verification_window_seconds": "600",
-        "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0", "steps-MAX_NUM_FORMS": "1000",
-        "steps-0-position": "0", "steps-0-name": "a", "steps-0-kind": "ssh", "steps-0-on_failure": "stop",
-        "steps-0-command": "echo {{ params.x }}", "steps-0-method": "GET", "steps-0-headers": "{}",
-        "steps-0-expected_statuses": "[200]", "steps-0-expected_exit_codes": "[0]", "steps-0-timeout_seconds": "60",
-        "steps-0-retries": "0", "steps-0-retry_backoff_seconds": "1", "steps-0-tls_verify": "on",
-    }  # fmt: skip
+        "name": "adm",
+        "description": "",
+        "enabled": "on",
+        "parameters": "[]",
+        "tags": "[]",
+        "timeout_seconds": "60",
+        "max_parallel": "5",
+        "allowed_policy_rules": "[]",
+        "approval_timeout_seconds": "1800",
+        "verification_window_seconds": "600",
+        "steps-TOTAL_FORMS": "1",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+        "steps-0-position": "0",
+        "steps-0-name": "a",
+        "steps-0-kind": "ssh",
+        "steps-0-on_failure": "stop",
+        "steps-0-command": "echo {{ params.x }}",
+        "steps-0-method": "GET",
+        "steps-0-headers": "{}",
+        "steps-0-expected_statuses": "[200]",
+        "steps-0-expected_exit_codes": "[0]",
+        "steps-0-timeout_seconds": "60",
+        "steps-0-retries": "0",
+        "steps-0-retry_backoff_seconds": "1",
+        "steps-0-tls_verify": "on",
+    }
     data.update({f"steps-0-{k}": v for k, v in steps.items()})
     return data
 

@@ -135,29 +135,48 @@ def test_it_refuses_an_unsafe_placement_with_the_safe_form_and_stores_nothing(ap
 
 
 def test_it_plans_with_every_value_marked_and_listed(api_as, viewer, admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook({"name": "p", "steps": [
-        {"name": "call", "kind": "http", "method": "POST", "url": http_server.base + "/x/{{ alert.labels.svc }}",
-         "body": '{"note": "restart {{ alert.labels.svc }}", "body": {{ alert.annotations.body }}}'}]},
-        actor=admin_user)  # fmt: skip
+    runbook = save_runbook(
+        {
+            "name": "p",
+            "steps": [
+                {
+                    "name": "call",
+                    "kind": "http",
+                    "method": "POST",
+                    "url": http_server.base + "/x/{{ alert.labels.svc }}",
+                    "body": '{"note": "restart {{ alert.labels.svc }}", "body": {{ alert.annotations.body }}}',
+                }
+            ],
+        },
+        actor=admin_user,
+    )
     alert = {"labels": {"svc": "a b"}, "annotations": {"body": '"}'}}
     plan = api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/plan/", {"alert": alert}, format="json").json()
     run = plan["steps"][0]["runs"][0]
     assert plan["ok"], plan["problems"]
     assert run["rendered"] == f'POST {http_server.base}/x/a%20b\n{{"note": "restart a b", "body": "\\"}}"}}'
     marked = [(text, label) for text, label in run["segments"] if label]
-    assert marked == [("a%20b", "{{ alert.labels.svc }} from alert, URL path"),
-                      ("a b", "{{ alert.labels.svc }} from alert, inside a JSON string"),
-                      ('"\\"}"', "{{ alert.annotations.body }} from alert, JSON value")]  # fmt: skip
+    assert marked == [
+        ("a%20b", "{{ alert.labels.svc }} from alert, URL path"),
+        ("a b", "{{ alert.labels.svc }} from alert, inside a JSON string"),
+        ('"\\"}"', "{{ alert.annotations.body }} from alert, JSON value"),
+    ]
     assert "".join(text for text, _ in run["segments"]) == run["rendered"]
     assert [(s["expression"], s["source"], s["value"]) for s in run["substitutions"]] == [
-        ("alert.labels.svc", "alert", "a b"), ("alert.labels.svc", "alert", "a b"),
+        ("alert.labels.svc", "alert", "a b"),
+        ("alert.labels.svc", "alert", "a b"),
         ("alert.annotations.body", "alert", '"}'),
-    ]  # fmt: skip
+    ]
 
 
 def test_it_reports_an_undefined_variable_in_a_body_as_a_plan_problem(api_as, viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook({"name": "u", "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/",
-                                                   "body": '{"a": {{ params.nope }}}'}]}, actor=admin_user)  # fmt: skip
+    runbook = save_runbook(
+        {
+            "name": "u",
+            "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/", "body": '{"a": {{ params.nope }}}'}],
+        },
+        actor=admin_user,
+    )
     response = api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/plan/", {}, format="json")
     assert response.status_code == 200
     assert response.json()["ok"] is False and "undefined variable" in " ".join(response.json()["problems"])

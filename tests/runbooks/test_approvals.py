@@ -113,9 +113,13 @@ def test_it_shows_the_alerts_ai_analysis_in_the_queue_and_the_api(client, api_as
     dispatch_pending()
     execution = Execution.objects.get()
     AnalysisFactory(alert=execution.alert_episode, status="failed", error_kind="timeout", forced=True)
-    AnalysisFactory(alert=execution.alert_episode, summary="nginx <b>crashed</b> on web-1",
-                    probable_cause="OOM killer", recommended_runbook="restart-service",
-                    recommended_params={"service": "nginx", "api_token": "s3cr3t-token"})  # fmt: skip
+    AnalysisFactory(
+        alert=execution.alert_episode,
+        summary="nginx <b>crashed</b> on web-1",
+        probable_cause="OOM killer",
+        recommended_runbook="restart-service",
+        recommended_params={"service": "nginx", "api_token": "s3cr3t-token"},
+    )
     client.force_login(approver)
     page = client.get("/runbooks/approvals/").content.decode()
     assert "nginx &lt;b&gt;crashed&lt;/b&gt; on web-1" in page and "OOM killer" in page
@@ -138,8 +142,13 @@ def _waiting(count: int, requester) -> None:  # type: ignore[no-untyped-def]
         AnalysisFactory(alert=alert, status="failed", error_kind="timeout", forced=True)
         AnalysisFactory(alert=alert, summary=f"analysis of alert {n}")
         expires = timezone.now() + dt.timedelta(minutes=30)
-        ExecutionFactory(status="awaiting_approval", alert_episode=alert, rule=RuleFactory(),
-                         requested_by=requester, approval_expires_at=expires)  # fmt: skip
+        ExecutionFactory(
+            status="awaiting_approval",
+            alert_episode=alert,
+            rule=RuleFactory(),
+            requested_by=requester,
+            approval_expires_at=expires,
+        )
 
 
 @pytest.mark.parametrize("count", [1, 10])

@@ -102,8 +102,11 @@ def test_it_checks_the_binding_again_right_before_attaching(http_server, listene
 def test_it_stores_origins_normalised_and_refuses_what_is_not_one(origins: list[str]) -> None:
     credential = Credential(name="c", kind="api_token", token=TOKEN, allowed_origins=origins)
     credential.full_clean()
-    assert credential.allowed_origins[0] in {"https://api.example.com:443", "http://127.0.0.1:80",
-                                             "http://127.0.0.1:8080"}  # fmt: skip
+    assert credential.allowed_origins[0] in {
+        "https://api.example.com:443",
+        "http://127.0.0.1:80",
+        "http://127.0.0.1:8080",
+    }
     credential.allowed_origins = ["ftp://host", "not a url"]
     with pytest.raises(Exception, match="allowed_origins"):
         credential.full_clean()

@@ -26,11 +26,19 @@ def _run(steps, **fields):  # type: ignore[no-untyped-def]
 
 def test_it_sends_the_rendered_request_and_checks_the_status(http_server) -> None:  # type: ignore[no-untyped-def]
     call = step(
-        "call", kind="http", method="POST", url=http_server.base + "/status/201?who={{ alert.labels.who }}",
-        body='{"who": {{ alert.labels.who }}}', headers={"X-Api-Token": "tok-{{ params.t }}"}, expected_statuses=[201],
-    )  # fmt: skip
-    execution = _run([call], definition={"parameters": [{"name": "t", "default": "abcdef123456"}]},
-                     alert={"labels": {"who": "x'\"; $(id)&y"}})  # fmt: skip
+        "call",
+        kind="http",
+        method="POST",
+        url=http_server.base + "/status/201?who={{ alert.labels.who }}",
+        body='{"who": {{ alert.labels.who }}}',
+        headers={"X-Api-Token": "tok-{{ params.t }}"},
+        expected_statuses=[201],
+    )
+    execution = _run(
+        [call],
+        definition={"parameters": [{"name": "t", "default": "abcdef123456"}]},
+        alert={"labels": {"who": "x'\"; $(id)&y"}},
+    )
     assert execution.status == ExecutionStatus.SUCCEEDED, execution.status_reason
     request = http_server.requests[0]
     assert request["path"] == "/status/201?who=x%27%22%3B%20%24%28id%29%26y"
@@ -44,8 +52,14 @@ def test_it_fails_on_an_unexpected_status_and_retries_only_when_allowed(http_ser
     execution = _run([step("a", kind="http", url=http_server.base + "/status/503", retries=2, retry_backoff_seconds=0)])
     assert execution.status == ExecutionStatus.FAILED
     assert [(r.attempt, r.http_status, r.error_kind) for r in execution.step_runs.all()] == [(1, 503, "http_status")]
-    flaky = step("b", kind="http", url=http_server.base + "/flaky/2", retries=3, retry_on_failure=True,
-                 retry_backoff_seconds=0.01)  # fmt: skip
+    flaky = step(
+        "b",
+        kind="http",
+        url=http_server.base + "/flaky/2",
+        retries=3,
+        retry_on_failure=True,
+        retry_backoff_seconds=0.01,
+    )
     execution = _run([flaky])
     assert execution.status == ExecutionStatus.SUCCEEDED
     assert [r.http_status for r in execution.step_runs.all()] == [500, 500, 200]
@@ -104,10 +118,13 @@ def test_it_cancels_a_request_in_flight_within_seconds(http_server) -> None:  # 
     assert execution.step_runs.get().status == "cancelled"
 
 
-@pytest.mark.parametrize(("kind", "fields", "expected"), [
-    ("api_token", {"token": "tok-0123456789abcdef"}, "Bearer tok-0123456789abcdef"),
-    ("basic_auth", {"username": "svc", "password": "pw-0123456789"}, "Basic c3ZjOnB3LTAxMjM0NTY3ODk="),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kind", "fields", "expected"),
+    [
+        ("api_token", {"token": "tok-0123456789abcdef"}, "Bearer tok-0123456789abcdef"),
+        ("basic_auth", {"username": "svc", "password": "pw-0123456789"}, "Basic c3ZjOnB3LTAxMjM0NTY3ODk="),
+    ],
+)
 def test_it_sends_the_step_credential_and_never_shows_it(http_server, admin_user, kind, fields, expected) -> None:  # type: ignore[no-untyped-def]
     from remediation.models import AuditEvent, Credential
     from runbooks.services.definitions import save_runbook
@@ -115,11 +132,15 @@ def test_it_sends_the_step_credential_and_never_shows_it(http_server, admin_user
 
     Credential.objects.create(name="api", kind=kind, allowed_origins=[http_server.base], **fields)
     runbook = save_runbook(
-        {"name": "authd", "steps": [{"name": "a", "kind": "http", "url": http_server.base + "/headers",
-                                     "credential": "api"}, {"name": "b", "kind": "http",
-                                     "url": http_server.base + "/headers", "credential": "api"}]},
+        {
+            "name": "authd",
+            "steps": [
+                {"name": "a", "kind": "http", "url": http_server.base + "/headers", "credential": "api"},
+                {"name": "b", "kind": "http", "url": http_server.base + "/headers", "credential": "api"},
+            ],
+        },
         actor=admin_user,
-    )  # fmt: skip
+    )
     execution = request_execution(runbook, actor=admin_user)
     run_execution(execution.pk)
     execution.refresh_from_db()

@@ -53,11 +53,15 @@ PLACEMENTS: dict[str, tuple[dict[str, Any], Any]] = {
     "URL path": ({"url": "{base}/echo/{{ v }}"}, _path),
     "URL query": ({"url": "{base}/echo?q={{ v }}&fixed=1"}, lambda r: _query(r)),
     "header": ({"url": "{base}/echo", "headers": {"X-Value": "v={{ v }}"}}, lambda r: r["headers"].get("X-Value")),
-    "JSON value": ({"url": "{base}/echo", "method": "POST", "body": '{"v": {{ v }}, "n": 1}'},
-                   lambda r: json.loads(r["body"])),
-    "inside a JSON string": ({"url": "{base}/echo", "method": "POST", "body": '{"v": "pre {{ v }}"}'},
-                             lambda r: json.loads(r["body"])),
-}  # fmt: skip
+    "JSON value": (
+        {"url": "{base}/echo", "method": "POST", "body": '{"v": {{ v }}, "n": 1}'},
+        lambda r: json.loads(r["body"]),
+    ),
+    "inside a JSON string": (
+        {"url": "{base}/echo", "method": "POST", "body": '{"v": "pre {{ v }}"}'},
+        lambda r: json.loads(r["body"]),
+    ),
+}
 EXPECTED = {
     "URL path": lambda v: v,
     "URL query": lambda v: [v],
@@ -117,9 +121,9 @@ def test_it_refuses_a_url_host_chosen_by_a_value(http_server, admin_user, expres
 def test_it_lets_the_target_or_a_pattern_parameter_name_the_host(http_server, admin_user) -> None:  # type: ignore[no-untyped-def]
     step = {"name": "call", "kind": "http", "url": "http://{{ params.host }}:" + f"{http_server.port}/ok"}
     runbook = save_runbook(
-        {"name": "h", "parameters": [{"name": "host", "pattern": r"[0-9.]+", "default": "127.0.0.1"}],
-         "steps": [step]}, actor=admin_user,
-    )  # fmt: skip
+        {"name": "h", "parameters": [{"name": "host", "pattern": r"[0-9.]+", "default": "127.0.0.1"}], "steps": [step]},
+        actor=admin_user,
+    )
     run_execution(request_execution(runbook, actor=admin_user).pk)
     assert [r["path"] for r in http_server.requests] == ["/ok"]
     with pytest.raises(ExecutionRefused):

@@ -26,8 +26,9 @@ def test_it_refuses_manual_runs_while_the_kill_switch_is_engaged(admin_user) -> 
     set_kill_switch(True, reason="incident", actor=admin_user)
     with pytest.raises(ExecutionRefused, match="kill switch is engaged: incident"):
         request_execution(runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk])
-    assert request_execution(runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk],
-                             dry_run=True).dry_run  # fmt: skip
+    assert request_execution(
+        runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk], dry_run=True
+    ).dry_run
 
 
 def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operator) -> None:  # type: ignore[no-untyped-def]

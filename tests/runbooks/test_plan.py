@@ -17,11 +17,18 @@ def _runbook(admin_user, steps, **extra):  # type: ignore[no-untyped-def]
 def test_it_renders_http_steps_with_params_and_alert_labels(admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
     runbook = _runbook(
         admin_user,
-        [{"name": "call", "kind": "http", "method": "POST",
-          "url": http_server.base + "/x?i={{ alert.labels.instance }}", "body": '{"svc": {{ params.svc }}}',
-          "headers": {"Authorization": "Bearer {{ params.token }}"}}],
+        [
+            {
+                "name": "call",
+                "kind": "http",
+                "method": "POST",
+                "url": http_server.base + "/x?i={{ alert.labels.instance }}",
+                "body": '{"svc": {{ params.svc }}}',
+                "headers": {"Authorization": "Bearer {{ params.token }}"},
+            }
+        ],
         parameters=[{"name": "svc", "required": True}, {"name": "token", "default": "s3cr3t-token-value"}],
-    )  # fmt: skip
+    )
     plan = plan_runbook(runbook, params={"svc": "a b"}, alert={"labels": {"instance": "db 1&x"}})
     assert plan.ok, plan.problems
     rendered = plan.steps[0].runs[0].rendered
@@ -43,15 +50,24 @@ def test_it_reports_undefined_variables_policy_hosts_and_params(admin_user, http
     plan = plan_runbook(runbook, params={"svc": "BAD!", "extra": 1}, target_ids=[999])
     text = " | ".join(plan.problems)
     assert not plan.ok
-    for expected in ["undefined variable", "link-local", "RUNBOOK_HTTP_ALLOWED_HOSTS", "does not match",
-                     "unknown parameter 'extra'", "unknown target 999"]:  # fmt: skip
+    for expected in [
+        "undefined variable",
+        "link-local",
+        "RUNBOOK_HTTP_ALLOWED_HOSTS",
+        "does not match",
+        "unknown parameter 'extra'",
+        "unknown target 999",
+    ]:
         assert expected in text
     assert http_server.count() == 0
 
 
 def test_it_flags_raw_and_requires_targets_for_ssh_steps(admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = _runbook(admin_user, [{"name": "a", "command": "echo {{ params.x|raw }}"}],
-                       parameters=[{"name": "x", "default": "home", "pattern": "[a-z]+"}])  # fmt: skip
+    runbook = _runbook(
+        admin_user,
+        [{"name": "a", "command": "echo {{ params.x|raw }}"}],
+        parameters=[{"name": "x", "default": "home", "pattern": "[a-z]+"}],
+    )
     plan = plan_runbook(runbook)
     assert plan.raw_steps == ("a",)
     assert any("needs at least one target" in p for p in plan.problems)
@@ -62,13 +78,16 @@ def test_it_renders_later_steps_with_placeholders_for_earlier_results(admin_user
         admin_user,
         [
             {"name": "first", "kind": "http", "url": http_server.base + "/a", "capture_as": "ver"},
-            {"name": "second", "kind": "http",
-             "url": http_server.base + "/b?v={{ vars.ver }}&o={{ steps.first.output }}",
-             "condition": "steps.first.status == 'succeeded'"},
+            {
+                "name": "second",
+                "kind": "http",
+                "url": http_server.base + "/b?v={{ vars.ver }}&o={{ steps.first.output }}",
+                "condition": "steps.first.status == 'succeeded'",
+            },
             {"name": "third", "kind": "http", "url": http_server.base + "/{{ steps.later.stdout }}"},
             {"name": "later", "kind": "http", "url": http_server.base + "/z"},
         ],
-    )  # fmt: skip
+    )
     plan = plan_runbook(runbook)
     assert "v=%3Cvars.ver%3E" in plan.steps[1].runs[0].rendered
     assert [p for p in plan.problems if "third" in p and "undefined" in p]

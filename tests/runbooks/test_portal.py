@@ -22,10 +22,13 @@ def _client(user):  # type: ignore[no-untyped-def]
 
 def test_it_lists_runbooks_and_shows_the_plan(viewer, admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
     runbook = save_runbook(
-        {"name": "web", "parameters": [{"name": "p", "default": "a b"}],
-         "steps": [{"name": "call", "kind": "http", "url": http_server.base + "/x/{{ params.p }}"}]},
+        {
+            "name": "web",
+            "parameters": [{"name": "p", "default": "a b"}],
+            "steps": [{"name": "call", "kind": "http", "url": http_server.base + "/x/{{ params.p }}"}],
+        },
         actor=admin_user,
-    )  # fmt: skip
+    )
     client = _client(viewer)
     assert "web" in client.get(reverse("runbooks:list")).content.decode()
     page = client.get(reverse("runbooks:detail", args=[runbook.pk]), {"params": "p=c&d"}).content.decode()
@@ -66,7 +69,12 @@ def test_it_refuses_stranger(stranger) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_it_opens_a_runbook_whose_body_uses_an_undefined_variable(viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook({"name": "u", "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/",
-                                                   "body": '{"a": {{ nope }}}'}]}, actor=admin_user)  # fmt: skip
+    runbook = save_runbook(
+        {
+            "name": "u",
+            "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/", "body": '{"a": {{ nope }}}'}],
+        },
+        actor=admin_user,
+    )
     response = _client(viewer).get(reverse("runbooks:detail", args=[runbook.pk]))
     assert response.status_code == 200 and "undefined variable" in response.content.decode()

@@ -109,8 +109,11 @@ def test_it_passes_captured_output_to_later_steps(script_executor) -> None:  # t
 
 
 def test_it_fails_a_step_blocked_by_policy_right_before_running(script_executor) -> None:  # type: ignore[no-untyped-def]
-    execution, _ = _run([step("a", kind="script", command="print:{{ params.c|raw }}")],
-                        definition={"parameters": [{"name": "c"}]}, params={"c": "; mkfs.ext4 /dev/sda"})  # fmt: skip
+    execution, _ = _run(
+        [step("a", kind="script", command="print:{{ params.c|raw }}")],
+        definition={"parameters": [{"name": "c"}]},
+        params={"c": "; mkfs.ext4 /dev/sda"},
+    )
     row = execution.step_runs.get()
     assert (execution.status, row.error_kind) == (ExecutionStatus.FAILED, "policy")
     assert script_executor == []

@@ -22,8 +22,14 @@ def runbook(admin_user):  # type: ignore[no-untyped-def]
 
 
 def body(**values: object) -> dict[str, object]:
-    return {"name": "nightly", "runbook": "rotate-logs", "cron": "30 3 * * *", "timezone": "Europe/Berlin",
-            "dry_run": True, **values}  # fmt: skip
+    return {
+        "name": "nightly",
+        "runbook": "rotate-logs",
+        "cron": "30 3 * * *",
+        "timezone": "Europe/Berlin",
+        "dry_run": True,
+        **values,
+    }
 
 
 def test_it_creates_a_schedule_with_a_preview_and_a_backing_q2_row(api_as, admin_user, runbook) -> None:  # type: ignore[no-untyped-def]
@@ -79,9 +85,19 @@ def test_it_shows_history_and_lists_in_a_fixed_number_of_queries(api_as, viewer,
 
 def test_it_saves_admin_changes_through_the_service(client: Client, admin_user, runbook) -> None:  # type: ignore[no-untyped-def]
     client.force_login(admin_user)
-    form = {"name": "from-admin", "runbook": runbook.pk, "kind": "cron", "cron": "0 * * * *", "timezone": "UTC",
-            "params": "{}", "target_ids": "[]", "enabled": "on", "overlap_policy": "skip",
-            "runs-TOTAL_FORMS": "0", "runs-INITIAL_FORMS": "0"}  # fmt: skip
+    form = {
+        "name": "from-admin",
+        "runbook": runbook.pk,
+        "kind": "cron",
+        "cron": "0 * * * *",
+        "timezone": "UTC",
+        "params": "{}",
+        "target_ids": "[]",
+        "enabled": "on",
+        "overlap_policy": "skip",
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+    }
     response = client.post("/admin/runbooks/runbookschedule/add/", form)
     assert response.status_code == 302, response.content.decode()[:2000]
     schedule = RunbookSchedule.objects.get(name="from-admin")

@@ -61,11 +61,18 @@ def test_it_fires_a_schedule_on_a_real_cluster_over_ssh_and_records_a_missed_one
         wait_for(lambda: _query(world, ARMED)[0][0] == 2, 30, "both schedules re-armed in the future")
 
     assert row == [("succeeded", "schedule", "started")]
-    output = _query(world, "SELECT s.stdout FROM runbooks_steprun s JOIN runbooks_schedulerun r "
-                           "ON r.execution_id = s.execution_id WHERE r.schedule_id = ?", due)  # fmt: skip
+    output = _query(
+        world,
+        "SELECT s.stdout FROM runbooks_steprun s JOIN runbooks_schedulerun r "
+        "ON r.execution_id = s.execution_id WHERE r.schedule_id = ?",
+        due,
+    )
     assert marker in output[0][0]
     assert _query(world, "SELECT status FROM runbooks_schedulerun WHERE schedule_id=?", missed) == [("missed",)]
     assert _query(world, "SELECT count(*) FROM runbooks_execution") == [(1,)]  # the missed run was not replayed
-    armed = _query(world, "SELECT name, repeats, next_run > datetime('now') FROM django_q_schedule "
-                          "WHERE name LIKE 'runbook-schedule:%' ORDER BY name")  # fmt: skip
+    armed = _query(
+        world,
+        "SELECT name, repeats, next_run > datetime('now') FROM django_q_schedule "
+        "WHERE name LIKE 'runbook-schedule:%' ORDER BY name",
+    )
     assert armed == [(f"runbook-schedule:{due}", 1, 1), (f"runbook-schedule:{missed}", 1, 1)]

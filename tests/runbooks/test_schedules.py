@@ -36,8 +36,14 @@ def runbook(admin_user):  # type: ignore[no-untyped-def]
 
 
 def make(runbook, admin_user, now: dt.datetime, **values):  # type: ignore[no-untyped-def]
-    values = {"name": "nightly-run", "runbook": runbook, "cron": "0 2 * * *", "timezone": "UTC",
-              "dry_run": True, **values}  # fmt: skip
+    values = {
+        "name": "nightly-run",
+        "runbook": runbook,
+        "cron": "0 2 * * *",
+        "timezone": "UTC",
+        "dry_run": True,
+        **values,
+    }
     return create_schedule(actor=admin_user, now=now, **values)
 
 

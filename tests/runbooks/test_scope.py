@@ -77,8 +77,9 @@ def test_it_refuses_the_portal_run_form_and_plan_without_a_grant(servers, operat
     runbook = restart_runbook()
     client = Client()
     client.force_login(operator)
-    page = client.post(reverse("runbooks:execute", args=[runbook.pk]),
-                       {"params": "service=nginx", "targets": str(db.pk)}, follow=True).content.decode()  # fmt: skip
+    page = client.post(
+        reverse("runbooks:execute", args=[runbook.pk]), {"params": "service=nginx", "targets": str(db.pk)}, follow=True
+    ).content.decode()
     assert "may not run runbooks on &#x27;db-1&#x27;" in page and not Execution.objects.exists()
     detail = client.get(reverse("runbooks:detail", args=[runbook.pk]), {"targets": str(db.pk)}).content.decode()
     assert "may not plan runbooks on &#x27;db-1&#x27;" in detail and db.hostname not in detail.split("<main")[-1]
@@ -91,9 +92,14 @@ def test_it_refuses_a_chat_proposal_on_a_server_without_a_grant(servers, operato
     restart_runbook()
     message = ChatMessageFactory(session=ChatSessionFactory(user=operator), role="assistant")
     proposal = ChatProposal.objects.create(
-        session=message.session, message=message, runbook_name="restart-service", params={"service": "nginx"},
-        targets=["db-1"], target_ids=[servers[1].pk], plan={},
-    )  # fmt: skip
+        session=message.session,
+        message=message,
+        runbook_name="restart-service",
+        params={"service": "nginx"},
+        targets=["db-1"],
+        target_ids=[servers[1].pk],
+        plan={},
+    )
     decided = confirm_proposal(proposal, actor=operator)
     assert decided.status == "failed" and "may not run runbooks on 'db-1'" in decided.error
     assert not Execution.objects.exists()
@@ -104,14 +110,24 @@ def test_it_refuses_a_schedule_outside_the_scope_in_the_admin_form_keeping_the_i
     runbook = restart_runbook()
     operator.is_staff = True
     operator.save()
-    operator.user_permissions.add(*Permission.objects.filter(codename__in=["add_runbookschedule",
-                                                                           "view_runbookschedule"]))  # fmt: skip
+    operator.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_runbookschedule", "view_runbookschedule"])
+    )
     client = Client()
     client.force_login(operator)
-    form = {"name": "nightly-db", "runbook": runbook.pk, "kind": "interval", "interval_minutes": "60",
-            "timezone": "UTC", "params": '{"service": "nginx"}', "target_ids": f"[{db.pk}]",
-            "overlap_policy": "skip", "enabled": "on",
-            "runs-TOTAL_FORMS": "0", "runs-INITIAL_FORMS": "0"}  # fmt: skip
+    form = {
+        "name": "nightly-db",
+        "runbook": runbook.pk,
+        "kind": "interval",
+        "interval_minutes": "60",
+        "timezone": "UTC",
+        "params": '{"service": "nginx"}',
+        "target_ids": f"[{db.pk}]",
+        "overlap_policy": "skip",
+        "enabled": "on",
+        "runs-TOTAL_FORMS": "0",
+        "runs-INITIAL_FORMS": "0",
+    }
     response = client.post(reverse("admin:runbooks_runbookschedule_add"), form)
     page = response.content.decode()
     assert response.status_code == 200 and "may not run runbooks on &#x27;db-1&#x27;" in page
@@ -122,9 +138,15 @@ def test_it_refuses_a_scheduled_run_once_its_owner_lost_the_grant(servers, opera
     web, _db = servers
     runbook = restart_runbook()
     grant(operator, web)
-    schedule = RunbookSchedule.objects.create(name="s", runbook=runbook, kind="interval", interval_minutes=60,
-                                              params={"service": "nginx"}, target_ids=[web.pk],
-                                              created_by=operator)  # fmt: skip
+    schedule = RunbookSchedule.objects.create(
+        name="s",
+        runbook=runbook,
+        kind="interval",
+        interval_minutes=60,
+        params={"service": "nginx"},
+        target_ids=[web.pk],
+        created_by=operator,
+    )
     operator.terminal_grants.all().delete()
     now = timezone.now()
     outcome = fire_schedule(schedule.pk, intended=now, now=now)

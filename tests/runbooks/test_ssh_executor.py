@@ -28,16 +28,20 @@ def servers(sshd, authorized_keys, admin_user):  # type: ignore[no-untyped-def]
     """servers(n) → n pinned Server rows, all pointing at the fixture sshd (key credential: the test user's
     password is reset by every test session on this machine, a key is not)."""
     key = authorized_keys["ed25519_openssh"]
-    credential = Credential.objects.create(name=f"cred-{uuid.uuid4().hex[:6]}", kind=CredentialKind.SSH_KEY,
-                                           private_key=key.private_text)  # fmt: skip
+    credential = Credential.objects.create(
+        name=f"cred-{uuid.uuid4().hex[:6]}", kind=CredentialKind.SSH_KEY, private_key=key.private_text
+    )
 
     def make(count: int = 1, pinned: bool = True) -> list[int]:
         ids = []
         for _ in range(count):
             server = Server.objects.create(
-                name=f"web-{uuid.uuid4().hex[:8]}", hostname=sshd.host, port=sshd.port, username=sshd.username,
+                name=f"web-{uuid.uuid4().hex[:8]}",
+                hostname=sshd.host,
+                port=sshd.port,
+                username=sshd.username,
                 credential=credential,
-            )  # fmt: skip
+            )
             if pinned:
                 pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
             ids.append(server.pk)
@@ -61,8 +65,9 @@ def _remote_processes(marker: str) -> list[str]:
 @pytest.mark.parametrize("label", ["x'; touch /tmp/pwned-$RANDOM; echo '", "$(id)", "`id`; touch /tmp/pwned-b"])
 def test_it_passes_alert_labels_as_literal_arguments(servers, label) -> None:  # type: ignore[no-untyped-def]
     before = set(glob.glob("/tmp/pwned-*"))
-    execution = _run([step("echo", command="printf '%s\\n' {{ alert.labels.x }}")], servers(1),
-                     alert={"labels": {"x": label}})  # fmt: skip
+    execution = _run(
+        [step("echo", command="printf '%s\\n' {{ alert.labels.x }}")], servers(1), alert={"labels": {"x": label}}
+    )
     row = execution.step_runs.get()
     assert execution.status == ExecutionStatus.SUCCEEDED, execution.status_reason
     assert row.stdout == label + "\n" and row.exit_code == 0
@@ -81,14 +86,18 @@ def test_it_runs_on_every_target_in_parallel(servers, sshd) -> None:  # type: ig
 def test_it_plans_and_dry_runs_without_any_connection(servers, sshd, http_server, admin_user) -> None:  # type: ignore[no-untyped-def]
     ids = servers(2)
     runbook = save_runbook(
-        {"name": "dry", "parameters": [{"name": "svc", "default": "nginx"}], "steps": [
-            {"name": "restart", "command": "systemctl restart {{ params.svc }}"},
-            {"name": "bad", "command": "echo {{ params.nope }}"},
-            {"name": "blocked", "command": "mkfs.ext4 /dev/sdz"},
-            {"name": "notify", "kind": "http", "url": http_server.base + "/status/200"},
-        ]},
+        {
+            "name": "dry",
+            "parameters": [{"name": "svc", "default": "nginx"}],
+            "steps": [
+                {"name": "restart", "command": "systemctl restart {{ params.svc }}"},
+                {"name": "bad", "command": "echo {{ params.nope }}"},
+                {"name": "blocked", "command": "mkfs.ext4 /dev/sdz"},
+                {"name": "notify", "kind": "http", "url": http_server.base + "/status/200"},
+            ],
+        },
         actor=admin_user,
-    )  # fmt: skip
+    )
     connections = sshd.connection_count()
     execution = request_execution(runbook, actor=admin_user, target_ids=[*ids, 987654], dry_run=True)
     problems = " | ".join(execution.plan["problems"])
@@ -103,8 +112,10 @@ def test_it_plans_and_dry_runs_without_any_connection(servers, sshd, http_server
 
 def test_it_dry_runs_a_clean_plan_end_to_end_without_connecting(servers, sshd, http_server, admin_user) -> None:  # type: ignore[no-untyped-def]
     ids = servers(2)
-    steps = [step("restart", command="systemctl restart nginx"),
-             step("notify", kind="http", url=http_server.base + "/status/200")]  # fmt: skip
+    steps = [
+        step("restart", command="systemctl restart nginx"),
+        step("notify", kind="http", url=http_server.base + "/status/200"),
+    ]
     connections = sshd.connection_count()
     execution = _run(steps, ids, dry_run=True)
     assert execution.status == ExecutionStatus.SUCCEEDED
@@ -156,10 +167,13 @@ def test_it_continues_evaluates_conditions_and_passes_captured_output(servers) -
     steps = [
         step("check", command="echo 'version: 1.2.3'; exit 3", expected_exit_codes=[0], on_failure="continue"),
         step("read", command="echo 'version: 1.2.3'", output_pattern=r"version: (\S+)", capture_as="ver"),
-        step("fix", command="echo fixing {{ vars.ver }} after {{ steps.check.exit_code }}",
-             condition="steps.check.exit_code == 3"),
+        step(
+            "fix",
+            command="echo fixing {{ vars.ver }} after {{ steps.check.exit_code }}",
+            condition="steps.check.exit_code == 3",
+        ),
         step("skip", command="echo nope", condition="steps.check.exit_code == 0"),
-    ]  # fmt: skip
+    ]
     execution = _run(steps, servers(1))
     rows = {r.step_name: r for r in execution.step_runs.all()}
     assert execution.status == ExecutionStatus.SUCCEEDED and "tolerated" in execution.status_reason
@@ -171,8 +185,9 @@ def test_it_continues_evaluates_conditions_and_passes_captured_output(servers) -
 
 def test_it_cancels_mid_sleep_and_closes_the_channel(servers) -> None:  # type: ignore[no-untyped-def]
     marker = f"59.{uuid.uuid4().int % 10**6}"
-    execution = execution_of({"steps": [step("slow", command=f"sleep {marker}", timeout_seconds=120)]},
-                             target_ids=servers(1))  # fmt: skip
+    execution = execution_of(
+        {"steps": [step("slow", command=f"sleep {marker}", timeout_seconds=120)]}, target_ids=servers(1)
+    )
     worker = threading.Thread(target=run_and_close, args=(execution.pk,))
     worker.start()
     deadline = time.monotonic() + 20

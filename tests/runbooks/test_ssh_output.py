@@ -35,12 +35,18 @@ def seq_w(last: int) -> str:
 def targets(sshd, authorized_keys, admin_user):  # type: ignore[no-untyped-def]
     """Four pinned servers on the real sshd (each step runs on all four at once)."""
     key = authorized_keys["ed25519_openssh"]
-    credential = Credential.objects.create(name=f"c-{uuid.uuid4().hex[:6]}", kind=CredentialKind.SSH_KEY,
-                                           private_key=key.private_text)  # fmt: skip
+    credential = Credential.objects.create(
+        name=f"c-{uuid.uuid4().hex[:6]}", kind=CredentialKind.SSH_KEY, private_key=key.private_text
+    )
     ids = []
     for _ in range(4):
-        server = Server.objects.create(name=f"t-{uuid.uuid4().hex[:8]}", hostname=sshd.host, port=sshd.port,
-                                       username=sshd.username, credential=credential)  # fmt: skip
+        server = Server.objects.create(
+            name=f"t-{uuid.uuid4().hex[:8]}",
+            hostname=sshd.host,
+            port=sshd.port,
+            username=sshd.username,
+            credential=credential,
+        )
         pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
         ids.append(server.pk)
     return ids

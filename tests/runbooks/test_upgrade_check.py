@@ -44,8 +44,9 @@ def old_runbook(command: str, name: str = "legacy") -> Runbook:
 def test_manage_py_check_lists_it_with_the_reason_and_the_safe_form(tmp_path: Path) -> None:
     world = World(tmp_path, port=9)
     world.shell(OLD_ROWS.format(command=UNSAFE_COMMAND))
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=world.env, capture_output=True,
-                            text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=world.env, capture_output=True, text=True, timeout=120
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output  # a warning: the server an author needs to fix it still starts
     assert "runbooks.W001" in output and "legacy-restart" in output
@@ -80,8 +81,13 @@ def test_it_is_listed_and_refused_and_never_rewritten(sshd, authorized_keys, adm
         request_execution(runbook, actor=admin_user, target_ids=[server.pk], alert=alert)
     assert any("would be read as code" in p for p in refused.value.problems)
     # An execution queued before the upgrade: the runner refuses it before anything reaches the server.
-    queued = Execution.objects.create(runbook=runbook, version=runbook.versions.get(), target_ids=[server.pk],
-                                      alert=alert, status=ExecutionStatus.PENDING)  # fmt: skip
+    queued = Execution.objects.create(
+        runbook=runbook,
+        version=runbook.versions.get(),
+        target_ids=[server.pk],
+        alert=alert,
+        status=ExecutionStatus.PENDING,
+    )
     run_execution(queued.pk)
     queued.refresh_from_db()
     assert queued.status == ExecutionStatus.FAILED and "would be read as code" in queued.status_reason
@@ -92,9 +98,13 @@ def test_it_is_listed_and_refused_and_never_rewritten(sshd, authorized_keys, adm
 
 
 def _pinned_server(sshd, authorized_keys, admin_user) -> Server:  # type: ignore[no-untyped-def]
-    credential = Credential.objects.create(name=f"k-{uuid.uuid4().hex[:6]}", kind=CredentialKind.SSH_KEY,
-                                           private_key=authorized_keys["ed25519_openssh"].private_text)  # fmt: skip
-    server = Server.objects.create(name="web-1", hostname=sshd.host, port=sshd.port, username=sshd.username,
-                                   credential=credential)  # fmt: skip
+    credential = Credential.objects.create(
+        name=f"k-{uuid.uuid4().hex[:6]}",
+        kind=CredentialKind.SSH_KEY,
+        private_key=authorized_keys["ed25519_openssh"].private_text,
+    )
+    server = Server.objects.create(
+        name="web-1", hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential
+    )
     pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
     return server

@@ -25,13 +25,33 @@ FULL = {
     "allowed_policy_rules": ["shutdown_reboot"],
     "parameters": [{"name": "svc", "default": "nginx", "required": True, "pattern": "[a-z]+", "description": "x"}],
     "steps": [
-        {"name": "a", "kind": "ssh", "command": "systemctl restart {{ params.svc }}", "rollback_command": "true",
-         "retries": 2, "retry_on_failure": True, "retry_backoff_seconds": 0.5, "expected_exit_codes": [0, 3],
-         "output_pattern": "ok (\\d+)", "capture_as": "n", "condition": "params.svc != ''", "on_failure": "rollback"},
-        {"name": "b", "kind": "http", "method": "POST", "url": "https://127.0.0.1/x", "headers": {"X-A": "1"},
-         "body": '{"n": {{ vars.n }}}', "expected_statuses": [200], "tls_verify": False, "once": True},
+        {
+            "name": "a",
+            "kind": "ssh",
+            "command": "systemctl restart {{ params.svc }}",
+            "rollback_command": "true",
+            "retries": 2,
+            "retry_on_failure": True,
+            "retry_backoff_seconds": 0.5,
+            "expected_exit_codes": [0, 3],
+            "output_pattern": "ok (\\d+)",
+            "capture_as": "n",
+            "condition": "params.svc != ''",
+            "on_failure": "rollback",
+        },
+        {
+            "name": "b",
+            "kind": "http",
+            "method": "POST",
+            "url": "https://127.0.0.1/x",
+            "headers": {"X-A": "1"},
+            "body": '{"n": {{ vars.n }}}',
+            "expected_statuses": [200],
+            "tls_verify": False,
+            "once": True,
+        },
     ],
-}  # fmt: skip
+}
 
 
 def test_it_round_trips_losslessly(admin_user) -> None:  # type: ignore[no-untyped-def]
@@ -74,10 +94,13 @@ def test_it_plans_and_requests_runs_with_manage_py(admin_user, http_server, djan
     from runbooks.models import Execution
 
     save_runbook(
-        {"name": "cli", "parameters": [{"name": "p", "required": True}],
-         "steps": [{"name": "c", "kind": "http", "url": http_server.base + "/{{ params.p }}"}]},
+        {
+            "name": "cli",
+            "parameters": [{"name": "p", "required": True}],
+            "steps": [{"name": "c", "kind": "http", "url": http_server.base + "/{{ params.p }}"}],
+        },
         actor=admin_user,
-    )  # fmt: skip
+    )
     out = StringIO()
     call_command("runbook_plan", "cli", "--param", "p=a b", stdout=out)
     assert "/a%20b" in out.getvalue()

@@ -48,9 +48,15 @@ class World:
     def __init__(self, tmp: Path, port: int) -> None:
         self.db = tmp / "db.sqlite3"
         self.env = product_env(
-            SECRET_KEY=SECRET, CRYPTOGRAPHY_KEY=CRYPTO, SQLITE_PATH=str(self.db), RUNBOOK_LEASE_SECONDS="3",
-            RUNBOOK_HTTP_ALLOWED_HOSTS="127.0.0.1", Q_WORKERS="2", Q_POLL="0.1", STARTUP_CHECKS="false",
-        )  # fmt: skip
+            SECRET_KEY=SECRET,
+            CRYPTOGRAPHY_KEY=CRYPTO,
+            SQLITE_PATH=str(self.db),
+            RUNBOOK_LEASE_SECONDS="3",
+            RUNBOOK_HTTP_ALLOWED_HOSTS="127.0.0.1",
+            Q_WORKERS="2",
+            Q_POLL="0.1",
+            STARTUP_CHECKS="false",
+        )
         for name in ("DATABASE_URL", "REDIS_URL"):
             self.env.pop(name, None)
         self.manage("migrate", "--no-input", "-v", "0")

@@ -93,10 +93,15 @@ def test_it_ends_the_session_when_an_admin_deactivates_the_user(ssh_server, admi
 
     def deactivate() -> None:
         form = {
-            "username": admin_user.username, "email": admin_user.email, "is_staff": "on", "is_superuser": "on",
-            "groups": [g.pk for g in admin_user.groups.all()], "user_permissions": [],
-            "date_joined_0": joined.strftime("%Y-%m-%d"), "date_joined_1": joined.strftime("%H:%M:%S"),
-        }  # fmt: skip
+            "username": admin_user.username,
+            "email": admin_user.email,
+            "is_staff": "on",
+            "is_superuser": "on",
+            "groups": [g.pk for g in admin_user.groups.all()],
+            "user_permissions": [],
+            "date_joined_0": joined.strftime("%Y-%m-%d"),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+        }
         response = other.post(f"/admin/auth/user/{admin_user.pk}/change/", form)
         assert response.status_code == 302, response.content[-3000:]
 
