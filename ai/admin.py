@@ -88,7 +88,7 @@ class ProviderAdmin(admin.ModelAdmin):
         elif form.cleaned_data.get("new_api_key"):
             key = form.cleaned_data["new_api_key"]
         target = Provider.objects.get(pk=obj.pk) if change else Provider()
-        saved = save_provider(target, data, actor=request.user, api_key=key, request=request)
+        saved = save_provider(target, data, actor=request.user, api_key=key)
         obj.pk = saved.pk
 
     def log_addition(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # no LogEntry: audited
@@ -98,16 +98,16 @@ class ProviderAdmin(admin.ModelAdmin):
         return None
 
     def delete_model(self, request: HttpRequest, obj: Provider) -> None:
-        delete_provider(obj, actor=request.user, request=request)
+        delete_provider(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
-            delete_provider(provider, actor=request.user, request=request)
+            delete_provider(provider, actor=request.user)
 
     @admin.action(description="Test provider (one tiny request)", permissions=["change"])
     def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
-            result = probe_provider(provider, actor=request.user, request=request)
+            result = probe_provider(provider, actor=request.user)
             if result.ok:
                 self.message_user(request, f"{provider}: answered in {result.latency_ms} ms.", messages.SUCCESS)
             else:
@@ -161,5 +161,5 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
         session = ChatSession.objects.filter(pk=object_id).first()
         if session is not None and self.has_view_permission(request, session):
-            record_event(actor=request.user, action="chat.transcript_viewed", obj=session, request=request)
+            record_event(actor=request.user, action="chat.transcript_viewed", obj=session)
         return super().change_view(request, object_id, *args, **kwargs)

@@ -22,7 +22,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The portal's "Analyze" button (same service, rate limit and audit as the API)."""
     alert = get_object_or_404(Alert, pk=alert_id)
     try:
-        _, created = request_analysis(alert, actor=request.user, force=bool(request.POST.get("force")), request=request)
+        _, created = request_analysis(alert, actor=request.user, force=bool(request.POST.get("force")))
         messages.success(request, "Analysis queued." if created else "This episode already has an analysis.")
     except AnalysisRateLimited as exc:
         messages.error(request, str(exc))
@@ -45,7 +45,7 @@ def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a session and open it."""
     alert_id = request.POST.get("alert", "")
     alert = get_object_or_404(Alert, pk=int(alert_id)) if alert_id.isdigit() else None
-    session = create_session(request.user, title=request.POST.get("title", "").strip(), alert=alert, request=request)
+    session = create_session(request.user, title=request.POST.get("title", "").strip(), alert=alert)
     if alert is not None:
         return redirect("alerts:detail", pk=alert.pk)
     return redirect("ai:chat-session", session_id=session.pk)

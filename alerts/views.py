@@ -74,7 +74,7 @@ def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpRes
     # Only holders of the override permission are shown the field; anyone else's reason is ignored.
     override = request.POST.get("override_reason", "") if request.user.has_perm(OVERRIDE_PERMISSION) else ""
     try:
-        execution = remediate.run_suggestion(suggestion, actor=request.user, request=request, override_reason=override)
+        execution = remediate.run_suggestion(suggestion, actor=request.user, override_reason=override)
     except ExecutionRefused as exc:
         messages.error(request, f"Not started: {exc}")
         return redirect("alerts:detail", pk=pk)
@@ -89,7 +89,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge from the portal (audited by the service)."""
     alert = get_object_or_404(Alert, pk=pk)
     try:
-        acknowledge_alert(alert, actor=request.user, reason=request.POST.get("reason", ""), request=request)
+        acknowledge_alert(alert, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, "Alert acknowledged.")
     except AlreadyAcknowledged as exc:
         messages.info(request, str(exc))

@@ -1,4 +1,5 @@
-"""Middleware: the request id (taken from X-Request-ID when sane, else generated, echoed), and the CSP header."""
+"""Middleware: the request id (taken from X-Request-ID when sane, else generated, echoed) with the audit context,
+and the CSP header."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from remediation.audit_context import AuditContext, audit_context
+from remediation.net import client_ip
+
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -20,7 +24,7 @@ def safe_request_id(incoming: str) -> str:
 
 
 class RequestIdMiddleware:
-    """Gives every request an id that audit events and logs carry."""
+    """Gives every request an id, and sets the audit context (address, id) that audit events carry."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -29,7 +33,8 @@ class RequestIdMiddleware:
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request_id = safe_request_id(incoming) or uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with audit_context(AuditContext(ip=client_ip(request), request_id=request_id)):
+            response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
 

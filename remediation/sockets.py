@@ -29,6 +29,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
+from remediation.audit_context import AuditContext, audit_context
+from remediation.net import scope_client_ip
 from remediation.services.access import user_group
 
 logger = logging.getLogger(__name__)
@@ -106,9 +108,9 @@ class AccessGuard:
 class LiveAccessConsumer(AsyncWebsocketConsumer):
     """Base of every consumer: the user group, the guard, and `live_check()` for each action.
 
-    Subclasses override `object_access_reason(user)` (sync, runs in a thread: permission and object grant for the
-    live user) and call `join_access_group()` before authorizing, `start_guard()` once accepted and
-    `leave_access_group()` on disconnect.
+    Audit events written while it runs carry the socket's client address (the audit context). Subclasses override
+    `object_access_reason(user)` (sync, runs in a thread: permission and object grant for the live user) and call
+    `join_access_group()` before authorizing, `start_guard()` once accepted and `leave_access_group()` on disconnect.
     """
 
     # The actions this socket carries, each refused unless a live check lets it through (the permission matrix test
@@ -118,6 +120,11 @@ class LiveAccessConsumer(AsyncWebsocketConsumer):
     guard_task: asyncio.Task[None] | None = None
     access_group = ""
     lifetime_reason = MAX_LIFETIME
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Run the socket inside its audit context: every event it causes carries the caller's address."""
+        with audit_context(AuditContext(ip=scope_client_ip(scope))):
+            await super().__call__(scope, receive, send)
 
     def object_access_reason(self, user: User) -> str | None:
         """Why this user may no longer use this socket's object (None: they may); override per consumer."""

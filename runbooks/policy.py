@@ -44,7 +44,7 @@ def check_commands(
     return found
 
 
-def save_policy_rule(rule: CommandPolicyRule, *, actor: Any, request: Any = None) -> CommandPolicyRule:
+def save_policy_rule(rule: CommandPolicyRule, *, actor: Any) -> CommandPolicyRule:
     """Create or change a blocklist rule and audit it (command_policy.changed)."""
     from remediation.services.audit import diff, record_event, snapshot
 
@@ -52,14 +52,14 @@ def save_policy_rule(rule: CommandPolicyRule, *, actor: Any, request: Any = None
     rule.full_clean()
     rule.save()
     old, new = diff(before, snapshot(rule))
-    record_event(actor=actor, action="command_policy.changed", obj=rule, before=old, after=new, request=request)
+    record_event(actor=actor, action="command_policy.changed", obj=rule, before=old, after=new)
     return rule
 
 
-def delete_policy_rule(rule: CommandPolicyRule, *, actor: Any, request: Any = None) -> None:
+def delete_policy_rule(rule: CommandPolicyRule, *, actor: Any) -> None:
     """Remove a blocklist rule and audit it."""
     from remediation.services.audit import record_event, snapshot
 
     before = snapshot(rule)
-    record_event(actor=actor, action="command_policy.changed", obj=rule, before=before, after=None, request=request)
+    record_event(actor=actor, action="command_policy.changed", obj=rule, before=before, after=None)
     rule.delete()

@@ -86,7 +86,6 @@ def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
             target_ids=targets,
             dry_run=bool(request.POST.get("dry_run")),
             trigger="manual",
-            request=request,
             override_reason=override,
         )
     except execute_service.ExecutionRefused as exc:
@@ -136,7 +135,7 @@ def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)
     try:
-        execute_service.cancel_execution(execution, actor=request.user, request=request)
+        execute_service.cancel_execution(execution, actor=request.user)
         messages.success(request, "Cancel requested.")
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))
@@ -163,7 +162,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)
     service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
     try:
-        service(execution, actor=request.user, reason=request.POST.get("reason", ""), request=request)
+        service(execution, actor=request.user, reason=request.POST.get("reason", ""))
         messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
     except approvals.ApprovalRefused as exc:
         messages.error(request, str(exc))

@@ -44,6 +44,6 @@ def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause a running schedule or resume a paused one."""
     schedule = get_object_or_404(RunbookSchedule, pk=pk)
-    service.set_schedule_enabled(schedule, not schedule.enabled, actor=request.user, request=request)
+    service.set_schedule_enabled(schedule, not schedule.enabled, actor=request.user)
     messages.success(request, f"Schedule {schedule.name} {'resumed' if schedule.enabled else 'paused'}.")
     return redirect("runbooks:schedule", pk=pk)

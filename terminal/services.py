@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from remediation import ssh
+from remediation.audit_context import AuditContext, audit_context
 from remediation.grants import OPEN_PERM, can_open_terminal
 from remediation.models import Server
 from remediation.services.audit import Actor, record_event
@@ -92,7 +93,7 @@ def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: s
         reason, message = SSH_STAGE_REASONS.get(exc.stage, DenyReason.UNREACHABLE), exc.message
     except (InventoryError, CredentialUnavailable) as exc:
         reason, message = DenyReason.NO_CREDENTIAL, str(exc)
-    record_event(actor=actor, action="terminal.refused", obj=server, reason=f"{reason}: {message}", ip=client_ip)
+    record_event(actor=actor, action="terminal.refused", obj=server, reason=f"{reason}: {message}")
     metrics.TERMINAL_SESSIONS.labels(event="refused", reason=reason).inc()
     raise TerminalDenied(reason, message)
 
@@ -120,7 +121,7 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
             session.save()
             after = {"server": server.name, "cols": cols, "rows": rows, "client_ip": client_ip}
             after["recording_input"] = session.recording_input
-            record_event(actor=actor, action="terminal.opened", obj=session, after=after, ip=client_ip)
+            record_event(actor=actor, action="terminal.opened", obj=session, after=after)
         metrics.TERMINAL_SESSIONS.labels(event="opened", reason="").inc()
         recorder = CastRecorder(
             resolve(session.recording_path),
@@ -153,14 +154,9 @@ def close_session(
         if closed:
             seconds = session.duration_seconds
             after = {"reason": reason, "bytes_in": bytes_in, "bytes_out": bytes_out, "seconds": seconds}
-            record_event(
-                actor=actor,
-                action="terminal.closed",
-                obj=session,
-                after=after,
-                reason=detail or reason,
-                ip=session.client_ip or "",
-            )
+            # A sweeper closes sessions far from their socket: the event carries the address the session had.
+            with audit_context(AuditContext(ip=session.client_ip or "")):
+                record_event(actor=actor, action="terminal.closed", obj=session, after=after, reason=detail or reason)
     if closed:
         metrics.TERMINAL_SESSIONS.labels(event="closed", reason=reason).inc()
         metrics.TERMINAL_BYTES.labels(direction="in").inc(bytes_in)

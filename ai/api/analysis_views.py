@@ -74,9 +74,7 @@ class AnalyzeAlertView(APIView):
         body = AnalyzeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            analysis, created = request_analysis(
-                alert, actor=request.user, force=body.validated_data["force"], request=request
-            )
+            analysis, created = request_analysis(alert, actor=request.user, force=body.validated_data["force"])
         except AnalysisRateLimited as exc:
             response = Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             response["Retry-After"] = str(exc.retry_after)

@@ -41,7 +41,7 @@ class ProviderViewSet(viewsets.ModelViewSet):
         data: dict[str, Any] = dict(serializer.validated_data)
         key = data.pop("api_key", UNSET)
         try:
-            return save_provider(instance, data, actor=self.request.user, api_key=key, request=self.request)
+            return save_provider(instance, data, actor=self.request.user, api_key=key)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
 
@@ -52,13 +52,13 @@ class ProviderViewSet(viewsets.ModelViewSet):
         serializer.instance = self._save(serializer, self.get_object())
 
     def perform_destroy(self, instance: Provider) -> None:
-        delete_provider(instance, actor=self.request.user, request=self.request)
+        delete_provider(instance, actor=self.request.user)
 
     @extend_schema(request=None, responses={200: ProbeResultSerializer})
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
         """One tiny request to the provider; reports latency or the error."""
-        result = probe_provider(self.get_object(), actor=request.user, request=request)
+        result = probe_provider(self.get_object(), actor=request.user)
         return Response(ProbeResultSerializer(result).data, status=status.HTTP_200_OK)
 
 
@@ -84,5 +84,4 @@ class ChatSessionViewSet(
             self.request.user,  # type: ignore[arg-type]  # signed in (HasPerm)
             title=data.get("title", ""),
             alert=data.get("alert"),
-            request=self.request,
         )

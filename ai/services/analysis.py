@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ai.catalogue import runbook_catalogue
@@ -86,9 +85,7 @@ def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Anal
 
 
 @transaction.atomic
-def request_analysis(
-    alert: Any, *, actor: Actor, force: bool = False, request: HttpRequest | None = None
-) -> tuple[Analysis, bool]:
+def request_analysis(alert: Any, *, actor: Actor, force: bool = False) -> tuple[Analysis, bool]:
     """An operator asks (rate limited per user): (analysis, created); the episode's existing one unless forced."""
     _check_rate(getattr(actor, "pk", 0) or 0)
     existing = Analysis.objects.filter(alert=alert, forced=False).first()

@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ai.catalogue import runbook_catalogue
@@ -37,15 +36,13 @@ def can_chat(user: User | AnonymousUser, session: ChatSession) -> bool:
     return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm("remediation.use_chat"))
 
 
-def create_session(
-    user: User, *, title: str = "", alert: Any = None, request: HttpRequest | None = None
-) -> ChatSession:
+def create_session(user: User, *, title: str = "", alert: Any = None) -> ChatSession:
     """A new session for `user` with the default provider, optionally about an alert."""
     if not title and alert is not None:
         title = f"About {alert}"
     session = ChatSession.objects.create(user=user, title=title[:200], alert=alert, provider=default_provider())
     after = {"title": session.title, "alert": alert.pk if alert is not None else None}
-    record_event(actor=user, action="chat.session_created", obj=session, after=after, request=request)
+    record_event(actor=user, action="chat.session_created", obj=session, after=after)
     return session
 
 

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from ai.choices import ProviderHealth
@@ -64,7 +63,6 @@ def save_provider(
     *,
     actor: Actor,
     api_key: Any = UNSET,
-    request: HttpRequest | None = None,
 ) -> Provider:
     """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays.
 
@@ -98,17 +96,16 @@ def save_provider(
         obj=provider,
         before=old,
         after=new,
-        request=request,
         known_secrets=[k for k in (api_key if isinstance(api_key, str) else "", old_key) if k],
     )
     return provider
 
 
 @transaction.atomic
-def delete_provider(provider: Provider, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_provider(provider: Provider, *, actor: Actor) -> None:
     """Delete a provider (analyses and chats keep its name and model)."""
     before = _snapshot(provider)
-    record_event(actor=actor, action="provider.deleted", obj=provider, before=before, request=request)
+    record_event(actor=actor, action="provider.deleted", obj=provider, before=before)
     provider.delete()
 
 
@@ -154,7 +151,7 @@ def record_health(provider: Provider, result: ProbeResult) -> str:
     return previous
 
 
-def probe_provider(provider: Provider, *, actor: Actor, request: HttpRequest | None = None) -> ProbeResult:
+def probe_provider(provider: Provider, *, actor: Actor) -> ProbeResult:
     """Send one tiny request and report latency or the error (masked); recorded as its health, audited.
 
     Needs ai.change_provider: the request spends the provider's key."""
@@ -166,7 +163,6 @@ def probe_provider(provider: Provider, *, actor: Actor, request: HttpRequest | N
         action="provider.tested",
         obj=provider,
         after={"ok": result.ok, "latency_ms": result.latency_ms, "error": result.error},
-        request=request,
         known_secrets=secrets,
     )
     return result

@@ -121,7 +121,6 @@ class RuleViewSet(viewsets.ModelViewSet):
                 rule,
                 matchers,
                 actor=self.request.user,
-                request=self.request._request,
                 target_servers=servers,
                 scope_servers=scope,
             )
@@ -129,7 +128,7 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise _django_errors(exc) from exc
 
     def perform_destroy(self, instance: Rule) -> None:
-        delete_rule(instance, actor=self.request.user, request=self.request._request)
+        delete_rule(instance, actor=self.request.user)
 
     @extend_schema(request=SimulateSerializer, responses=dict)
     @action(detail=False, methods=["post"])
@@ -164,9 +163,7 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = remediate.reset_breaker(
-            self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request._request
-        )
+        rule = remediate.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
         return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:

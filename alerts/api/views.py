@@ -82,7 +82,6 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             remediate.run_suggestion(
                 suggestion,
                 actor=request.user,
-                request=request._request,
                 override_reason=body.validated_data["override_reason"],
             )
         except remediate.SuggestionUsed as exc:
@@ -103,9 +102,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            alert = acknowledge_alert(
-                self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request._request
-            )
+            alert = acknowledge_alert(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
         except AlreadyAcknowledged as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(AlertDetailSerializer(self.get_queryset().get(pk=alert.pk)).data)

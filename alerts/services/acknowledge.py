@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from alerts.models import Alert
@@ -15,7 +14,7 @@ class AlreadyAcknowledged(Exception):
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "", request: HttpRequest | None = None) -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "") -> Alert:
     """Mark an episode acknowledged by `actor`; audited as alert.acknowledged."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.acknowledged_at is not None:
@@ -29,6 +28,5 @@ def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "", request: 
         obj=locked,
         after={"acknowledged_at": locked.acknowledged_at},
         reason=reason[:2000],
-        request=request,
     )
     return locked

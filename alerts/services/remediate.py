@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from alerts.services.actions import finish_action_request
@@ -188,9 +187,7 @@ class SuggestionUsed(ExecutionRefused):
     """The suggestion was already started, or another execution is active for its episode."""
 
 
-def run_suggestion(
-    suggestion: Suggestion, *, actor: Actor, override_reason: str = "", request: HttpRequest | None = None
-) -> Execution:
+def run_suggestion(suggestion: Suggestion, *, actor: Actor, override_reason: str = "") -> Execution:
     """An operator starts a suggested run: a manual request tied to the episode, started at most once.
 
     The kill switch, maintenance windows, command policy, runbook approval and the one-active-execution-per-episode
@@ -201,7 +198,6 @@ def run_suggestion(
     audited = refusals_audited(
         suggestion.runbook,
         actor=actor,
-        request=request,
         trigger=Trigger.SUGGESTION,
         targets=suggestion.target_ids,
         suggestion=suggestion.pk,
@@ -212,15 +208,15 @@ def run_suggestion(
         if not Suggestion.objects.filter(pk=suggestion.pk, used_at__isnull=True).update(used_at=now, used_by=actor):
             raise SuggestionUsed(f"suggestion #{suggestion.pk} was already started; it runs once")
         row = Suggestion.objects.select_related("alert", "runbook").get(pk=suggestion.pk)  # fresh alert status
-        execution = _request_suggested(row, actor, override_reason, request)
+        execution = _request_suggested(row, actor, override_reason)
         Suggestion.objects.filter(pk=row.pk).update(execution=execution)
         after = {"suggestion": row.pk, "execution": execution.pk, "status": execution.status}
-        record_event(actor=actor, action="remediation.suggestion_started", obj=row.alert, after=after, request=request)
+        record_event(actor=actor, action="remediation.suggestion_started", obj=row.alert, after=after)
     suggestion.refresh_from_db()
     return execution
 
 
-def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: str, request: Any) -> Execution:
+def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: str) -> Execution:
     alert = suggestion.alert
     if alert.status == "resolved":
         raise ExecutionRefused(f"alert #{alert.pk} has resolved; a resolved alert never starts an execution")
@@ -235,7 +231,6 @@ def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: st
             alert=context,
             origin={"alert_episode_id": alert.pk, "rule_id": suggestion.rule_id},
             override_reason=override_reason,
-            request=request,
         )
     except IntegrityError:
         raise SuggestionUsed(f"another execution is already active for alert #{alert.pk}") from None
@@ -282,7 +277,7 @@ def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 @transaction.atomic
-def reset_breaker(rule: Rule, *, actor: Any, reason: str, request: Any = None) -> Rule:
+def reset_breaker(rule: Rule, *, actor: Any, reason: str) -> Rule:
     """An admin closes the breaker: failures before now are forgotten; audited with the reason. Needs change_rule."""
     require_permission(actor, "remediation.change_rule")
     if not reason.strip():
@@ -297,7 +292,6 @@ def reset_breaker(rule: Rule, *, actor: Any, reason: str, request: Any = None) -
         before={"breaker": before["state"]},
         after={"breaker": "closed"},
         reason=reason.strip(),
-        request=request,
     )
     return rule
 

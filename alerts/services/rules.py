@@ -15,7 +15,6 @@ from typing import Any, TypedDict
 from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.choices import RuleAction, StatusFilter
@@ -246,7 +245,6 @@ def save_rule(
     matchers: list[dict[str, str]] | None,
     *,
     actor: Actor,
-    request: HttpRequest | None = None,
     target_servers: list[Any] | None = None,
     scope_servers: list[Any] | None = None,
 ) -> Rule:
@@ -265,25 +263,23 @@ def save_rule(
         rule.target_servers.set(target_servers)
     if scope_servers is not None:
         rule.scope_servers.set(scope_servers)
-    record_rule_saved(rule, before, actor=actor, request=request)
+    record_rule_saved(rule, before, actor=actor)
     return rule
 
 
-def record_rule_saved(
-    rule: Rule, before: dict[str, Any] | None, *, actor: Actor, request: HttpRequest | None = None
-) -> None:
+def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: Actor) -> None:
     """Audit a rule change (`rule.created` / `rule.updated`) and invalidate compiled rules after commit."""
     after = rule_snapshot(rule)
     old, new = diff(before, after)
     action = "rule.created" if before is None else "rule.updated"
-    record_event(actor=actor, action=action, obj=rule, before=old, after=new, request=request)
+    record_event(actor=actor, action=action, obj=rule, before=old, after=new)
     transaction.on_commit(invalidate_rules)
 
 
 @transaction.atomic
-def delete_rule(rule: Rule, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_rule(rule: Rule, *, actor: Actor) -> None:
     """Delete a rule (its decisions keep the rule's name); audited."""
     before = rule_snapshot(rule)
-    record_event(actor=actor, action="rule.deleted", obj=rule, before=before, request=request)
+    record_event(actor=actor, action="rule.deleted", obj=rule, before=before)
     rule.delete()
     transaction.on_commit(invalidate_rules)

@@ -14,7 +14,6 @@ from typing import Any
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.jobs import BrokerUnavailable
@@ -39,9 +38,7 @@ SCOPE_FIELDS = ("all_rules", "all_servers", "server_tags")
 
 
 @transaction.atomic
-def create_webhook_token(
-    name: str, *, actor: Actor, request: HttpRequest | None = None, scope: dict[str, Any] | None = None
-) -> tuple[WebhookToken, str]:
+def create_webhook_token(name: str, *, actor: Actor, scope: dict[str, Any] | None = None) -> tuple[WebhookToken, str]:
     """Create a token for a named source; returns the row and the raw token (its only appearance anywhere).
 
     `scope`: all_rules, all_servers, server_tags, rules, servers (nothing allowed when not given).
@@ -55,15 +52,12 @@ def create_webhook_token(
         action="webhook_token.created",
         obj=token,
         after={"name": token.name, **scope_of(token)},
-        request=request,
     )
     return token, raw
 
 
 @transaction.atomic
-def set_webhook_token_scope(
-    token: WebhookToken, scope: dict[str, Any], *, actor: Actor, request: HttpRequest | None = None
-) -> WebhookToken:
+def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: Actor) -> WebhookToken:
     """Change which rules a source's alerts reach and which servers they may target; audited. Needs
     change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")
@@ -75,7 +69,6 @@ def set_webhook_token_scope(
         obj=token,
         before=before,
         after=scope_of(token),
-        request=request,
     )
     forget_webhook_tokens()  # now for this thread, and again after commit (another thread may re-read meanwhile)
     transaction.on_commit(forget_webhook_tokens)
@@ -141,9 +134,7 @@ def source_allows_server(source: str, server: Any) -> str:
 
 
 @transaction.atomic
-def set_webhook_token_rate_limit(
-    token: WebhookToken, rate_limit: str, *, actor: Actor, request: HttpRequest | None = None
-) -> WebhookToken:
+def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor: Actor) -> WebhookToken:
     """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; seen everywhere within 2 s.
 
     Needs change_webhooktoken.
@@ -158,7 +149,6 @@ def set_webhook_token_rate_limit(
             actor=actor,
             action="webhook_token.updated",
             obj=token,
-            request=request,
             before={"rate_limit": before},
             after={"rate_limit": token.rate_limit},
         )
@@ -167,9 +157,7 @@ def set_webhook_token_rate_limit(
 
 
 @transaction.atomic
-def rotate_webhook_token(
-    token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None
-) -> tuple[WebhookToken, str]:
+def rotate_webhook_token(token: WebhookToken, *, actor: Actor) -> tuple[WebhookToken, str]:
     """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
     process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw.
     Needs change_webhooktoken."""
@@ -178,22 +166,20 @@ def rotate_webhook_token(
     was_revoked = token.revoked_at is not None
     token.token_hash, token.prefix, token.revoked_at = hash_token(raw), raw[:10], None
     token.save(update_fields=["token_hash", "prefix", "revoked_at"])
-    record_event(
-        actor=actor, action="webhook_token.rotated", obj=token, after={"reactivated": was_revoked}, request=request
-    )
+    record_event(actor=actor, action="webhook_token.rotated", obj=token, after={"reactivated": was_revoked})
     forget_webhook_tokens()
     transaction.on_commit(forget_webhook_tokens)
     return token, raw
 
 
 @transaction.atomic
-def revoke_webhook_token(token: WebhookToken, *, actor: Actor, request: HttpRequest | None = None) -> WebhookToken:
+def revoke_webhook_token(token: WebhookToken, *, actor: Actor) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record_event(actor=actor, action="webhook_token.revoked", obj=token, request=request)
+        record_event(actor=actor, action="webhook_token.revoked", obj=token)
         transaction.on_commit(forget_webhook_tokens)
     return token
 

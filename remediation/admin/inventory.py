@@ -86,20 +86,18 @@ class CredentialAdmin(admin.ModelAdmin):
         fields, secrets, clear = form.parts()
         if change:
             saved = credential_service.update_credential(
-                obj, actor=request.user, fields=fields, secrets=secrets, clear=clear, request=request
+                obj, actor=request.user, fields=fields, secrets=secrets, clear=clear
             )
         else:
-            saved = credential_service.create_credential(
-                actor=request.user, fields=fields, secrets=secrets, request=request
-            )
+            saved = credential_service.create_credential(actor=request.user, fields=fields, secrets=secrets)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Credential) -> None:
-        credential_service.delete_credential(obj, actor=request.user, request=request)
+        credential_service.delete_credential(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset:
-            credential_service.delete_credential(credential, actor=request.user, request=request)
+            credential_service.delete_credential(credential, actor=request.user)
 
 
 class ServerForm(forms.ModelForm):
@@ -156,30 +154,30 @@ class ServerAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Server, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in inventory_service.SERVER_FIELDS if name in form.cleaned_data}
         if change:
-            saved = inventory_service.update_server(obj, actor=request.user, data=data, request=request)
+            saved = inventory_service.update_server(obj, actor=request.user, data=data)
         else:
-            saved = inventory_service.create_server(actor=request.user, data=data, request=request)
+            saved = inventory_service.create_server(actor=request.user, data=data)
         if form.cleaned_data.get("known_hosts_line"):
             try:
                 saved = inventory_service.pin_host_key(
-                    saved, actor=request.user, known_hosts_line=form.cleaned_data["known_hosts_line"], request=request
+                    saved, actor=request.user, known_hosts_line=form.cleaned_data["known_hosts_line"]
                 )
             except ValidationError as exc:
                 messages.error(request, f"Host key not pinned: {' '.join(exc.messages)}")
         obj.pk, obj._state.adding = saved.pk, False
 
     def delete_model(self, request: HttpRequest, obj: Server) -> None:
-        inventory_service.delete_server(obj, actor=request.user, request=request)
+        inventory_service.delete_server(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
-            inventory_service.delete_server(server, actor=request.user, request=request)
+            inventory_service.delete_server(server, actor=request.user)
 
     @admin.action(description="Fetch and pin host key", permissions=["pin"])
     def fetch_and_pin_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
             try:
-                pinned = inventory_service.pin_host_key(server, actor=request.user, request=request)
+                pinned = inventory_service.pin_host_key(server, actor=request.user)
             except inventory_service.InventoryError as exc:
                 messages.error(request, f"{server.name}: {exc}")
                 continue
@@ -188,7 +186,7 @@ class ServerAdmin(admin.ModelAdmin):
     @admin.action(description="Test connection", permissions=["test"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
-            tested = inventory_service.run_connection_test(server, actor=request.user, request=request)
+            tested = inventory_service.run_connection_test(server, actor=request.user)
             summary = "; ".join(
                 f"{s['stage']}: {'ok' if s['ok'] else 'FAILED'} ({s['detail']})" for s in tested.last_test_result
             )

@@ -68,7 +68,7 @@ class TokenRefresh(APIView):
         body = RefreshBody(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            return Response(rotate_refresh_token(body.validated_data["refresh"], request=request._request))
+            return Response(rotate_refresh_token(body.validated_data["refresh"]))
         except TokenRefused as exc:
             return _refused(exc)
 
@@ -87,7 +87,7 @@ class TokenRevoke(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            count = revoke_refresh_token(data["refresh"], everywhere=data["all"], request=request._request)
+            count = revoke_refresh_token(data["refresh"], everywhere=data["all"])
         except TokenRefused as exc:
             return _refused(exc)
         return Response({"revoked": count})

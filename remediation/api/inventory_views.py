@@ -66,7 +66,7 @@ class ServerViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         try:
             serializer.instance = inventory_service.create_server(
-                actor=self.request.user, data=serializer.validated_data, request=self.request
+                actor=self.request.user, data=serializer.validated_data
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
@@ -77,13 +77,12 @@ class ServerViewSet(viewsets.ModelViewSet):
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
                 actor=self.request.user,
                 data=serializer.validated_data,
-                request=self.request,
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
 
     def perform_destroy(self, instance: Server) -> None:
-        inventory_service.delete_server(instance, actor=self.request.user, request=self.request)
+        inventory_service.delete_server(instance, actor=self.request.user)
 
     @extend_schema(request=PinHostKeySerializer, responses=ServerSerializer)
     @action(detail=True, methods=["post"], url_path="pin-host-key")
@@ -92,9 +91,7 @@ class ServerViewSet(viewsets.ModelViewSet):
         body = PinHostKeySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            server = inventory_service.pin_host_key(
-                self.get_object(), actor=request.user, request=request, **body.validated_data
-            )
+            server = inventory_service.pin_host_key(self.get_object(), actor=request.user, **body.validated_data)
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
         except inventory_service.InventoryError as exc:
@@ -105,7 +102,7 @@ class ServerViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
         """Test reachability, host key, authentication and a harmless command; the result is stored."""
-        server = inventory_service.run_connection_test(self.get_object(), actor=request.user, request=request)
+        server = inventory_service.run_connection_test(self.get_object(), actor=request.user)
         return Response(ServerSerializer(server).data)
 
     @extend_schema(request=ImportSerializer, responses=ServerSerializer(many=True))
@@ -115,9 +112,7 @@ class ServerViewSet(viewsets.ModelViewSet):
         body = ImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            servers = import_servers(
-                body.validated_data["content"], body.validated_data["format"], actor=request.user, request=request
-            )
+            servers = import_servers(body.validated_data["content"], body.validated_data["format"], actor=request.user)
         except ImportRejected as rejected:
             return Response({"detail": str(rejected), "rows": rejected.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(ServerSerializer(servers, many=True).data, status=status.HTTP_201_CREATED)
@@ -148,7 +143,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
         fields, secrets, _clear = serializer.split()
         try:
             serializer.instance = credential_service.create_credential(
-                actor=self.request.user, fields=fields, secrets=secrets, request=self.request
+                actor=self.request.user, fields=fields, secrets=secrets
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
@@ -162,13 +157,12 @@ class CredentialViewSet(viewsets.ModelViewSet):
                 fields=fields,
                 secrets=secrets,
                 clear=clear,
-                request=self.request,
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
 
     def perform_destroy(self, instance: Credential) -> None:
         try:
-            credential_service.delete_credential(instance, actor=self.request.user, request=self.request)
+            credential_service.delete_credential(instance, actor=self.request.user)
         except ProtectedError as exc:
             raise ValidationError({"detail": "Servers still use this credential; reassign them first."}) from exc

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.http import HttpRequest
 
-from remediation.services.audit import diff, record_event, snapshot
+from remediation.services.audit import Actor, diff, record_event, snapshot
 
 
 @dataclass
@@ -32,7 +31,7 @@ def capture(instance: models.Model, *, secret_fields: Iterable[str] = ()) -> Cap
 
 
 def record_admin_save(
-    request: HttpRequest, instance: models.Model, captured: Captured, *, secret_fields: Iterable[str] = ()
+    instance: models.Model, captured: Captured, *, actor: Actor, secret_fields: Iterable[str] = ()
 ) -> None:
     """Audit a create or update with its diff; a changed secret shows only as 'changed'."""
     secret = tuple(secret_fields)
@@ -46,23 +45,21 @@ def record_admin_save(
         return
     verb = "created" if is_new else "updated"
     record_event(
-        actor=request.user,
+        actor=actor,
         action=f"{instance._meta.model_name}.{verb}",
         obj=instance,
         before=old,
         after=new,
-        request=request,
     )
 
 
-def record_admin_delete(request: HttpRequest, instance: models.Model, captured: Captured, pk: Any) -> None:
+def record_admin_delete(instance: models.Model, captured: Captured, pk: Any, *, actor: Actor) -> None:
     """Audit a deletion with what the row held."""
     record_event(
-        actor=request.user,
+        actor=actor,
         action=f"{instance._meta.model_name}.deleted",
         object_type=instance._meta.label_lower,
         object_id=pk,
         object_repr=str(instance),
         before=captured.data,
-        request=request,
     )

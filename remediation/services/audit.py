@@ -10,12 +10,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import models
-from django.http import HttpRequest
 
 from remediation import metrics
+from remediation.audit_context import current_audit_context
 from remediation.choices import SYSTEM_ACTOR
 from remediation.models import AuditEvent
-from remediation.net import client_ip
 from remediation.redaction import MASK, mask_data
 
 Actor = User | AnonymousUser | str | None
@@ -76,13 +75,11 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
-    request: HttpRequest | None = None,
-    ip: str = "",
     known_secrets: Iterable[str] = (),
 ) -> AuditEvent:
     """Append one audit event; secrets in before/after/reason are masked before they are stored.
 
-    `ip` is the client address when there is no HTTP request (a WebSocket derives it with scope_client_ip).
+    The caller's address and request id come from the audit context its edge set (remediation.audit_context).
     """
     user = actor if isinstance(actor, AbstractBaseUser) else None
     if isinstance(actor, str):
@@ -96,6 +93,7 @@ def record_event(
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)
     secrets = tuple(known_secrets)
+    context = current_audit_context()
     event = AuditEvent.objects.create(
         actor=user,
         actor_label=label[:150],
@@ -106,8 +104,8 @@ def record_event(
         before=mask_data(_json_safe(before), secrets) if before is not None else None,
         after=mask_data(_json_safe(after), secrets) if after is not None else None,
         reason=mask_data(reason, secrets),
-        ip=(client_ip(request) if request is not None else ip) or None,
-        request_id=getattr(request, "request_id", "") if request is not None else "",
+        ip=context.ip or None,
+        request_id=context.request_id,
     )
     metrics.AUDIT_EVENTS.labels(action=action).inc()
     return event

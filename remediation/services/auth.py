@@ -121,7 +121,6 @@ def log_in(request: HttpRequest, *, username: str, password: str, channel: str) 
             object_repr=username[:150],
             after={"channel": channel, "username": username[:150]},
             reason="rate limited",
-            request=request,
         )
         raise LoginRefused(f"Too many login attempts. Try again in {wait} seconds.", retry_after=wait)
     user = authenticate(request, username=username, password=password)
@@ -134,11 +133,10 @@ def log_in(request: HttpRequest, *, username: str, password: str, channel: str) 
             object_repr=username[:150],
             after={"channel": channel, "username": username[:150]},
             reason="invalid credentials",
-            request=request,
         )
         raise LoginRefused("Invalid username or password.")
     metrics.LOGINS.labels(channel=channel, result="success").inc()
-    record_event(actor=user, action="user.logged_in", obj=user, after={"channel": channel}, request=request)
+    record_event(actor=user, action="user.logged_in", obj=user, after={"channel": channel})
     return user
 
 
@@ -148,5 +146,5 @@ def log_out(request: HttpRequest) -> None:
     # The session is gone before the connections are told, so their re-check sees it gone.
     logout(request)
     if user.is_authenticated:
-        record_event(actor=user, action="user.logged_out", obj=user, request=request)
+        record_event(actor=user, action="user.logged_out", obj=user)
         access_changed([user.pk], cause="logged_out")

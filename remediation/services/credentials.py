@@ -9,7 +9,6 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.http import HttpRequest
 
 from remediation import ssh
 from remediation.models import Credential, CredentialKind
@@ -36,9 +35,7 @@ class Secrets:
     token: str | None = field(default=None, repr=False)
 
 
-def use_credential(
-    credential: Credential, *, actor: Actor, purpose: str, request: HttpRequest | None = None
-) -> Secrets:
+def use_credential(credential: Credential, *, actor: Actor, purpose: str) -> Secrets:
     """The one place secrets are decrypted; audits `credential.used` with the purpose (never the value)."""
     present = [name for name in SECRET_FIELDS if getattr(credential, name)]
     record_event(
@@ -46,7 +43,6 @@ def use_credential(
         action="credential.used",
         obj=credential,
         after={"purpose": purpose, "fields": present},
-        request=request,
     )
     try:
         values = {name: unseal(getattr(credential, name)) for name in present}
@@ -126,7 +122,6 @@ def create_credential(
     actor: Actor,
     fields: Mapping[str, Any],
     secrets: Mapping[str, str],
-    request: HttpRequest | None = None,
 ) -> Credential:
     """Create a credential; raises ValidationError. Audited with secrets shown as 'set', never their values."""
     credential = Credential()
@@ -138,7 +133,6 @@ def create_credential(
         action="credential.created",
         obj=credential,
         after=after,
-        request=request,
         known_secrets=secrets.values(),
     )
     return credential
@@ -152,7 +146,6 @@ def update_credential(
     fields: Mapping[str, Any],
     secrets: Mapping[str, str] | None = None,
     clear: Iterable[str] = (),
-    request: HttpRequest | None = None,
 ) -> Credential:
     """Change fields, replace or clear secrets; the audit diff marks replaced secrets as 'changed'."""
     secrets = secrets or {}
@@ -173,14 +166,13 @@ def update_credential(
             obj=credential,
             before=old,
             after=new,
-            request=request,
             known_secrets=secrets.values(),
         )
     return credential
 
 
 @transaction.atomic
-def delete_credential(credential: Credential, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_credential(credential: Credential, *, actor: Actor) -> None:
     """Delete an unused credential (servers using it protect it)."""
     before = _audit_snapshot(credential)
     pk, label = credential.pk, str(credential)
@@ -192,7 +184,6 @@ def delete_credential(credential: Credential, *, actor: Actor, request: HttpRequ
         object_id=pk,
         object_repr=label,
         before=before,
-        request=request,
     )
 
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation import ssh
@@ -94,18 +93,16 @@ def build_server(data: Mapping[str, Any], server: Server | None = None) -> Serve
 
 
 @transaction.atomic
-def create_server(*, actor: Actor, data: Mapping[str, Any], request: HttpRequest | None = None) -> Server:
+def create_server(*, actor: Actor, data: Mapping[str, Any]) -> Server:
     """Create a server (no host key pinned yet); audited."""
     server = build_server(data)
     server.save()
-    record_event(actor=actor, action="server.created", obj=server, after=_snapshot(server), request=request)
+    record_event(actor=actor, action="server.created", obj=server, after=_snapshot(server))
     return server
 
 
 @transaction.atomic
-def update_server(
-    server: Server, *, actor: Actor, data: Mapping[str, Any], request: HttpRequest | None = None
-) -> Server:
+def update_server(server: Server, *, actor: Actor, data: Mapping[str, Any]) -> Server:
     """Change a server; a new address or port drops the pinned host key (it belonged to the old endpoint)."""
     server = Server.objects.select_for_update().get(pk=server.pk)
     before = _snapshot(server)
@@ -116,12 +113,12 @@ def update_server(
     server.save()
     old, new = diff(before, _snapshot(server))
     if old or new:
-        record_event(actor=actor, action="server.updated", obj=server, before=old, after=new, request=request)
+        record_event(actor=actor, action="server.updated", obj=server, before=old, after=new)
     return server
 
 
 @transaction.atomic
-def delete_server(server: Server, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_server(server: Server, *, actor: Actor) -> None:
     """Delete a server; audited with its last state."""
     before = _snapshot(server)
     pk, label = server.pk, str(server)
@@ -133,7 +130,6 @@ def delete_server(server: Server, *, actor: Actor, request: HttpRequest | None =
         object_id=pk,
         object_repr=label,
         before=before,
-        request=request,
     )
 
 
@@ -155,7 +151,6 @@ def pin_host_key(
     actor: Actor,
     known_hosts_line: str = "",
     expected_fingerprint: str = "",
-    request: HttpRequest | None = None,
 ) -> Server:
     """Pin a pasted known_hosts line, or fetch the key the server presents now (optionally only if it matches)."""
     require_permission(actor, "remediation.pin_host_key")
@@ -182,9 +177,7 @@ def pin_host_key(
         _set_host_key(server, key, actor=actor)
         server.save()
         after = {"host_key_type": key.key_type, "host_key_fingerprint": key.fingerprint, "source": source}
-        record_event(
-            actor=actor, action="server.host_key_pinned", obj=server, before=before, after=after, request=request
-        )
+        record_event(actor=actor, action="server.host_key_pinned", obj=server, before=before, after=after)
     return server
 
 
@@ -193,7 +186,6 @@ def ssh_target(
     *,
     actor: Actor,
     purpose: str,
-    request: HttpRequest | None = None,
     allow_disabled: bool = False,
 ) -> ssh.Target:
     """What ssh.connect needs for `server`, decrypting its credential through the audited credential service."""
@@ -201,7 +193,7 @@ def ssh_target(
         raise InventoryError(f"Server {server.name} is disabled.")
     if server.credential is None:
         raise InventoryError(f"Server {server.name} has no credential.")
-    secrets = use_credential(server.credential, actor=actor, purpose=purpose, request=request)
+    secrets = use_credential(server.credential, actor=actor, purpose=purpose)
     return ssh.Target(
         host=server.hostname,
         port=server.port,
@@ -242,7 +234,7 @@ def _host_key_stage(server: Server, timeouts: ssh.Timeouts) -> dict[str, Any]:
     return _stage("host_key", True, f"Matches the pinned key {server.host_key_fingerprint}.")
 
 
-def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) -> list[dict[str, Any]]:
+def _run_stages(server: Server, *, actor: Actor) -> list[dict[str, Any]]:
     timeouts = configured_timeouts()
     stages: list[dict[str, Any]] = []
     try:
@@ -251,7 +243,7 @@ def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) ->
         stages.append(_host_key_stage(server, timeouts))
         if not stages[-1]["ok"]:
             return stages
-        target = ssh_target(server, actor=actor, purpose="test connection", request=request, allow_disabled=True)
+        target = ssh_target(server, actor=actor, purpose="test connection", allow_disabled=True)
         with ssh.session(target, timeouts=timeouts) as client:
             stages.append(_stage("auth", True, f"Authenticated as {server.username}."))
             result = ssh.run_command(client, settings.SSH_TEST_COMMAND, timeout=timeouts.auth)
@@ -266,10 +258,10 @@ def _run_stages(server: Server, *, actor: Actor, request: HttpRequest | None) ->
     return stages
 
 
-def run_connection_test(server: Server, *, actor: Actor, request: HttpRequest | None = None) -> Server:
+def run_connection_test(server: Server, *, actor: Actor) -> Server:
     """Check reachability, host key, authentication and a harmless command; store and audit the result."""
     require_permission(actor, "remediation.test_server")
-    stages = _run_stages(server, actor=actor, request=request)
+    stages = _run_stages(server, actor=actor)
     ok = all(s["ok"] for s in stages) and [s["stage"] for s in stages][-1:] == ["command"]
     server.last_test_at = timezone.now()
     server.last_test_ok = ok
@@ -277,5 +269,5 @@ def run_connection_test(server: Server, *, actor: Actor, request: HttpRequest | 
     Server.objects.filter(pk=server.pk).update(
         last_test_at=server.last_test_at, last_test_ok=ok, last_test_result=stages
     )
-    record_event(actor=actor, action="server.tested", obj=server, after={"ok": ok, "stages": stages}, request=request)
+    record_event(actor=actor, action="server.tested", obj=server, after={"ok": ok, "stages": stages})
     return server

@@ -10,7 +10,6 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
 from remediation.models import Credential, Server
 from remediation.services.audit import Actor, record_event
@@ -98,20 +97,19 @@ def validate_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return valid
 
 
-def import_servers(text: str, fmt: str, *, actor: Actor, request: HttpRequest | None = None) -> list[Server]:
+def import_servers(text: str, fmt: str, *, actor: Actor) -> list[Server]:
     """Create every server of the file in one transaction (each audited), or raise ImportRejected."""
     valid = validate_rows(parse_rows(text, fmt))
     servers: list[Server] = []
     try:
         with transaction.atomic():
             for data in valid:
-                servers.append(create_server(actor=actor, data=data, request=request))
+                servers.append(create_server(actor=actor, data=data))
             record_event(
                 actor=actor,
                 action="server.imported",
                 object_type="remediation.server",
                 after={"format": fmt, "count": len(servers), "names": [s.name for s in servers]},
-                request=request,
             )
     except ValidationError as exc:  # a concurrent change since validation; the transaction rolled back
         raise ImportRejected([{"row": len(servers) + 1, "errors": exc.message_dict}]) from exc

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -59,7 +58,7 @@ def _still_valid_for(token: UntypedToken, user: User | None) -> str:
     return ""
 
 
-def rotate_refresh_token(raw: str, *, request: HttpRequest | None = None) -> dict[str, str]:
+def rotate_refresh_token(raw: str) -> dict[str, str]:
     """Trade a refresh token for a new pair; the old one is revoked. A revoked one presented again revokes them all."""
     with transaction.atomic():
         token, row = _stored(raw)
@@ -67,16 +66,14 @@ def rotate_refresh_token(raw: str, *, request: HttpRequest | None = None) -> dic
         if BlacklistedToken.objects.filter(token=row).exists():
             # Rotated or revoked tokens never come back from an honest client: someone else may hold the newest one.
             if user is not None:
-                revoke_user_tokens(
-                    user, actor=SYSTEM_ACTOR, reason="a revoked refresh token was presented again", request=request
-                )
+                revoke_user_tokens(user, actor=SYSTEM_ACTOR, reason="a revoked refresh token was presented again")
             refused = "it was already used or revoked"
         else:
             refused = _still_valid_for(token, user)
             if not refused and user is not None:
                 BlacklistedToken.objects.create(token=row)
                 pair = issue_tokens(user)
-                record_event(actor=user, action="user.token_refreshed", obj=user, request=request)
+                record_event(actor=user, action="user.token_refreshed", obj=user)
                 return pair
     # Outside the transaction: the revocation above must stand although this call fails.
     record_event(
@@ -85,17 +82,16 @@ def rotate_refresh_token(raw: str, *, request: HttpRequest | None = None) -> dic
         object_type="auth.user",
         object_id=row.user_id or "",
         reason=refused,
-        request=request,
     )
     raise TokenRefused(f"The refresh token is no longer valid: {refused}.")
 
 
-def revoke_refresh_token(raw: str, *, everywhere: bool = False, request: HttpRequest | None = None) -> int:
+def revoke_refresh_token(raw: str, *, everywhere: bool = False) -> int:
     """Logout for API clients: revoke this refresh token (or, `everywhere`, all of its user's); returns how many."""
     with transaction.atomic():
         _token, row = _stored(raw)
         if everywhere and row.user is not None:
-            return revoke_user_tokens(row.user, actor=row.user, reason="logout everywhere", request=request)
+            return revoke_user_tokens(row.user, actor=row.user, reason="logout everywhere")
         created = BlacklistedToken.objects.get_or_create(token=row)[1]
         record_event(
             actor=row.user,
@@ -104,17 +100,14 @@ def revoke_refresh_token(raw: str, *, everywhere: bool = False, request: HttpReq
             object_id=row.user_id or "",
             after={"count": int(created)},
             reason="logout",
-            request=request,
         )
         return int(created)
 
 
-def revoke_user_tokens(user: User, *, actor: Actor, reason: str, request: HttpRequest | None = None) -> int:
+def revoke_user_tokens(user: User, *, actor: Actor, reason: str) -> int:
     """Revoke every unexpired refresh token of `user` (password change, deactivation, logout); audited with a count."""
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
-    record_event(
-        actor=actor, action="user.tokens_revoked", obj=user, after={"count": len(rows)}, reason=reason, request=request
-    )
+    record_event(actor=actor, action="user.tokens_revoked", obj=user, after={"count": len(rows)}, reason=reason)
     return len(rows)

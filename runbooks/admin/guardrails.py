@@ -19,14 +19,14 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     search_fields = ["name", "reason"]
 
     def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
-        save_maintenance_window(obj, actor=request.user, request=request)
+        save_maintenance_window(obj, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: MaintenanceWindow) -> None:
-        delete_maintenance_window(obj, actor=request.user, request=request)
+        delete_maintenance_window(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
         for window in queryset:
-            delete_maintenance_window(window, actor=request.user, request=request)
+            delete_maintenance_window(window, actor=request.user)
 
 
 @admin.register(KillSwitch)
@@ -49,4 +49,4 @@ class KillSwitchAdmin(admin.ModelAdmin):
         return super().get_queryset(request)
 
     def save_model(self, request: HttpRequest, obj: KillSwitch, form: Any, change: bool) -> None:
-        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user, request=request)
+        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user)

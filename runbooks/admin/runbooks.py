@@ -118,7 +118,7 @@ class RunbookAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        commit_version(form.instance, self._before, actor=request.user, request=request)
+        commit_version(form.instance, self._before, actor=request.user)
 
     @admin.action(description="Plan (render every step; contacts nothing)", permissions=["view"])
     def plan(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> HttpResponse:
@@ -135,10 +135,10 @@ class CommandPolicyRuleAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "overridable"]
 
     def save_model(self, request: HttpRequest, obj: CommandPolicyRule, form: Any, change: bool) -> None:
-        save_policy_rule(obj, actor=request.user, request=request)
+        save_policy_rule(obj, actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: CommandPolicyRule) -> None:
-        delete_policy_rule(obj, actor=request.user, request=request)
+        delete_policy_rule(obj, actor=request.user)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -242,24 +242,24 @@ class RunbookScheduleAdmin(admin.ModelAdmin):
         values = {field: form.cleaned_data[field] for field in schedules.EDITABLE if field in form.cleaned_data}
         if change:
             current = RunbookSchedule.objects.get(pk=obj.pk)
-            schedules.update_schedule(current, actor=request.user, request=request, **values)
+            schedules.update_schedule(current, actor=request.user, **values)
         else:
-            form.instance = schedules.create_schedule(actor=request.user, request=request, **values)
+            form.instance = schedules.create_schedule(actor=request.user, **values)
             obj.pk = form.instance.pk
 
     def delete_model(self, request: HttpRequest, obj: RunbookSchedule) -> None:
-        schedules.delete_schedule(obj, actor=request.user, request=request)
+        schedules.delete_schedule(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.delete_schedule(schedule, actor=request.user, request=request)
+            schedules.delete_schedule(schedule, actor=request.user)
 
     @admin.action(description="Pause the selected schedules", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, False, actor=request.user, request=request)
+            schedules.set_schedule_enabled(schedule, False, actor=request.user)
 
     @admin.action(description="Resume the selected schedules", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, True, actor=request.user, request=request)
+            schedules.set_schedule_enabled(schedule, True, actor=request.user)

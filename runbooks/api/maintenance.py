@@ -66,14 +66,12 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
         for name, value in serializer.validated_data.items():
             setattr(window, name, value)
         try:
-            serializer.instance = save_maintenance_window(
-                window, actor=self.request.user, request=self.request._request
-            )
+            serializer.instance = save_maintenance_window(window, actor=self.request.user)
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
 
     def perform_destroy(self, instance: MaintenanceWindow) -> None:
-        delete_maintenance_window(instance, actor=self.request.user, request=self.request._request)
+        delete_maintenance_window(instance, actor=self.request.user)
 
 
 class KillSwitchSerializer(serializers.ModelSerializer):
@@ -106,6 +104,5 @@ class KillSwitchView(APIView):
             body.validated_data["engaged"],
             reason=body.validated_data["reason"],
             actor=request.user,
-            request=request._request,
         )
         return Response(KillSwitchSerializer(switch).data)

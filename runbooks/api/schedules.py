@@ -72,9 +72,7 @@ class ScheduleViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         try:
-            serializer.instance = service.create_schedule(
-                actor=self.request.user, request=self.request, **serializer.validated_data
-            )
+            serializer.instance = service.create_schedule(actor=self.request.user, **serializer.validated_data)
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
 
@@ -83,27 +81,26 @@ class ScheduleViewSet(viewsets.ModelViewSet):
             serializer.instance = service.update_schedule(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
                 actor=self.request.user,
-                request=self.request,
                 **serializer.validated_data,
             )
         except DjangoValidationError as exc:
             raise _invalid(exc) from exc
 
     def perform_destroy(self, instance: RunbookSchedule) -> None:
-        service.delete_schedule(instance, actor=self.request.user, request=self.request)
+        service.delete_schedule(instance, actor=self.request.user)
 
     @extend_schema(request=None, responses=ScheduleSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, pk: str | None = None) -> Response:
         """Stop firing until resumed (nothing is recorded while paused)."""
-        schedule = service.set_schedule_enabled(self.get_object(), False, actor=request.user, request=request)
+        schedule = service.set_schedule_enabled(self.get_object(), False, actor=request.user)
         return Response(self.get_serializer(schedule).data)
 
     @extend_schema(request=None, responses=ScheduleSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         """Fire again from the next intended run after now."""
-        schedule = service.set_schedule_enabled(self.get_object(), True, actor=request.user, request=request)
+        schedule = service.set_schedule_enabled(self.get_object(), True, actor=request.user)
         return Response(self.get_serializer(schedule).data)
 
     @extend_schema(responses=ScheduleRunSerializer(many=True))

@@ -62,7 +62,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @extend_schema(request=s.RunbookWriteSerializer, responses=s.RunbookSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            runbook = save_runbook(dict(request.data), actor=request.user, request=request)
+            runbook = save_runbook(dict(request.data), actor=request.user)
         except DefinitionError as exc:
             raise _invalid(exc) from exc
         return Response(s.RunbookSerializer(runbook).data, status=status.HTTP_201_CREATED)
@@ -70,14 +70,14 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @extend_schema(request=s.RunbookWriteSerializer, responses=s.RunbookSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            runbook = save_runbook(dict(request.data), actor=request.user, runbook=self.get_object(), request=request)
+            runbook = save_runbook(dict(request.data), actor=request.user, runbook=self.get_object())
         except DefinitionError as exc:
             raise _invalid(exc) from exc
         return Response(s.RunbookSerializer(runbook).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            delete_runbook(self.get_object(), actor=request.user, request=request)
+            delete_runbook(self.get_object(), actor=request.user)
         except DefinitionError as exc:
             return Response({"detail": str(exc.errors["non_field_errors"][0])}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -119,7 +119,6 @@ class RunbookViewSet(viewsets.ModelViewSet):
                 dry_run=data["dry_run"],
                 trigger="api",
                 alert=data["alert"] or None,
-                request=request,
                 override_reason=data["override_reason"],
             )
         except execute_service.ExecutionForbidden as exc:
@@ -149,7 +148,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         if not isinstance(text, str):
             raise ValidationError({"yaml": ["send the YAML as an application/yaml body or a 'yaml' string field"]})
         try:
-            runbooks = import_yaml(text, actor=request.user, request=request)
+            runbooks = import_yaml(text, actor=request.user)
         except DefinitionError as exc:
             raise _invalid(exc) from exc
         return Response(s.RunbookSerializer(runbooks, many=True).data)
@@ -180,7 +179,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         _need(request, "remediation.cancel_execution")
         try:
-            execution = execute_service.cancel_execution(self.get_object(), actor=request.user, request=request)
+            execution = execute_service.cancel_execution(self.get_object(), actor=request.user)
         except execute_service.ExecutionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(s.ExecutionSerializer(execution).data)
@@ -202,9 +201,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         body = s.ApprovalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            execution = service(
-                self.get_object(), actor=request.user, reason=body.validated_data["reason"], request=request
-            )
+            execution = service(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
         except approvals.ApprovalForbidden as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except approvals.ApprovalRefused as exc:

@@ -8,7 +8,6 @@ from typing import Any
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.choices import SYSTEM_ACTOR
@@ -58,9 +57,7 @@ def _broadcast(execution: Execution) -> None:
     transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
 
 
-def approve_execution(
-    execution: Execution, *, actor: Actor, reason: str = "", request: HttpRequest | None = None
-) -> Execution:
+def approve_execution(execution: Execution, *, actor: Actor, reason: str = "") -> Execution:
     """Approve: the execution is queued to run exactly the plan that was shown (re-checked when it starts)."""
     expire_due(now=timezone.now(), ids=[execution.pk])  # committed first: an expired request stays expired
     with transaction.atomic():
@@ -82,7 +79,6 @@ def approve_execution(
             obj=row,
             after={"status": row.status},
             reason=reason.strip(),
-            request=request,
         )
         enqueue(row.pk)
         _broadcast(row)
@@ -90,9 +86,7 @@ def approve_execution(
 
 
 @transaction.atomic
-def reject_execution(
-    execution: Execution, *, actor: Actor, reason: str, request: HttpRequest | None = None
-) -> Execution:
+def reject_execution(execution: Execution, *, actor: Actor, reason: str) -> Execution:
     """Reject with a reason: the execution ends as `rejected` and never runs."""
     if not reason.strip():
         raise ApprovalRefused("say why the request is rejected")
@@ -108,7 +102,7 @@ def reject_execution(
         status_reason=f"rejected: {reason.strip()}",
     )
     row.refresh_from_db()
-    record_event(actor=actor, action="execution.rejected", obj=row, reason=reason.strip(), request=request)
+    record_event(actor=actor, action="execution.rejected", obj=row, reason=reason.strip())
     _broadcast(row)
     return row
 

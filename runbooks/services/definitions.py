@@ -8,7 +8,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import JSONField, OuterRef, ProtectedError, QuerySet, Subquery
-from django.http import HttpRequest
 
 from remediation.services.audit import Actor, diff, record_event
 from runbooks import templating
@@ -201,7 +200,6 @@ def save_runbook(
     *,
     actor: Actor,
     runbook: Runbook | None = None,
-    request: HttpRequest | None = None,
     action: str = "",
 ) -> Runbook:
     """Create or update a runbook from a definition dict; every save appends an immutable version."""
@@ -217,7 +215,7 @@ def save_runbook(
         for step in steps:
             step.runbook = runbook
             step.save()
-    return commit_version(runbook, before, actor=actor, request=request, action=action)
+    return commit_version(runbook, before, actor=actor, action=action)
 
 
 def commit_version(
@@ -225,7 +223,6 @@ def commit_version(
     before: dict[str, Any] | None,
     *,
     actor: Actor,
-    request: HttpRequest | None = None,
     action: str = "",
 ) -> Runbook:
     """After a runbook and its steps were saved (API, YAML or admin): freeze a new version and audit the change."""
@@ -237,7 +234,6 @@ def commit_version(
         obj=runbook,
         before=old,
         after={**(new or {}), "version": version.number},
-        request=request,
     )
     return runbook
 
@@ -254,7 +250,7 @@ def snapshot_version(runbook: Runbook, *, actor: Actor) -> RunbookVersion:
     )
 
 
-def delete_runbook(runbook: Runbook, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_runbook(runbook: Runbook, *, actor: Actor) -> None:
     """Delete a runbook that never ran; runbooks with executions must be disabled instead."""
     before, pk = definition_of(runbook), runbook.pk
     try:
@@ -267,7 +263,6 @@ def delete_runbook(runbook: Runbook, *, actor: Actor, request: HttpRequest | Non
                 object_id=pk,
                 object_repr=before["name"],
                 before=before,
-                request=request,
             )
     except ProtectedError as exc:
         raise DefinitionError({"non_field_errors": ["this runbook has executions; disable it instead"]}) from exc

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation import metrics
@@ -74,7 +73,7 @@ def redispatch_pending() -> int:
 
 
 @contextmanager
-def refusals_audited(runbook: Runbook, *, actor: Actor, request: Any = None, **details: Any) -> Iterator[None]:
+def refusals_audited(runbook: Runbook, *, actor: Actor, **details: Any) -> Iterator[None]:
     """Audit an ExecutionRefused raised inside as `execution.refused`, after the atomic block inside rolled back.
 
     Written inside that block, the refusal would be rolled back with it. A caller that wraps a request in its own
@@ -86,9 +85,7 @@ def refusals_audited(runbook: Runbook, *, actor: Actor, request: Any = None, **d
     except ExecutionRefused as exc:
         problems = exc.problems
         after = {"runbook": runbook.name, **details, **({"problems": problems} if problems else {})}
-        record_event(
-            actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc), request=request
-        )
+        record_event(actor=actor, action="execution.refused", obj=runbook, after=after, reason=str(exc))
         raise
 
 
@@ -101,7 +98,6 @@ def request_execution(
     dry_run: bool = False,
     trigger: str = Trigger.MANUAL,
     alert: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
     origin: dict[str, Any] | None = None,
     require_approval: bool = False,
     override_reason: str = "",
@@ -113,7 +109,7 @@ def request_execution(
     durably; a user actor must be allowed on every target (dry runs too: a plan shows the target's details).
     """
     params, target_ids = params or {}, list(target_ids or [])
-    audited = refusals_audited(runbook, actor=actor, request=request, trigger=trigger, targets=target_ids)
+    audited = refusals_audited(runbook, actor=actor, trigger=trigger, targets=target_ids)
     with audited, transaction.atomic():
         try:
             check_scope(actor, target_ids)
@@ -129,7 +125,6 @@ def request_execution(
                 actor=actor,
                 manual=trigger != Trigger.ALERT,
                 override_reason=override_reason,
-                request=request,
             )
         plan = plan_version(version, params=params, target_ids=target_ids, alert=alert)
         if not plan.ok and not dry_run:
@@ -164,16 +159,13 @@ def request_execution(
                 "status": execution.status,
                 **(origin or {}),
             },
-            request=request,
         )
         if not held:
             enqueue(execution.pk)
     return execution
 
 
-def check_guards(
-    runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str, request: Any
-) -> None:
+def check_guards(runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str) -> None:
     """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
     suppressor = Suppressor(timezone.now())
     if suppressor.kill_switch is not None:
@@ -193,12 +185,11 @@ def check_guards(
         obj=window,
         reason=override_reason.strip(),
         after={"runbook": runbook.name, "targets": target_ids},
-        request=request,
     )
 
 
 @transaction.atomic
-def cancel_execution(execution: Execution, *, actor: Actor, request: HttpRequest | None = None) -> Execution:
+def cancel_execution(execution: Execution, *, actor: Actor) -> Execution:
     """Cancel a queued execution at once, or flag a running one (its runner stops within seconds)."""
     user = actor if hasattr(actor, "pk") else None
     waiting = [ExecutionStatus.PENDING, ExecutionStatus.AWAITING_APPROVAL]
@@ -216,9 +207,7 @@ def cancel_execution(execution: Execution, *, actor: Actor, request: HttpRequest
     ):
         raise ExecutionRefused(f"execution #{execution.pk} has already finished")
     execution.refresh_from_db()
-    record_event(
-        actor=actor, action="execution.cancelled", obj=execution, after={"status": execution.status}, request=request
-    )
+    record_event(actor=actor, action="execution.cancelled", obj=execution, after={"status": execution.status})
     state = live.execution_state(execution)
     transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
     return execution

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation.models import KillSwitch, MaintenanceWindow
@@ -26,9 +25,7 @@ WINDOW_FIELDS = (
 
 
 @transaction.atomic
-def save_maintenance_window(
-    window: MaintenanceWindow, *, actor: Actor, request: HttpRequest | None = None
-) -> MaintenanceWindow:
+def save_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> MaintenanceWindow:
     """Validate and save a window; audited as maintenance_window.created / .updated."""
     created = window.pk is None
     before = None if created else snapshot(MaintenanceWindow.objects.get(pk=window.pk), fields=WINDOW_FIELDS)
@@ -36,20 +33,20 @@ def save_maintenance_window(
     window.save()
     old, new = diff(before, snapshot(window, fields=WINDOW_FIELDS))
     action = "maintenance_window.created" if created else "maintenance_window.updated"
-    record_event(actor=actor, action=action, obj=window, before=old, after=new, request=request)
+    record_event(actor=actor, action=action, obj=window, before=old, after=new)
     return window
 
 
 @transaction.atomic
-def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> None:
     """Delete a window; audited as maintenance_window.deleted."""
     before = snapshot(window, fields=WINDOW_FIELDS)
-    record_event(actor=actor, action="maintenance_window.deleted", obj=window, before=before, request=request)
+    record_event(actor=actor, action="maintenance_window.deleted", obj=window, before=before)
     window.delete()
 
 
 @transaction.atomic
-def set_kill_switch(engaged: bool, *, reason: str, actor: Actor, request: HttpRequest | None = None) -> KillSwitch:
+def set_kill_switch(engaged: bool, *, reason: str, actor: Actor) -> KillSwitch:
     """Engage or release the global kill switch; audited as kill_switch.changed (a reason is required)."""
     if not reason.strip():
         raise ValueError("Say why the kill switch is changed.")
@@ -67,6 +64,5 @@ def set_kill_switch(engaged: bool, *, reason: str, actor: Actor, request: HttpRe
         before=before,
         after={"engaged": switch.engaged, "reason": switch.reason},
         reason=switch.reason,
-        request=request,
     )
     return switch

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from remediation import jobs
@@ -68,16 +67,14 @@ def arm(schedule: RunbookSchedule, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def create_schedule(
-    *, actor: Actor, now: dt.datetime | None = None, request: HttpRequest | None = None, **values: Any
-) -> RunbookSchedule:
+def create_schedule(*, actor: Actor, now: dt.datetime | None = None, **values: Any) -> RunbookSchedule:
     """Validate, save and arm a new schedule; audited as schedule.created."""
     schedule = RunbookSchedule(**values, created_by=actor if hasattr(actor, "pk") else None)  # type: ignore[misc]
     schedule.full_clean()
     check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
     arm(schedule, now or timezone.now())
-    record_event(actor=actor, action="schedule.created", obj=schedule, after=snapshot(schedule), request=request)
+    record_event(actor=actor, action="schedule.created", obj=schedule, after=snapshot(schedule))
     return schedule
 
 
@@ -87,7 +84,6 @@ def update_schedule(
     *,
     actor: Actor,
     now: dt.datetime | None = None,
-    request: HttpRequest | None = None,
     **changes: Any,
 ) -> RunbookSchedule:
     """Apply changes, re-validate and re-arm; audited as schedule.updated with the before/after diff."""
@@ -100,9 +96,7 @@ def update_schedule(
     check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
     arm(schedule, now or timezone.now())
-    record_event(
-        actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule), request=request
-    )
+    record_event(actor=actor, action="schedule.updated", obj=schedule, before=before, after=snapshot(schedule))
     return schedule
 
 
@@ -113,7 +107,6 @@ def set_schedule_enabled(
     *,
     actor: Actor,
     now: dt.datetime | None = None,
-    request: HttpRequest | None = None,
 ) -> RunbookSchedule:
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
     require_permission(actor, "runbooks.change_runbookschedule")
@@ -121,14 +114,14 @@ def set_schedule_enabled(
     schedule.save(update_fields=["enabled", "updated_at"])
     arm(schedule, now or timezone.now())
     action = "schedule.resumed" if enabled else "schedule.paused"
-    record_event(actor=actor, action=action, obj=schedule, after={"next_run_at": schedule.next_run_at}, request=request)
+    record_event(actor=actor, action=action, obj=schedule, after={"next_run_at": schedule.next_run_at})
     return schedule
 
 
 @transaction.atomic
-def delete_schedule(schedule: RunbookSchedule, *, actor: Actor, request: HttpRequest | None = None) -> None:
+def delete_schedule(schedule: RunbookSchedule, *, actor: Actor) -> None:
     """Delete a schedule, its django-q2 row and its history; audited as schedule.deleted."""
-    record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule), request=request)
+    record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule))
     jobs.remove_schedule(schedule.q2_name)
     schedule.delete()
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml
 from django.db import transaction
-from django.http import HttpRequest
 
 from remediation.services.audit import Actor
 from runbooks.models import Runbook
@@ -37,7 +36,7 @@ def parse_yaml(text: str) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def import_yaml(text: str, *, actor: Actor, request: HttpRequest | None = None) -> list[Runbook]:
+def import_yaml(text: str, *, actor: Actor) -> list[Runbook]:
     """Create or update runbooks by name; all or nothing. Unchanged runbooks get no new version."""
     imported: list[Runbook] = []
     errors: dict[str, list[str]] = {}
@@ -49,9 +48,7 @@ def import_yaml(text: str, *, actor: Actor, request: HttpRequest | None = None) 
             continue
         try:
             with transaction.atomic():
-                imported.append(
-                    save_runbook(data, actor=actor, runbook=existing, request=request, action="runbook.imported")
-                )
+                imported.append(save_runbook(data, actor=actor, runbook=existing, action="runbook.imported"))
         except DefinitionError as exc:
             errors.update({f"runbooks[{index}].{key}": messages for key, messages in exc.errors.items()})
     if errors:

@@ -29,9 +29,7 @@ def test_it_leaks_no_secret_anywhere(
         ("basic", CredentialKind.BASIC_AUTH, {"password": "basic-Leak-Check-77"}, "svc"),
     ]
     credentials = [
-        credential_service.create_credential(
-            actor=admin_user, fields={"name": n, "kind": k, "username": u}, secrets=s, request=None
-        )
+        credential_service.create_credential(actor=admin_user, fields={"name": n, "kind": k, "username": u}, secrets=s)
         for n, k, s, u in made
     ]
     values = [v for _n, _k, s, _u in made for v in s.values()]
