@@ -17,7 +17,7 @@ from remediation import ssh
 from remediation.audit_context import AuditContext, audit_context
 from remediation.grants import OPEN_PERM, can_open_terminal
 from remediation.models import Server
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 from remediation.services.credentials import CredentialUnavailable
 from remediation.services.inventory import InventoryError, configured_timeouts, ssh_target
 from terminal import metrics
@@ -84,7 +84,7 @@ def _check_concurrency(user: AuthUser) -> None:
         raise TerminalDenied(DenyReason.TOO_MANY, f"You already have {allowed} open terminal session(s).")
 
 
-def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: str) -> Shell:
+def _connect(server: Server, *, actor: ActorLike, cols: int, rows: int, client_ip: str) -> Shell:
     """Decrypt the credential (audited) and start the shell; failures audited as terminal.refused."""
     try:
         target = ssh_target(server, actor=actor, purpose="terminal session")
@@ -137,7 +137,7 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
 
 
 def close_session(
-    session_id: int, *, actor: Actor, reason: str, bytes_in: int, bytes_out: int, detail: str = ""
+    session_id: int, *, actor: ActorLike, reason: str, bytes_in: int, bytes_out: int, detail: str = ""
 ) -> TerminalSession | None:
     """Mark an open session closed with its reason and byte counts; audits terminal.closed (once)."""
     now = timezone.now()

@@ -21,7 +21,8 @@ from ai.prompts import PROMPT_VERSION, analysis_messages
 from ai.providers import Completion, ProviderConfig, ProviderError, complete
 from ai.services.providers import default_provider
 from ai.validation import ParsedAnalysis, parse_analysis
-from remediation.services.audit import Actor, record_event
+from remediation.actors import user_of
+from remediation.services.audit import ActorLike, record_event
 
 RUN_TASK = "ai.tasks.run_analysis"
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -85,13 +86,13 @@ def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Anal
 
 
 @transaction.atomic
-def request_analysis(alert: Any, *, actor: Actor, force: bool = False) -> tuple[Analysis, bool]:
+def request_analysis(alert: Any, *, actor: ActorLike, force: bool = False) -> tuple[Analysis, bool]:
     """An operator asks (rate limited per user): (analysis, created); the episode's existing one unless forced."""
-    _check_rate(getattr(actor, "pk", 0) or 0)
+    user = user_of(actor)
+    _check_rate(user.pk if user is not None else 0)
     existing = Analysis.objects.filter(alert=alert, forced=False).first()
     if existing is not None and not force:
         return existing, False
-    user = actor if getattr(actor, "is_authenticated", False) else None
     analysis = _create(alert, trigger=AnalysisTrigger.MANUAL, forced=existing is not None, user=user)
     if analysis is None:  # a concurrent request created the episode's analysis first
         return Analysis.objects.get(alert=alert, forced=False), False

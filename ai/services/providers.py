@@ -16,7 +16,7 @@ from ai.providers import ProviderConfig, ProviderError, plain_key, probe
 from remediation.choices import SYSTEM_ACTOR
 from remediation.redaction import mask_text
 from remediation.services.access import require_permission
-from remediation.services.audit import Actor, diff, record_event, snapshot
+from remediation.services.audit import ActorLike, diff, record_event, snapshot
 
 SECRET_FIELDS = ("api_key",)
 UNSET = object()
@@ -61,7 +61,7 @@ def save_provider(
     provider: Provider,
     data: dict[str, Any],
     *,
-    actor: Actor,
+    actor: ActorLike,
     api_key: Any = UNSET,
 ) -> Provider:
     """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays.
@@ -102,7 +102,7 @@ def save_provider(
 
 
 @transaction.atomic
-def delete_provider(provider: Provider, *, actor: Actor) -> None:
+def delete_provider(provider: Provider, *, actor: ActorLike) -> None:
     """Delete a provider (analyses and chats keep its name and model)."""
     before = _snapshot(provider)
     record_event(actor=actor, action="provider.deleted", obj=provider, before=before)
@@ -151,7 +151,7 @@ def record_health(provider: Provider, result: ProbeResult) -> str:
     return previous
 
 
-def probe_provider(provider: Provider, *, actor: Actor) -> ProbeResult:
+def probe_provider(provider: Provider, *, actor: ActorLike) -> ProbeResult:
     """Send one tiny request and report latency or the error (masked); recorded as its health, audited.
 
     Needs ai.change_provider: the request spends the provider's key."""
@@ -168,7 +168,7 @@ def probe_provider(provider: Provider, *, actor: Actor) -> ProbeResult:
     return result
 
 
-def check_provider_health(*, actor: Actor = SYSTEM_ACTOR) -> dict[str, str]:
+def check_provider_health(*, actor: ActorLike = SYSTEM_ACTOR) -> dict[str, str]:
     """Probe every enabled provider and record its health; a change of status is audited."""
     statuses: dict[str, str] = {}
     for provider in Provider.objects.filter(enabled=True).order_by("name"):

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Alert
-from remediation.services.audit import Actor, record_event
+from remediation.actors import user_of
+from remediation.services.audit import ActorLike, record_event
 
 
 class AlreadyAcknowledged(Exception):
@@ -14,13 +15,13 @@ class AlreadyAcknowledged(Exception):
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "") -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: ActorLike, reason: str = "") -> Alert:
     """Mark an episode acknowledged by `actor`; audited as alert.acknowledged."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.acknowledged_at is not None:
         raise AlreadyAcknowledged(f"Alert {alert.pk} was already acknowledged.")
     locked.acknowledged_at = timezone.now()
-    locked.acknowledged_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    locked.acknowledged_by = user_of(actor)
     locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
     record_event(
         actor=actor,

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from alerts.services.actions import finish_action_request
 from alerts.services.targets import resolve_servers, scope_refusals
+from remediation.actors import may
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
 from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
@@ -187,13 +188,13 @@ class SuggestionUsed(ExecutionRefused):
     """The suggestion was already started, or another execution is active for its episode."""
 
 
-def run_suggestion(suggestion: Suggestion, *, actor: Actor, override_reason: str = "") -> Execution:
+def run_suggestion(suggestion: Suggestion, *, actor: ActorLike, override_reason: str = "") -> Execution:
     """An operator starts a suggested run: a manual request tied to the episode, started at most once.
 
     The kill switch, maintenance windows, command policy, runbook approval and the one-active-execution-per-episode
     constraint apply as to any manual run; a refusal leaves the suggestion usable and is audited.
     """
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(EXECUTE_PERMISSION):  # type: ignore[union-attr]
+    if not may(actor, EXECUTE_PERMISSION):
         raise PermissionDenied("Starting a suggested run needs the execute permission.")
     audited = refusals_audited(
         suggestion.runbook,
@@ -216,7 +217,7 @@ def run_suggestion(suggestion: Suggestion, *, actor: Actor, override_reason: str
     return execution
 
 
-def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: str) -> Execution:
+def _request_suggested(suggestion: Suggestion, actor: ActorLike, override_reason: str) -> Execution:
     alert = suggestion.alert
     if alert.status == "resolved":
         raise ExecutionRefused(f"alert #{alert.pk} has resolved; a resolved alert never starts an execution")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from remediation.choices import RuleAction, StatusFilter
 from remediation.matchers import Matcher, compile_matcher
 from remediation.models import Rule, RuleMatcher
-from remediation.services.audit import Actor, diff, record_event, snapshot
+from remediation.services.audit import ActorLike, diff, record_event, snapshot
 
 logger = logging.getLogger(__name__)
 VERSION_KEY = "remediation:rules:version"
@@ -244,7 +244,7 @@ def save_rule(
     rule: Rule,
     matchers: list[dict[str, str]] | None,
     *,
-    actor: Actor,
+    actor: ActorLike,
     target_servers: list[Any] | None = None,
     scope_servers: list[Any] | None = None,
 ) -> Rule:
@@ -267,7 +267,7 @@ def save_rule(
     return rule
 
 
-def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: Actor) -> None:
+def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: ActorLike) -> None:
     """Audit a rule change (`rule.created` / `rule.updated`) and invalidate compiled rules after commit."""
     after = rule_snapshot(rule)
     old, new = diff(before, after)
@@ -277,7 +277,7 @@ def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: Actor
 
 
 @transaction.atomic
-def delete_rule(rule: Rule, *, actor: Actor) -> None:
+def delete_rule(rule: Rule, *, actor: ActorLike) -> None:
     """Delete a rule (its decisions keep the rule's name); audited."""
     before = rule_snapshot(rule)
     record_event(actor=actor, action="rule.deleted", obj=rule, before=before)

@@ -16,10 +16,11 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.utils import timezone
 
+from remediation.actors import user_of
 from remediation.jobs import BrokerUnavailable
 from remediation.models import WebhookToken, hash_token
 from remediation.services.access import require_permission
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 
 logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "rwh_"  # noqa: S105 (a marker that makes leaked tokens greppable, not a secret)
@@ -38,14 +39,16 @@ SCOPE_FIELDS = ("all_rules", "all_servers", "server_tags")
 
 
 @transaction.atomic
-def create_webhook_token(name: str, *, actor: Actor, scope: dict[str, Any] | None = None) -> tuple[WebhookToken, str]:
+def create_webhook_token(
+    name: str, *, actor: ActorLike, scope: dict[str, Any] | None = None
+) -> tuple[WebhookToken, str]:
     """Create a token for a named source; returns the row and the raw token (its only appearance anywhere).
 
     `scope`: all_rules, all_servers, server_tags, rules, servers (nothing allowed when not given).
     """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = WebhookToken(name=name.strip(), token_hash=hash_token(raw), prefix=raw[:10])
-    token.created_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    token.created_by = user_of(actor)
     _apply_scope(token, scope or {})
     record_event(
         actor=actor,
@@ -57,7 +60,7 @@ def create_webhook_token(name: str, *, actor: Actor, scope: dict[str, Any] | Non
 
 
 @transaction.atomic
-def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: Actor) -> WebhookToken:
+def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: ActorLike) -> WebhookToken:
     """Change which rules a source's alerts reach and which servers they may target; audited. Needs
     change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")
@@ -134,7 +137,7 @@ def source_allows_server(source: str, server: Any) -> str:
 
 
 @transaction.atomic
-def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor: Actor) -> WebhookToken:
+def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor: ActorLike) -> WebhookToken:
     """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; seen everywhere within 2 s.
 
     Needs change_webhooktoken.
@@ -157,7 +160,7 @@ def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor:
 
 
 @transaction.atomic
-def rotate_webhook_token(token: WebhookToken, *, actor: Actor) -> tuple[WebhookToken, str]:
+def rotate_webhook_token(token: WebhookToken, *, actor: ActorLike) -> tuple[WebhookToken, str]:
     """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
     process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw.
     Needs change_webhooktoken."""
@@ -173,7 +176,7 @@ def rotate_webhook_token(token: WebhookToken, *, actor: Actor) -> tuple[WebhookT
 
 
 @transaction.atomic
-def revoke_webhook_token(token: WebhookToken, *, actor: Actor) -> WebhookToken:
+def revoke_webhook_token(token: WebhookToken, *, actor: ActorLike) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
     require_permission(actor, "remediation.change_webhooktoken")
     if token.revoked_at is None:

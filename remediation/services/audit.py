@@ -8,16 +8,17 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from remediation import metrics
+from remediation.actors import Actor
 from remediation.audit_context import current_audit_context
-from remediation.choices import SYSTEM_ACTOR
 from remediation.models import AuditEvent
 from remediation.redaction import MASK, mask_data
 
-Actor = User | AnonymousUser | str | None
+# What edges hand services today (a user, a system label, nobody); record_event normalises it with Actor.of.
+ActorLike = User | AnonymousUser | str | None
 
 
 def _json_safe(value: Any) -> Any:
@@ -66,7 +67,7 @@ def diff(
 
 def record_event(
     *,
-    actor: Actor,
+    actor: Actor | ActorLike,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -81,13 +82,7 @@ def record_event(
 
     The caller's address and request id come from the audit context its edge set (remediation.audit_context).
     """
-    user = actor if isinstance(actor, AbstractBaseUser) else None
-    if isinstance(actor, str):
-        label = actor
-    elif user is not None:
-        label = user.get_username()
-    else:
-        label = SYSTEM_ACTOR
+    who = Actor.of(actor)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
@@ -95,8 +90,8 @@ def record_event(
     secrets = tuple(known_secrets)
     context = current_audit_context()
     event = AuditEvent.objects.create(
-        actor=user,
-        actor_label=label[:150],
+        actor_id=who.user_id,
+        actor_label=who.display[:150],
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),

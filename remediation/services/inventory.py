@@ -13,9 +13,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from remediation import ssh
+from remediation.actors import user_of
 from remediation.models import Server
 from remediation.services.access import require_permission
-from remediation.services.audit import Actor, diff, record_event, snapshot
+from remediation.services.audit import ActorLike, diff, record_event, snapshot
 from remediation.services.credentials import CredentialUnavailable, use_credential
 
 SERVER_FIELDS = (
@@ -93,7 +94,7 @@ def build_server(data: Mapping[str, Any], server: Server | None = None) -> Serve
 
 
 @transaction.atomic
-def create_server(*, actor: Actor, data: Mapping[str, Any]) -> Server:
+def create_server(*, actor: ActorLike, data: Mapping[str, Any]) -> Server:
     """Create a server (no host key pinned yet); audited."""
     server = build_server(data)
     server.save()
@@ -102,7 +103,7 @@ def create_server(*, actor: Actor, data: Mapping[str, Any]) -> Server:
 
 
 @transaction.atomic
-def update_server(server: Server, *, actor: Actor, data: Mapping[str, Any]) -> Server:
+def update_server(server: Server, *, actor: ActorLike, data: Mapping[str, Any]) -> Server:
     """Change a server; a new address or port drops the pinned host key (it belonged to the old endpoint)."""
     server = Server.objects.select_for_update().get(pk=server.pk)
     before = _snapshot(server)
@@ -118,7 +119,7 @@ def update_server(server: Server, *, actor: Actor, data: Mapping[str, Any]) -> S
 
 
 @transaction.atomic
-def delete_server(server: Server, *, actor: Actor) -> None:
+def delete_server(server: Server, *, actor: ActorLike) -> None:
     """Delete a server; audited with its last state."""
     before = _snapshot(server)
     pk, label = server.pk, str(server)
@@ -133,12 +134,12 @@ def delete_server(server: Server, *, actor: Actor) -> None:
     )
 
 
-def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: Actor) -> None:
+def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: ActorLike) -> None:
     server.host_key_type = key.key_type if key else ""
     server.host_key = key.key_base64 if key else ""
     server.host_key_fingerprint = key.fingerprint if key else ""
     server.host_key_pinned_at = timezone.now() if key else None
-    server.host_key_pinned_by = actor if key and getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]
+    server.host_key_pinned_by = user_of(actor) if key else None
 
 
 def pinned_key(server: Server) -> ssh.HostKey | None:
@@ -148,7 +149,7 @@ def pinned_key(server: Server) -> ssh.HostKey | None:
 def pin_host_key(
     server: Server,
     *,
-    actor: Actor,
+    actor: ActorLike,
     known_hosts_line: str = "",
     expected_fingerprint: str = "",
 ) -> Server:
@@ -184,7 +185,7 @@ def pin_host_key(
 def ssh_target(
     server: Server,
     *,
-    actor: Actor,
+    actor: ActorLike,
     purpose: str,
     allow_disabled: bool = False,
 ) -> ssh.Target:
@@ -207,7 +208,7 @@ def ssh_target(
 
 
 @contextlib.contextmanager
-def server_session(server: Server, *, actor: Actor, purpose: str) -> Iterator[ssh.Connection]:
+def server_session(server: Server, *, actor: ActorLike, purpose: str) -> Iterator[ssh.Connection]:
     """`with server_session(server, actor=…, purpose=…) as client:` — an authenticated, host-key-checked client."""
     target = ssh_target(server, actor=actor, purpose=purpose)
     with ssh.session(target, timeouts=configured_timeouts()) as client:
@@ -234,7 +235,7 @@ def _host_key_stage(server: Server, timeouts: ssh.Timeouts) -> dict[str, Any]:
     return _stage("host_key", True, f"Matches the pinned key {server.host_key_fingerprint}.")
 
 
-def _run_stages(server: Server, *, actor: Actor) -> list[dict[str, Any]]:
+def _run_stages(server: Server, *, actor: ActorLike) -> list[dict[str, Any]]:
     timeouts = configured_timeouts()
     stages: list[dict[str, Any]] = []
     try:
@@ -258,7 +259,7 @@ def _run_stages(server: Server, *, actor: Actor) -> list[dict[str, Any]]:
     return stages
 
 
-def run_connection_test(server: Server, *, actor: Actor) -> Server:
+def run_connection_test(server: Server, *, actor: ActorLike) -> Server:
     """Check reachability, host key, authentication and a harmless command; store and audit the result."""
     require_permission(actor, "remediation.test_server")
     stages = _run_stages(server, actor=actor)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from remediation.choices import SYSTEM_ACTOR
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 
 # A purger is `fn(now) -> {what: count}`; each app lists its own as dotted paths in `AppConfig.retention_purgers`,
 # so the core finds them without importing a feature app.
@@ -32,7 +32,7 @@ def registered_purgers() -> list[str]:
     return paths
 
 
-def purge_old_data(*, actor: Actor = SYSTEM_ACTOR, now: dt.datetime | None = None) -> dict[str, int]:
+def purge_old_data(*, actor: ActorLike = SYSTEM_ACTOR, now: dt.datetime | None = None) -> dict[str, int]:
     """Run every registered purger once; returns and audits what each removed."""
     now = now or timezone.now()
     removed: dict[str, int] = {}

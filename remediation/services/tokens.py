@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from remediation.choices import SYSTEM_ACTOR
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 
 
 @dataclass
@@ -104,7 +104,7 @@ def revoke_refresh_token(raw: str, *, everywhere: bool = False) -> int:
         return int(created)
 
 
-def revoke_user_tokens(user: User, *, actor: Actor, reason: str) -> int:
+def revoke_user_tokens(user: User, *, actor: ActorLike, reason: str) -> int:
     """Revoke every unexpired refresh token of `user` (password change, deactivation, logout); audited with a count."""
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)]

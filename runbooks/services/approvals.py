@@ -10,10 +10,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from remediation.actors import may
 from remediation.choices import SYSTEM_ACTOR
 from remediation.grants import APPROVE_PERM
 from remediation.redaction import mask_data
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import live
@@ -31,8 +32,8 @@ class ApprovalForbidden(ApprovalRefused):
     """This actor may not decide: no approve permission, or approving their own request."""
 
 
-def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(APPROVE_PERMISSION):  # type: ignore[union-attr]
+def _check(execution: Execution, actor: ActorLike, *, approving: bool) -> None:
+    if not may(actor, APPROVE_PERMISSION):
         raise ApprovalForbidden("you need the approve permission")
     if approving and execution.requested_by_id is not None and execution.requested_by_id == actor.pk:  # type: ignore[union-attr]
         raise ApprovalForbidden("you cannot approve your own request; ask another approver")
@@ -42,7 +43,7 @@ def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
         _check_scope(execution, actor)
 
 
-def _check_scope(execution: Execution, actor: Actor) -> None:
+def _check_scope(execution: Execution, actor: ActorLike) -> None:
     """The approver must be allowed on every target, and a person who requested it must still be (grants change)."""
     try:
         check_scope(actor, execution.target_ids, perm=APPROVE_PERM)
@@ -57,7 +58,7 @@ def _broadcast(execution: Execution) -> None:
     transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
 
 
-def approve_execution(execution: Execution, *, actor: Actor, reason: str = "") -> Execution:
+def approve_execution(execution: Execution, *, actor: ActorLike, reason: str = "") -> Execution:
     """Approve: the execution is queued to run exactly the plan that was shown (re-checked when it starts)."""
     expire_due(now=timezone.now(), ids=[execution.pk])  # committed first: an expired request stays expired
     with transaction.atomic():
@@ -86,7 +87,7 @@ def approve_execution(execution: Execution, *, actor: Actor, reason: str = "") -
 
 
 @transaction.atomic
-def reject_execution(execution: Execution, *, actor: Actor, reason: str) -> Execution:
+def reject_execution(execution: Execution, *, actor: ActorLike, reason: str) -> Execution:
     """Reject with a reason: the execution ends as `rejected` and never runs."""
     if not reason.strip():
         raise ApprovalRefused("say why the request is rejected")
@@ -158,9 +159,9 @@ def _analysis_model() -> Any | None:
         return None
 
 
-def analysis_for(execution: Execution, *, actor: Actor = None) -> Any | None:
+def analysis_for(execution: Execution, *, actor: ActorLike = None) -> Any | None:
     """The triggering alert's AI analysis (latest valid one, else latest), when the actor may read analyses."""
-    if actor is not None and not (getattr(actor, "has_perm", None) and actor.has_perm(ANALYSIS_PERMISSION)):  # type: ignore[union-attr]
+    if actor is not None and not may(actor, ANALYSIS_PERMISSION):
         return None
     model = _analysis_model()
     if model is None or execution.alert_episode_id is None:

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import JSONField, OuterRef, ProtectedError, QuerySet, Subquery
 
-from remediation.services.audit import Actor, diff, record_event
+from remediation.actors import user_of
+from remediation.services.audit import ActorLike, diff, record_event
 from runbooks import templating
 from runbooks.choices import StepKind
 from runbooks.executors import get_executor
@@ -198,7 +199,7 @@ def _collect(errors: dict[str, list[str]], prefix: str, check: Any) -> None:
 def save_runbook(
     data: dict[str, Any],
     *,
-    actor: Actor,
+    actor: ActorLike,
     runbook: Runbook | None = None,
     action: str = "",
 ) -> Runbook:
@@ -207,8 +208,8 @@ def save_runbook(
     if runbook is not None:
         runbook = Runbook.objects.select_for_update().get(pk=runbook.pk)
     runbook, steps = build(data, runbook)
-    if runbook.pk is None and hasattr(actor, "pk"):
-        runbook.created_by = actor
+    if runbook.pk is None and user_of(actor) is not None:
+        runbook.created_by = user_of(actor)
     runbook.save()
     if "steps" in data or before is None:
         runbook.steps.all().delete()
@@ -222,7 +223,7 @@ def commit_version(
     runbook: Runbook,
     before: dict[str, Any] | None,
     *,
-    actor: Actor,
+    actor: ActorLike,
     action: str = "",
 ) -> Runbook:
     """After a runbook and its steps were saved (API, YAML or admin): freeze a new version and audit the change."""
@@ -238,7 +239,7 @@ def commit_version(
     return runbook
 
 
-def snapshot_version(runbook: Runbook, *, actor: Actor) -> RunbookVersion:
+def snapshot_version(runbook: Runbook, *, actor: ActorLike) -> RunbookVersion:
     """Freeze the runbook's current definition as its next version (no audit: the caller audits the change)."""
     Runbook.objects.filter(pk=runbook.pk).update(version=runbook.version + 1)
     runbook.version += 1
@@ -246,11 +247,11 @@ def snapshot_version(runbook: Runbook, *, actor: Actor) -> RunbookVersion:
         runbook=runbook,
         number=runbook.version,
         definition=definition_of(runbook),
-        created_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
+        created_by=user_of(actor),
     )
 
 
-def delete_runbook(runbook: Runbook, *, actor: Actor) -> None:
+def delete_runbook(runbook: Runbook, *, actor: ActorLike) -> None:
     """Delete a runbook that never ran; runbooks with executions must be disabled instead."""
     before, pk = definition_of(runbook), runbook.pk
     try:

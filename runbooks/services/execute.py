@@ -12,9 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation import metrics
+from remediation.actors import may, user_of
 from remediation.choices import SYSTEM_ACTOR
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook
 from runbooks.services import live
@@ -73,7 +74,7 @@ def redispatch_pending() -> int:
 
 
 @contextmanager
-def refusals_audited(runbook: Runbook, *, actor: Actor, **details: Any) -> Iterator[None]:
+def refusals_audited(runbook: Runbook, *, actor: ActorLike, **details: Any) -> Iterator[None]:
     """Audit an ExecutionRefused raised inside as `execution.refused`, after the atomic block inside rolled back.
 
     Written inside that block, the refusal would be rolled back with it. A caller that wraps a request in its own
@@ -92,7 +93,7 @@ def refusals_audited(runbook: Runbook, *, actor: Actor, **details: Any) -> Itera
 def request_execution(
     runbook: Runbook,
     *,
-    actor: Actor,
+    actor: ActorLike,
     params: dict[str, Any] | None = None,
     target_ids: list[Any] | None = None,
     dry_run: bool = False,
@@ -138,7 +139,7 @@ def request_execution(
             version=version,
             status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING,
             trigger=trigger,
-            requested_by=actor if hasattr(actor, "pk") else None,  # type: ignore[misc]
+            requested_by=user_of(actor),
             params=params,
             target_ids=target_ids,
             alert=alert or {},
@@ -165,7 +166,9 @@ def request_execution(
     return execution
 
 
-def check_guards(runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str) -> None:
+def check_guards(
+    runbook: Runbook, target_ids: list[Any], *, actor: ActorLike, manual: bool, override_reason: str
+) -> None:
     """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
     suppressor = Suppressor(timezone.now())
     if suppressor.kill_switch is not None:
@@ -175,7 +178,7 @@ def check_guards(runbook: Runbook, target_ids: list[Any], *, actor: Actor, manua
     window = suppressor.open_window(server_labels(target_ids))
     if window is None:
         return
-    allowed = getattr(actor, "has_perm", None) and actor.has_perm(OVERRIDE_PERMISSION)  # type: ignore[union-attr]
+    allowed = may(actor, OVERRIDE_PERMISSION)
     if not (allowed and override_reason.strip()):
         why = "needs the override_maintenance permission and a reason" if not allowed else "needs a reason"
         raise ExecutionRefused(f"maintenance window {window.name!r} is open; overriding it {why}")
@@ -189,9 +192,9 @@ def check_guards(runbook: Runbook, target_ids: list[Any], *, actor: Actor, manua
 
 
 @transaction.atomic
-def cancel_execution(execution: Execution, *, actor: Actor) -> Execution:
+def cancel_execution(execution: Execution, *, actor: ActorLike) -> Execution:
     """Cancel a queued execution at once, or flag a running one (its runner stops within seconds)."""
-    user = actor if hasattr(actor, "pk") else None
+    user = user_of(actor)
     waiting = [ExecutionStatus.PENDING, ExecutionStatus.AWAITING_APPROVAL]
     if Execution.objects.transition(
         execution.pk,

@@ -7,8 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from remediation.actors import user_of
 from remediation.models import KillSwitch, MaintenanceWindow
-from remediation.services.audit import Actor, diff, record_event, snapshot
+from remediation.services.audit import ActorLike, diff, record_event, snapshot
 
 WINDOW_FIELDS = (
     "name",
@@ -25,7 +26,7 @@ WINDOW_FIELDS = (
 
 
 @transaction.atomic
-def save_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> MaintenanceWindow:
+def save_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) -> MaintenanceWindow:
     """Validate and save a window; audited as maintenance_window.created / .updated."""
     created = window.pk is None
     before = None if created else snapshot(MaintenanceWindow.objects.get(pk=window.pk), fields=WINDOW_FIELDS)
@@ -38,7 +39,7 @@ def save_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> Maint
 
 
 @transaction.atomic
-def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> None:
+def delete_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) -> None:
     """Delete a window; audited as maintenance_window.deleted."""
     before = snapshot(window, fields=WINDOW_FIELDS)
     record_event(actor=actor, action="maintenance_window.deleted", obj=window, before=before)
@@ -46,7 +47,7 @@ def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> Non
 
 
 @transaction.atomic
-def set_kill_switch(engaged: bool, *, reason: str, actor: Actor) -> KillSwitch:
+def set_kill_switch(engaged: bool, *, reason: str, actor: ActorLike) -> KillSwitch:
     """Engage or release the global kill switch; audited as kill_switch.changed (a reason is required)."""
     if not reason.strip():
         raise ValueError("Say why the kill switch is changed.")
@@ -55,7 +56,7 @@ def set_kill_switch(engaged: bool, *, reason: str, actor: Actor) -> KillSwitch:
     switch.engaged = engaged
     switch.reason = reason.strip()
     switch.changed_at = timezone.now()
-    switch.changed_by = actor if getattr(actor, "pk", None) else None  # type: ignore[assignment]
+    switch.changed_by = user_of(actor)
     switch.save()
     record_event(
         actor=actor,

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation import jobs
+from remediation.actors import user_of
 from remediation.services.access import require_permission
-from remediation.services.audit import Actor, record_event
+from remediation.services.audit import ActorLike, record_event
 from runbooks.models import RunbookSchedule
 from runbooks.services.scope import OutOfScope, check_scope
 
@@ -43,7 +44,7 @@ def preview(schedule: RunbookSchedule, *, count: int = 5, now: dt.datetime | Non
     return schedule.next_runs(now or timezone.now(), count)
 
 
-def check_schedule_scope(actor: Actor, target_ids: Any) -> None:
+def check_schedule_scope(actor: ActorLike, target_ids: Any) -> None:
     """A person may schedule runs only on servers they may run on (ValidationError on `target_ids` otherwise)."""
     try:
         check_scope(actor, list(target_ids or []) if isinstance(target_ids, list) else [])
@@ -67,9 +68,9 @@ def arm(schedule: RunbookSchedule, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def create_schedule(*, actor: Actor, now: dt.datetime | None = None, **values: Any) -> RunbookSchedule:
+def create_schedule(*, actor: ActorLike, now: dt.datetime | None = None, **values: Any) -> RunbookSchedule:
     """Validate, save and arm a new schedule; audited as schedule.created."""
-    schedule = RunbookSchedule(**values, created_by=actor if hasattr(actor, "pk") else None)  # type: ignore[misc]
+    schedule = RunbookSchedule(**values, created_by=user_of(actor))
     schedule.full_clean()
     check_schedule_scope(actor, schedule.target_ids)
     schedule.save()
@@ -82,7 +83,7 @@ def create_schedule(*, actor: Actor, now: dt.datetime | None = None, **values: A
 def update_schedule(
     schedule: RunbookSchedule,
     *,
-    actor: Actor,
+    actor: ActorLike,
     now: dt.datetime | None = None,
     **changes: Any,
 ) -> RunbookSchedule:
@@ -105,7 +106,7 @@ def set_schedule_enabled(
     schedule: RunbookSchedule,
     enabled: bool,
     *,
-    actor: Actor,
+    actor: ActorLike,
     now: dt.datetime | None = None,
 ) -> RunbookSchedule:
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
@@ -119,7 +120,7 @@ def set_schedule_enabled(
 
 
 @transaction.atomic
-def delete_schedule(schedule: RunbookSchedule, *, actor: Actor) -> None:
+def delete_schedule(schedule: RunbookSchedule, *, actor: ActorLike) -> None:
     """Delete a schedule, its django-q2 row and its history; audited as schedule.deleted."""
     record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule))
     jobs.remove_schedule(schedule.q2_name)
