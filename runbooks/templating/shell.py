@@ -27,8 +27,8 @@ from runbooks.templating.engine import (
     substitution,
     text_of,
 )
-from runbooks.templating.shellrules import SHELLS
 from runbooks.templating.shellscan import COMMENT, DOUBLE, HEREDOC, SINGLE, UNQUOTED, Scan, scan
+from runbooks.templating.shelltables import SHELLS
 
 VARIABLE = "RE_V{}"
 REFERENCE = {
