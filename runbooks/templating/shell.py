@@ -27,6 +27,7 @@ from runbooks.templating.engine import (
     substitution,
     text_of,
 )
+from runbooks.templating.shellargs import option_problems
 from runbooks.templating.shellscan import COMMENT, DOUBLE, HEREDOC, SINGLE, UNQUOTED, Scan, scan
 from runbooks.templating.shelltables import SHELLS
 
@@ -77,6 +78,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "param": ("is inside ${{…}}", 'assign it first, then expand the variable: V={tag}; echo "${{V:-default}}"'),
     "escape": ("follows a `{detail}`, which changes how the shell reads it", "remove the {detail} before {tag}"),
     "delimiter": ("is a here-document delimiter", "write the delimiter yourself: <<EOF"),
+    "xargs": (
+        "reaches `{detail}` through its standard input: xargs makes each word of it an argument, and one that "
+        "begins with - becomes an option of that command",
+        "put `--` after the command xargs runs (… | xargs -r rm --), or pass the value as an argument: rm -- {tag}",
+    ),
     "unparsed": (
         "is in a command that cannot be read with certainty ({detail})",
         "simplify the command (balanced quotes and parentheses; no case … esac around values)",
@@ -140,7 +146,8 @@ def render_command(source: str, variables: dict[str, Any]) -> Rendered:
     """The exact command to send (assignments, then the script); raises TemplateProblem for template errors."""
     marked = render_marked(source, variables)
     result = scan(marked.text)
-    out = Rendered(problems=placement_problems(marked, result), secrets=secret_values(marked.values))
+    problems = placement_problems(marked, result) + option_problems(result.option_groups, marked.values)
+    out = Rendered(problems=problems, secrets=secret_values(marked.values))
     names: dict[int, str] = {}
     for index, (placeholder, value) in enumerate(marked.values):
         text = text_of(value)

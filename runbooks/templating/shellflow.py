@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from runbooks.templating.engine import marker
+from runbooks.templating.shellargs import leading_markers
 from runbooks.templating.shellrules import POSITIONAL, Word, command_name, shell_scripts, unwrapped
 
 if TYPE_CHECKING:
@@ -45,21 +46,26 @@ def _assignments(result: Scan, words: list[Word]) -> None:
     inner = unwrapped(words)
     name = inner[0].name if inner else ""
     if name in {"for", "select"} and len(inner) > 1:
-        _taint(result, inner[1].text, [m for w in inner[2:] for m in w.markers])
+        leading = [m for w in inner[2:] for m in leading_markers(w.text)]
+        _taint(result, inner[1].text, [m for w in inner[2:] for m in w.markers], leading)
         return
     chain = [w for w in words[: len(words) - len(inner)] if w.assignment]
     declared = [w for w in inner[1:] if w.assignment] if name in DECLARATIONS else []
     for word in chain + declared + ([inner[0]] if inner and inner[0].assignment else []):
-        target = word.text.split("=", 1)[0]
-        _taint(result, target.rstrip("+").split("[")[0], word.markers, append=target.endswith("+"))
+        target, value = word.text.split("=", 1)
+        name = target.rstrip("+").split("[")[0]
+        _taint(result, name, word.markers, leading_markers(value), append=target.endswith("+"))
 
 
-def _taint(result: Scan, name: str, markers: list[int], append: bool = False) -> None:
+def _taint(result: Scan, name: str, markers: list[int], leading: list[int], append: bool = False) -> None:
+    """`name` now holds these values; `leading`: the markers its value begins with (`V+=` keeps what it began with)."""
     origins = result.origins(markers) + (result.tainted.get(name, []) if append else [])
+    starts = (result.leading.get(name, []) if append else []) + result.lead_origins(leading)
     if origins:
-        result.tainted[name] = origins
+        result.tainted[name], result.leading[name] = origins, starts
     else:
         result.tainted.pop(name, None)
+        result.leading.pop(name, None)
 
 
 def _scripts(result: Scan, words: list[Word]) -> None:
@@ -81,6 +87,9 @@ def _scripts(result: Scan, words: list[Word]) -> None:
         from runbooks.templating.shellscan import scan  # the script is read like the command itself
 
         reading = scan(inner)
+        for group, chars in reading.option_groups:
+            for probe in (m for m in group if m in probes):
+                result.option_group(probes[probe][1], chars)  # `rm "$1"`: the value may be read as an option
         for probe, (what, origins) in probes.items():
             site = reading.sites.get(probe)
             why = (site.kind if site else "") or (reading.issues[0] if site and reading.issues else "")

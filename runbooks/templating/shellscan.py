@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from runbooks.templating.engine import MARKER
+from runbooks.templating.engine import MARKER, marker
+from runbooks.templating.shellargs import leading_markers, option_words, xargs_program
 from runbooks.templating.shellflow import SYNTHETIC, follow, refuse_names
-from runbooks.templating.shellrules import Word, analyse, stdin_program
+from runbooks.templating.shellrules import DYNAMIC, Word, analyse, stdin_program
 
 UNQUOTED, DOUBLE, SINGLE, HEREDOC, COMMENT = "unquoted", "double-quoted", "single-quoted", "here-document", "comment"
 OPERATORS = [";;&", "&&", "||", ";;", ";&", "|&", ";", "&", "|"]
@@ -33,6 +34,8 @@ class Site:
     kind: str = ""
     detail: str = ""
     via: str = ""  # the variable through which the value got there
+    starts_word: bool = False  # begins an argument word of a program (which may read it as an option)
+    after_dashdash: bool = False  # … after a `--` that ended the program's options
 
 
 @dataclass
@@ -44,6 +47,10 @@ class Scan:
     aliases: bool = False  # an alias was defined: command names after it may mean anything
     tainted: dict[str, list[int]] = field(default_factory=dict)  # variable → the markers its value came from
     through: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # synthetic marker → (variable, origins)
+    leading: dict[str, list[int]] = field(default_factory=dict)  # variable → the markers its value begins with
+    # Markers that begin an argument word with no `--` before it, and what begins an option there ("-" or "-+").
+    option_groups: list[tuple[list[int], str]] = field(default_factory=list)
+    starts: dict[int, list[int]] = field(default_factory=dict)  # synthetic marker → the values its variable begins with
 
     def reference(self, name: str, context: str) -> int | None:
         """A reference to a variable that holds a value becomes a synthetic marker, placed like the value itself."""
@@ -51,11 +58,21 @@ class Scan:
             return None
         index = SYNTHETIC + len(self.through)
         self.through[index] = (name, self.tainted[name])
+        self.starts[index] = self.leading.get(name, [])
         self.place(index, context)
         return index
 
     def origins(self, markers: list[int]) -> list[int]:
         return [o for m in markers for o in (self.through[m][1] if m in self.through else [m])]
+
+    def lead_origins(self, markers: list[int]) -> list[int]:
+        """The values a word begins with, given the markers it begins with (a variable: what its value begins with)."""
+        return [o for m in markers for o in (self.starts.get(m, []) if m in self.through else [m])]
+
+    def option_group(self, markers: list[int], chars: str) -> None:
+        origins = self.lead_origins(markers)
+        if origins:
+            self.option_groups.append((origins, chars))
 
     def place(self, index: int, context: str) -> Site:
         if index not in self.sites:
@@ -87,7 +104,8 @@ class _Heredoc:
     delimiter: str
     quoted: bool
     strip_tabs: bool
-    program: str = ""  # set when the command it feeds reads its program from standard input
+    program: str = ""  # set when the command it feeds reads its program (or xargs its arguments) from standard input
+    kind: str = "nested"
 
 
 class _Reader:
@@ -162,16 +180,29 @@ class _Reader:
         start inside `{ …; }` or a loop, which this reader does not track, so it does not guess where."""
         for index, kind, detail in analyse(words):
             self.r.refuse(index, kind, detail)
+        self.options(words)
         follow(self.r, words)
-        program = stdin_program(words)
-        if program:
-            # What reaches its standard input (a pipe, a here-document, a here-string) is its program.
+        program, xargs = stdin_program(words), xargs_program(words)
+        if program or xargs:
+            # What reaches its standard input (a pipe, a here-document, a here-string) is its program (or xargs
+            # makes it arguments).
+            kind, detail = ("nested", f"`{program}`, which reads its program from") if program else ("xargs", xargs)
             for heredoc in self.heredocs[start[1] :]:
-                heredoc.program = program
+                heredoc.kind, heredoc.program = kind, detail + (" this here-document" if program else "")
             fed = self.herestrings[start[2] :] + (self.r.order[pipe : start[0]] if pipe is not None else [])
             for index in fed:
-                self.r.refuse(index, "nested", f"`{program}`, which reads its program from standard input")
+                self.r.refuse(index, kind, detail + (" standard input" if program else ""))
         return first if op in {"|", "|&"} else None
+
+    def options(self, words: list[Word]) -> None:
+        """Record the markers that begin an argument word (a program may read the value as an option)."""
+        for word, ended, chars in option_words(words):
+            leading = leading_markers(word.text)
+            for index in leading:
+                site = self.r.place(index, UNQUOTED)
+                site.starts_word, site.after_dashdash = True, ended
+            if not ended:
+                self.r.option_group(leading, chars)
 
     def comment(self) -> None:
         stop = self.t.find("\n", self.i)
@@ -258,12 +289,12 @@ class _Reader:
                 lines.append(line)
             body = "\n".join(lines)
             if heredoc.program:
-                detail = f"`{heredoc.program}`, which reads its program from this here-document"
+                detail, kind = heredoc.program, heredoc.kind
                 for match in MARKER.finditer(body):
-                    self.r.refuse(int(match.group(1)), "nested", detail, context=HEREDOC)
+                    self.r.refuse(int(match.group(1)), kind, detail, context=HEREDOC)
                 for match in NAME_REFERENCE.finditer(body):
                     for origin in self.r.tainted.get(match.group(1) or match.group(2), []):
-                        self.r.refuse(origin, "nested", detail, via=match.group(1) or match.group(2))
+                        self.r.refuse(origin, kind, detail, via=match.group(1) or match.group(2))
             if heredoc.quoted:
                 for match in MARKER.finditer(body):
                     self.r.refuse(int(match.group(1)), "quoted-heredoc", context=HEREDOC)
@@ -401,7 +432,8 @@ class _Reader:
             parts.append("$")
             self.i += 1
             return
-        parts.append("\ue002")  # an expansion: the word's text is not a plain literal any more
+        # An expansion: the word's text is not a plain literal any more (a variable holding a value: its marker).
+        parts.append(DYNAMIC + (marker(held) if held is not None else ""))
 
     def backticks(self, inside_double: bool) -> None:
         stop = self.i + 1

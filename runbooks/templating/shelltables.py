@@ -112,3 +112,9 @@ SPECIAL_VARIABLES = frozenset(
         "HISTFILE",
     }
 )
+# Programs that read options only before their first operand (the rest are plain arguments: `printf '%s' -n`).
+OPTIONS_BEFORE_OPERANDS = frozenset({*SHELLS, "python", "python2", "python3", "printf", "echo"})
+# Words after which a simple command's words are not arguments of a program.
+NOT_PROGRAMS = frozenset({"[[", "for", "select", "case"})
+# Programs that also read `+command` arguments (`less +!cmd`, `vim +cmd`).
+PLUS_OPTIONS = frozenset({"less", "more", "vi", "vim", "nvim", "view", "vimdiff", "ex", "rvim", "rview", "gvim"})

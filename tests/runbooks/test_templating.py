@@ -117,7 +117,9 @@ def test_it_refuses_placements_where_a_program_reads_the_value_as_code(template:
         'V={{ v }}; printf "%s\\n" "$V" "${V:-none}"',
         'V={{ v }}; V=fixed; eval "$V"',
         'bash -c \'for a in "$@"; do echo "$a"; done\' _ {{ v }}',
-        "printf '%s\\n' {{ v }} | xargs -n1 echo",
+        "printf '%s\\n' {{ v }} | xargs -n1 printf '%s\\n'",
+        "printf '%s\\n' {{ v }} | xargs -r rm --",
+        "printf '%s\\n' {{ v }} | xargs -I{} rm -- {}",
     ],
 )
 def test_it_accepts_the_safe_forms_it_suggests(template: str) -> None:
