@@ -62,7 +62,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "write the variable name yourself: V={tag}",
     ),
     "special": (
-        "is assigned to {detail}, which the shell itself interprets",
+        "is assigned to {detail}, which the shell itself or a program it runs interprets",
         "assign it to a variable of your own: V={tag}",
     ),
     "arith": (
@@ -78,6 +78,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "param": ("is inside ${{…}}", 'assign it first, then expand the variable: V={tag}; echo "${{V:-default}}"'),
     "escape": ("follows a `{detail}`, which changes how the shell reads it", "remove the {detail} before {tag}"),
     "delimiter": ("is a here-document delimiter", "write the delimiter yourself: <<EOF"),
+    "executing": (
+        "is the value of `{detail}`, an option whose value the program runs as a command",
+        "write that option's value yourself (no placeholder in it) and pass the value only as a plain argument, "
+        "after `--`: tar -xf a.tar -- {tag}",
+    ),
     "xargs": (
         "reaches `{detail}` through its standard input: xargs makes each word of it an argument, and one that "
         "begins with - becomes an option of that command",
@@ -100,6 +105,10 @@ NESTED_SAFE_FORMS: dict[str, str] = {
     ),
     "psql": "printf '%s\\n' \"select :'value';\" | psql -v value={tag}",
     "ssh": "register that server and make it a target of the runbook instead of reaching it through ssh",
+    **dict.fromkeys(
+        ("docker", "podman", "nerdctl", "crictl", "kubectl", "ip"),
+        "give the container a command without values, or make its host a target of the runbook and run it there",
+    ),
 }
 
 

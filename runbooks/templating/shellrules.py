@@ -18,10 +18,13 @@ from runbooks.templating.shelltables import (
     ARITHMETIC_TESTS,
     CODE_COMMANDS,
     CODE_OPERAND,
+    EXECUTING_OPTIONS,
     INTERPRETERS,
     NAME_COMMANDS,
+    REMOTE_SUBCOMMANDS,
     RESERVED,
     SHELLS,
+    SPECIAL_PREFIXES,
     SPECIAL_VARIABLES,
     STDIN_PATHS,
     STDIN_READERS,
@@ -77,7 +80,7 @@ def _assignment(word: Word) -> Iterator[Problem]:
     name = word.text.split("=", 1)[0].rstrip("+")
     if "[" in name:
         yield from ((i, "name", "an array subscript") for i in word.markers)
-    elif name in SPECIAL_VARIABLES or name.startswith("BASH_FUNC_"):
+    elif name in SPECIAL_VARIABLES or name.startswith(SPECIAL_PREFIXES):
         yield from ((i, "special", name) for i in word.markers)
 
 
@@ -110,10 +113,56 @@ def _command(words: list[Word]) -> Iterator[Problem]:
         for offset, word in enumerate(rest):
             if word.text in {"-exec", "-execdir", "-ok", "-okdir"}:
                 yield from _command(rest[offset + 1 :])
+    yield from _executing(name, rest)
     # A shell or interpreter further along with a code option (docker exec c sh -c "…") reads code too.
     for offset, word in enumerate(rest):
         if word.name in INTERPRETERS:
             yield from _interpreter(word.name, rest[offset + 1 :], operand_is_code=False)
+
+
+def _executing(name: str, rest: list[Word]) -> Iterator[Problem]:
+    """Values of options the program runs as a command (`tar --to-command=…`), or after `docker exec` & co."""
+    literal = {w.text for w in rest if not w.markers}
+    options = EXECUTING_OPTIONS.get(name, frozenset()).union(
+        *(v for k, v in EXECUTING_OPTIONS.items() if k.startswith(name + " ") and k.split(" ", 1)[1] in literal)
+    )
+    for offset, word in enumerate(rest):
+        if not word.markers and word.text in REMOTE_SUBCOMMANDS.get(name, ()):
+            yield from _all(rest[offset + 1 :], "nested", f"`{name} {word.text}`")
+            return
+        if word.text == "--" and not word.markers:
+            return
+        option = _executing_option(word.text, options)
+        if option and word.markers:
+            yield from _all([word], "executing", f"{name} {option}")
+        elif option and offset + 1 < len(rest) and _takes_next(word.text, option):
+            yield from _all(rest[offset + 1 : offset + 2], "executing", f"{name} {option}")
+
+
+def _executing_option(text: str, options: frozenset[str]) -> str:
+    """The executing option a word is or begins with ('' when none): `--opt[=v]` (or a GNU abbreviation of it),
+    `-Xv` / a cluster `-abX v`, `+cmd`."""
+    if text.startswith("+") and "+" in options:
+        return "+"
+    name = text.split("=", 1)[0]
+    if name in options:
+        return name
+    if text.startswith("--") and len(name) > 3:
+        return next((o for o in sorted(options) if o.startswith(name)), "")
+    if text.startswith("-") and not text.startswith("--"):
+        for position in range(1, len(text)):
+            if "-" + text[position] in options:
+                return "-" + text[position]
+            if not text[position].isalnum():
+                break
+    return next((o for o in sorted(options) if len(o) > 2 and o[1] != "-" and text.startswith(o)), "")
+
+
+def _takes_next(text: str, option: str) -> bool:
+    """Whether the option's value is the next word (not glued in this one)."""
+    if option == "+" or "=" in text:
+        return False
+    return text == option or (text.endswith(option[-1]) and not text.startswith("--"))
 
 
 def _wrapper(name: str, rest: list[Word]) -> Iterator[Problem]:
@@ -124,7 +173,7 @@ def _wrapper(name: str, rest: list[Word]) -> Iterator[Problem]:
         if word.text in code or word.text.split("=", 1)[0] in code:
             yield from _all(rest[position:], "nested", f"`{name} {word.text}`")
             return
-        if word.option:
+        if _optional(word):  # `--opt={{ x }}` is an option too (its value is checked by _executing)
             position += 2 if word.text in with_argument else 1
         elif name == "env" and word.assignment:
             yield from _assignment(word)
@@ -243,12 +292,17 @@ def unwrapped(words: list[Word]) -> list[Word]:
     while words and words[0].name in WRAPPERS:
         with_argument, positional, _ = WRAPPERS[words[0].name]
         position = 1
-        while position < len(words) and (words[position].option or words[position].assignment or positional):
-            if not (words[position].option or words[position].assignment):
+        while position < len(words) and (_optional(words[position]) or words[position].assignment or positional):
+            if not (_optional(words[position]) or words[position].assignment):
                 positional -= 1
             position += 2 if words[position].text in with_argument else 1
         words = words[position:]
     return words
+
+
+def _optional(word: Word) -> bool:
+    """An option word, also one with a value glued to it (`--opt={{ x }}`)."""
+    return word.option or word.text.startswith("-")
 
 
 def _width(option: str, with_argument: frozenset[str]) -> int:

@@ -58,6 +58,37 @@ ARGUMENTS_REFUSED = {"xargs tar": "`xargs tar`"}
 OPTION_REFUSAL = "which the program would read as an option"
 
 
+# Options whose value the program runs, container command lines: refused when saved, whatever the value.
+EXECUTING = {
+    "tar --checkpoint-action": "tar --checkpoint=1 --checkpoint-action=exec={{ v }} -cf {dir}/b.tar /etc/hostname",
+    "tar --to-command (next word)": "tar -xf {dir}/a.tar --to-command {{ v }}",
+    "tar -I (glued)": "tar -I{{ v }} -xf {dir}/a.tar",
+    "rsync -e": "rsync -a -e {{ v }} {dir}/a.tar localhost:{dir}/c.tar",
+    "git -c": "git -c core.pager={{ v }} -c core.pager.log=true log -1",
+    "GIT_SSH_COMMAND=": "GIT_SSH_COMMAND={{ v }} git ls-remote ssh://localhost/x",
+    "docker exec": "docker exec c printf '%s\\n' {{ v }}",
+}
+
+
+def executing_values(marker: str) -> list[str]:
+    return [f"touch {marker}", f"exec=touch {marker}", f"sh -c 'touch {marker}'", "--to-command=true"]
+
+
+# Templates that must keep running, with ordinary values (`{dir}` as above; the values are given per row).
+LEGIT = {
+    "tar -xf {{ archive }} -C …": (
+        "mkdir -p {dir}/srv && tar -xf {{ v }} -C {dir}/srv && cat {dir}/srv/f",
+        "{dir}/a.tar",
+        "f",
+    ),
+    'echo "{{ msg }}" >> …': ('echo "{{ v }}" >> {dir}/log && cat {dir}/log', "disk 91% full", "disk 91% full"),
+    "rsync -a {{ src }} …/backup/": ("rsync -a {{ v }} {dir}/backup/ && ls {dir}/backup", "{dir}/a.tar", "a.tar"),
+    "tar … -- {{ member }}": ("tar -xOf {dir}/a.tar -- {{ v }}", "f", "f"),
+}
+# Planned, not run (no systemd on the test server): they must pass the checks with ordinary values.
+LEGIT_PLANNED = ["systemctl restart {{ v }}", "journalctl -u {{ v }} --since {{ v }}"]
+
+
 def option_values(marker: str) -> list[str]:
     """Values that run a command (or would, for tar's other modes) when a program reads them as its options."""
     return [
@@ -136,7 +167,7 @@ def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
         with capture.global_and_fixture_disabled():
             reporter.write_line(
                 f"\nplacement matrix: {total} cells, {counts['ran']} ran literally, {counts['refused at save']} "
-                f"refused at save, {counts['refused at request']} refused at request"
+                f"refused at save, {counts['refused at request']} refused at request, {counts['planned']} planned"
             )
 
 
@@ -228,3 +259,39 @@ def test_no_value_ever_becomes_an_option_that_runs(marker_dir, target, admin_use
     # Where tar reads options, every option-looking value was refused; after `--` or `./` none was.
     dash = {i for i, v in enumerate(values) if v.startswith("-")}
     assert set(refused) == (set() if "--" in placement or "./" in placement else dash)
+
+
+@pytest.mark.parametrize("source", ["alert", "params"])
+@pytest.mark.parametrize("placement", EXECUTING)
+def test_no_value_is_ever_run_by_an_option_or_a_container(
+    marker_dir, target, admin_user, source, placement, tally
+) -> None:  # type: ignore[no-untyped-def]
+    marker = marker_dir / "pwned"
+    values = executing_values(str(marker))
+    outcome = run_cells(EXECUTING[placement].replace("{dir}", str(marker_dir)), values, source, admin_user, target)
+    assert set(outcome) == {"refused at save"}, outcome
+    messages: list[str] = outcome["refused at save"]  # type: ignore[assignment]
+    assert len(messages) == len(values) and all("Safe form:" in m for m in messages)
+    assert all(("runs as a command" in m or "would be read as code" in m or "interprets" in m) for m in messages)
+    assert not marker.exists()
+    tally["refused at save"] += len(values)
+
+
+@pytest.mark.parametrize("source", ["alert", "params"])
+@pytest.mark.parametrize("placement", LEGIT)
+def test_ordinary_templates_still_run(marker_dir, target, admin_user, source, placement, tally) -> None:  # type: ignore[no-untyped-def]
+    template, value, expected = (part.replace("{dir}", str(marker_dir)) for part in LEGIT[placement])
+    outcome = run_cells(template, [value], source, admin_user, target)
+    assert set(outcome) == {"ran"}, outcome
+    assert expected in outcome["ran"][0]  # type: ignore[index]
+    tally["ran"] += 1
+
+
+def test_ordinary_service_templates_still_plan(target, admin_user, tally) -> None:  # type: ignore[no-untyped-def]
+    steps = [
+        {"name": f"s{i}", "command": t.replace("{{ v }}", "{{ params.unit }}")} for i, t in enumerate(LEGIT_PLANNED)
+    ]
+    runbook = save_runbook({"name": "services", "parameters": [{"name": "unit"}], "steps": steps}, actor=admin_user)
+    execution = request_execution(runbook, actor=admin_user, target_ids=[target], params={"unit": "nginx.service"})
+    assert execution.plan["ok"], execution.plan
+    tally["planned"] += len(steps)
