@@ -83,6 +83,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "write that option's value yourself (no placeholder in it) and pass the value only as a plain argument, "
         "after `--`: tar -xf a.tar -- {tag}",
     ),
+    "write-run": (
+        "would be written to a file that the command then runs ({detail})",
+        "do not run a file the command writes: write those commands in the step itself and give them the value as "
+        "an argument: sh -c 'systemctl restart \"$1\"' sh {tag}",
+    ),
     "xargs": (
         "reaches `{detail}` through its standard input: xargs makes each word of it an argument, and one that "
         "begins with - becomes an option of that command",

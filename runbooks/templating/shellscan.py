@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from runbooks.templating.engine import MARKER, marker
 from runbooks.templating.shellargs import leading_markers, option_words, xargs_program
+from runbooks.templating.shellfiles import run, same_file, written
 from runbooks.templating.shellflow import SYNTHETIC, follow, refuse_names
 from runbooks.templating.shellrules import DYNAMIC, Word, analyse, stdin_program
 
@@ -51,6 +52,8 @@ class Scan:
     # Markers that begin an argument word with no `--` before it, and what begins an option there ("-" or "-+").
     option_groups: list[tuple[list[int], str]] = field(default_factory=list)
     starts: dict[int, list[int]] = field(default_factory=dict)  # synthetic marker → the values its variable begins with
+    writes: list[tuple[str, list[int]]] = field(default_factory=list)  # a file written, the markers written to it
+    runs: list[tuple[str, str]] = field(default_factory=list)  # a file run, and by what
 
     def reference(self, name: str, context: str) -> int | None:
         """A reference to a variable that holds a value becomes a synthetic marker, placed like the value itself."""
@@ -96,7 +99,19 @@ def scan(text: str) -> Scan:
         if site.kind:
             for origin in origins:
                 result.refuse(origin, site.kind, site.detail, via=site.via or name)
+    _written_then_run(result)
     return result
+
+
+def _written_then_run(result: Scan) -> None:
+    """A value written to a file the command runs (anywhere in it: loops and functions reorder) is code."""
+    for path, markers in result.writes:
+        origins = result.origins(markers)
+        for run_path, by in result.runs if origins else []:
+            if same_file(path, run_path):
+                shown = MARKER.sub("{{ … }}", run_path).replace(DYNAMIC, "$")
+                for origin in origins:
+                    result.refuse(origin, "write-run", f"`{shown}`, run {by}")
 
 
 @dataclass
@@ -106,6 +121,7 @@ class _Heredoc:
     strip_tabs: bool
     program: str = ""  # set when the command it feeds reads its program (or xargs its arguments) from standard input
     kind: str = "nested"
+    written: list[list[int]] = field(default_factory=list)  # markers written to files by the command it feeds
 
 
 class _Reader:
@@ -113,6 +129,7 @@ class _Reader:
         self.t, self.i, self.r = text, 0, result
         self.heredocs: list[_Heredoc] = []
         self.herestrings: list[int] = []
+        self.redirects: list[tuple[str, Word]] = []  # of the simple command being read
 
     def at(self, offset: int = 0) -> str:
         return self.t[self.i + offset] if self.i + offset < len(self.t) else ""
@@ -129,6 +146,11 @@ class _Reader:
 
     def commands(self, closer: str) -> None:
         """A command list up to `closer` (')' ends $(…) and subshells; '' reads to the end)."""
+        outer, self.redirects = self.redirects, []  # `cmd > f $(…)`: the inner commands have their own
+        self.command_list(closer)
+        self.redirects = outer
+
+    def command_list(self, closer: str) -> None:
         words: list[Word] = []
         start, pipe = self.mark(), None
         first = start[0]
@@ -138,6 +160,7 @@ class _Reader:
                 self.i += 1 if c in " \t" else 2
             elif c == "\n":
                 pipe = self.finish(words, start, pipe, "", first) if words else pipe  # `a |⏎ b` is one pipeline
+                self.redirects = []
                 words, start = [], self.mark()
                 self.i += 1
                 self.read_heredocs()
@@ -192,7 +215,20 @@ class _Reader:
             fed = self.herestrings[start[2] :] + (self.r.order[pipe : start[0]] if pipe is not None else [])
             for index in fed:
                 self.r.refuse(index, kind, detail + (" standard input" if program else ""))
+        self.files(words, start, pipe)
         return first if op in {"|", "|&"} else None
+
+    def files(self, words: list[Word], start: tuple[int, int, int], pipe: int | None) -> None:
+        """Files this command writes (with the values that reach its output) and files it runs."""
+        # Every value read since the command (or the pipeline into it) began: words, $(…), here-strings, targets.
+        values = self.r.order[start[0] if pipe is None else pipe :]
+        for path in written(words, self.redirects):
+            record = (path, list(values))
+            self.r.writes.append(record)
+            for heredoc in self.heredocs[start[1] :]:
+                heredoc.written.append(record[1])  # its body, read after this line, is written there too
+        self.r.runs += run(words, self.redirects)
+        self.redirects = []
 
     def options(self, words: list[Word]) -> None:
         """Record the markers that begin an argument word (a program may read the value as an option)."""
@@ -263,10 +299,11 @@ class _Reader:
             self.heredocs.append(_Heredoc(delimiter.text, delimiter.quoted, heredoc.group(1) == "-"))
             return
         else:
-            self.i += len(next(o for o in REDIRECTS if self.t.startswith(o, self.i)))
+            operator = next(o for o in REDIRECTS if self.t.startswith(o, self.i))
+            self.i += len(operator)
         self.skip_blanks()
         if self.i < len(self.t) and self.at() not in "\n;&|()<>":
-            self.word()  # the target file name: data
+            self.redirects.append((operator, self.word()))  # the target file name: data (unless run: shellfiles)
 
     def skip_blanks(self) -> None:
         while self.at() in (" ", "\t"):
@@ -288,6 +325,9 @@ class _Reader:
                     break
                 lines.append(line)
             body = "\n".join(lines)
+            for values in heredoc.written:
+                values += [int(m.group(1)) for m in MARKER.finditer(body)]
+                values += [o for m in NAME_REFERENCE.finditer(body) for o in self.r.tainted.get(m[1] or m[2], [])]
             if heredoc.program:
                 detail, kind = heredoc.program, heredoc.kind
                 for match in MARKER.finditer(body):

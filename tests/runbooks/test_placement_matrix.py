@@ -70,6 +70,17 @@ EXECUTING = {
 }
 
 
+# A value written to a file the command then runs: refused when saved, whatever the value.
+WRITE_THEN_RUN = {
+    "echo > f; . f": "echo {{ v }} > {dir}/f; . {dir}/f",
+    "echo > f; bash f": "echo {{ v }} > {dir}/f; bash {dir}/f",
+    "echo > f; sh < f": "echo {{ v }} > {dir}/f; sh < {dir}/f",
+    "echo > f; chmod +x f; ./f": "cd {dir} && echo {{ v }} > f && chmod +x f && ./f",
+    "cat > f <<EOF … EOF; sh f": "cat > {dir}/f <<EOF\n{{ v }}\nEOF\nsh {dir}/f",
+    "tee f; . f": "printf '%s\\n' {{ v }} | tee {dir}/f; . {dir}/f",
+}
+
+
 def executing_values(marker: str) -> list[str]:
     return [f"touch {marker}", f"exec=touch {marker}", f"sh -c 'touch {marker}'", "--to-command=true"]
 
@@ -295,3 +306,19 @@ def test_ordinary_service_templates_still_plan(target, admin_user, tally) -> Non
     execution = request_execution(runbook, actor=admin_user, target_ids=[target], params={"unit": "nginx.service"})
     assert execution.plan["ok"], execution.plan
     tally["planned"] += len(steps)
+
+
+@pytest.mark.parametrize("source", ["alert", "params"])
+@pytest.mark.parametrize("placement", WRITE_THEN_RUN)
+def test_no_value_is_ever_written_to_a_file_that_then_runs(
+    marker_dir, target, admin_user, source, placement, tally
+) -> None:  # type: ignore[no-untyped-def]
+    marker = marker_dir / "pwned"
+    values = [f"touch {marker}", *hostile(str(marker))[:3]]
+    outcome = run_cells(WRITE_THEN_RUN[placement].replace("{dir}", str(marker_dir)), values, source, admin_user, target)
+    assert set(outcome) == {"refused at save"}, outcome
+    messages: list[str] = outcome["refused at save"]  # type: ignore[assignment]
+    assert len(messages) == len(values)
+    assert all("written to a file that the command then runs" in m and "Safe form:" in m for m in messages)
+    assert not marker.exists()
+    tally["refused at save"] += len(values)

@@ -108,3 +108,21 @@ def _pinned_server(sshd, authorized_keys, admin_user) -> Server:  # type: ignore
     )
     pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
     return server
+
+
+@pytest.mark.django_db
+def test_the_new_refusals_are_listed_for_runbooks_saved_before_them() -> None:
+    """Executing options, values piped into xargs and write-then-run: what an older version saved is listed too."""
+    commands = {
+        "executing": "tar --checkpoint=1 --checkpoint-action=exec={{ alert.labels.x }} -cf /tmp/a.tar /etc/hostname",
+        "xargs": "printf '%s\\n' {{ alert.labels.x }} | xargs rm",
+        "write-run": "echo {{ alert.labels.x }} > /tmp/f; . /tmp/f",
+        "container": "docker exec c ls {{ alert.labels.x }}",
+    }
+    runbooks = {kind: old_runbook(command, name=f"legacy-{kind}") for kind, command in commands.items()}
+    warnings = {m.obj.name: m.msg for m in run_checks() if m.id == "runbooks.W001"}
+    assert set(warnings) == {runbook.name for runbook in runbooks.values()}
+    assert "`tar --checkpoint-action`" in warnings["legacy-executing"]
+    assert "`xargs rm`" in warnings["legacy-xargs"]
+    assert "written to a file that the command then runs" in warnings["legacy-write-run"]
+    assert "`docker exec`" in warnings["legacy-container"]
