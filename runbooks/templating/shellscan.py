@@ -65,6 +65,17 @@ class Scan:
         self.place(index, context)
         return index
 
+    def output(self, markers: list[int], context: str) -> int | None:
+        """The output of `$(…)`, backticks or `<(…)` that read values carries them: a marker like a variable's."""
+        origins = self.origins(markers)
+        if not origins:
+            return None
+        index = SYNTHETIC + len(self.through)
+        self.through[index] = ("(…)", origins)
+        self.starts[index] = origins  # what the output begins with is not known
+        self.place(index, context)
+        return index
+
     def origins(self, markers: list[int]) -> list[int]:
         return [o for m in markers for o in (self.through[m][1] if m in self.through else [m])]
 
@@ -280,8 +291,12 @@ class _Reader:
     def redirect(self, words: list[Word]) -> None:
         if self.t.startswith(("<(", ">("), self.i):  # process substitution: a command list, used as a file name
             self.i += 2
+            before = len(self.r.order)
             self.commands(")")
-            words.append(Word(text="/dev/fd/0", end=self.i, quoted=True))
+            held = self.r.output(self.r.order[before:], UNQUOTED)  # `bash <(echo {{ x }})` runs what it prints
+            fd = Word(text="/dev/fd/0" + (marker(held) if held is not None else ""), end=self.i, quoted=True)
+            fd.markers += [held] if held is not None else []
+            words.append(fd)
             return
         if words and words[-1].text.isdigit() and words[-1].end == self.i:
             words.pop()  # `2>`: an IO number, not an argument
@@ -452,15 +467,16 @@ class _Reader:
         """$(…), $((…)), ${…}, $[…], `…`, $<placeholder> or a plain $ (a variable holding a value is followed)."""
         name = NAME_REFERENCE.match(self.t, self.i)
         held = self.r.reference(name.group(1) or name.group(2), context) if name else None
-        if held is not None and markers is not None:
-            markers.append(held)
+        before = len(self.r.order)
         if self.at() == "`":
             self.backticks(inside_double)
+            held = self.r.output(self.r.order[before:], context)
         elif self.t.startswith("$((", self.i):
             self.arithmetic(self.i + 1)
         elif self.t.startswith("$(", self.i):
             self.i += 2
             self.commands(")")
+            held = self.r.output(self.r.order[before:], context)
         elif self.t.startswith(("${", "$["), self.i):
             self.braced(self.at(1))
         elif self.marker_at(self.i + 1) is not None:
@@ -472,6 +488,8 @@ class _Reader:
             parts.append("$")
             self.i += 1
             return
+        if held is not None and markers is not None:
+            markers.append(held)
         # An expansion: the word's text is not a plain literal any more (a variable holding a value: its marker).
         parts.append(DYNAMIC + (marker(held) if held is not None else ""))
 

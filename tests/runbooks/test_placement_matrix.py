@@ -58,7 +58,8 @@ ARGUMENTS_REFUSED = {"xargs tar": "`xargs tar`"}
 OPTION_REFUSAL = "which the program would read as an option"
 
 
-# Options whose value the program runs, container command lines: refused when saved, whatever the value.
+# Options whose value the program runs, container command lines, the output of a command substitution that is run:
+# refused when saved, whatever the value.
 EXECUTING = {
     "tar --checkpoint-action": "tar --checkpoint=1 --checkpoint-action=exec={{ v }} -cf {dir}/b.tar /etc/hostname",
     "tar --to-command (next word)": "tar -xf {dir}/a.tar --to-command {{ v }}",
@@ -67,6 +68,8 @@ EXECUTING = {
     "git -c": "git -c core.pager={{ v }} -c core.pager.log=true log -1",
     "GIT_SSH_COMMAND=": "GIT_SSH_COMMAND={{ v }} git ls-remote ssh://localhost/x",
     "docker exec": "docker exec c printf '%s\\n' {{ v }}",
+    'eval "$(…)"': "eval \"$(printf '%s' {{ v }})\"",
+    "bash <(…)": "bash <(printf '%s\\n' {{ v }})",
 }
 
 

@@ -131,3 +131,28 @@ def test_the_control_tar_runs_the_value_of_checkpoint_action(tmp_path: Path) -> 
     archive = str(tmp_path / "a.tar")
     subprocess.run(["tar", "--checkpoint=1", action, "-cf", archive, "/etc/hostname"], capture_output=True, check=True)
     assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ('eval "$(printf %s {{ v }})"', "`eval`"),
+        ("eval `echo {{ v }}`", "`eval`"),
+        ('sh -c "$(echo {{ v }})"', "`sh -c`"),
+        ('python3 -c "$(echo {{ v }})"', "`python3 -c`"),
+        ("bash <(echo {{ v }})", "`bash` (as its program or script)"),
+        (". <(printf %s {{ v }})", "`.`"),
+        ("$(echo {{ v }}) --version", "names the command"),
+    ],
+)
+def test_it_follows_values_through_the_output_of_command_substitutions(template: str, expected: str) -> None:
+    problems = shell.check_command(template)
+    assert len(problems) == 1 and "(through $(…), which holds it)" in problems[0] and expected in problems[0], problems
+
+
+def test_the_control_a_substitution_hands_its_output_to_eval(tmp_path: Path) -> None:
+    """What that refusal prevents: the value is a variable, but eval reads what the substitution printed."""
+    marker = tmp_path / "ran"
+    subprocess.run(["sh", "-c", f'RE_V1=\'touch {marker}\'\neval "$(printf %s "${{RE_V1}}")"'], check=True)
+    assert marker.exists()
+    assert shell.check_command('diff <(echo {{ v }}) f; echo "$(printf %s {{ v }})"') == []
