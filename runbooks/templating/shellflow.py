@@ -8,16 +8,11 @@ script of `sh -c '…' sh {{ x }}` is read with its `$1`… (and variables holdi
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from runbooks.templating.engine import marker
 from runbooks.templating.shellargs import leading_markers
 from runbooks.templating.shellrules import POSITIONAL, Word, command_name, shell_scripts, unwrapped
-
-if TYPE_CHECKING:
-    from runbooks.templating.shellscan import Scan
-
-SYNTHETIC = 10**6  # marker numbers from here on stand for variables holding values
+from runbooks.templating.shellstate import SYNTHETIC, Scan
 
 # How a `sh -c` script misuses a value it is given, by the kind of refusal its own reading found.
 USES = {
