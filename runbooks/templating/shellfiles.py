@@ -2,9 +2,10 @@
 
 The scanner records, per simple command, the files it writes a value into (`>`, `>>`, `>|`, `&>`, `tee FILE`,
 `dd of=FILE`) and the files it runs (`./f` or `/path/f` as the command, `.`/`source`, a shell or interpreter given
-the file as its program, `sh < f`, `awk -f f`, `crontab f`, `at -f f`). Written and run paths are compared after
-normalisation (a relative path: by its file name, the directory depends on `cd`); a path with an expansion in it
-(`$DIR/f`) may be any file, so it matches every other.
+the file as its program, `sh < f`, `awk -f f`, `crontab f`, `at -f f`; also inside `sh -c '…'`, `eval`, `su -c`
+and a here-document a shell reads). Written and run paths are compared after normalisation (a relative path: by its
+file name, the directory depends on `cd`); a path with an expansion in it (`$DIR/f`) may be any file, so it matches
+every other.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from runbooks.templating.engine import MARKER
-from runbooks.templating.shellrules import DYNAMIC, Word, stdin_program, unwrapped
-from runbooks.templating.shelltables import CODE_OPERAND, INTERPRETERS, TWO_WORD_OPTIONS
+from runbooks.templating.shellrules import DYNAMIC, Word, command_name, shell_scripts, stdin_program, unwrapped
+from runbooks.templating.shelltables import CODE_COMMANDS, CODE_OPERAND, INTERPRETERS, TWO_WORD_OPTIONS
 
 WRITES = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
 SOURCES = frozenset({".", "source"})
@@ -49,6 +50,15 @@ def run(words: list[Word], redirects: list[tuple[str, Word]]) -> Iterator[tuple[
         yield from ((w.text, f"`{name} -f`") for o, w in pairwise(inner) if o.text == "-f")
     if stdin_program(words):
         yield from ((w.text, f"`{name}` reading it from <") for op, w in redirects if op == "<")
+
+
+def code_texts(words: list[Word]) -> list[str]:
+    """Command text a simple command runs: `sh -c` scripts, what `eval`, `su -c`, `trap` … run (to find files run)."""
+    texts = [script.text for _, script, _ in shell_scripts(words)]
+    inner = unwrapped(words)
+    if command_name(words) in CODE_COMMANDS:
+        texts += [w.text for w in inner[1:]] + [" ".join(w.text for w in inner[1:])]
+    return [t for t in texts if not MARKER.search(t)]  # one with a value in it is refused already
 
 
 def _program_files(name: str, rest: list[Word]) -> Iterator[str]:

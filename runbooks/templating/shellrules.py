@@ -29,6 +29,7 @@ from runbooks.templating.shelltables import (
     STDIN_PATHS,
     STDIN_READERS,
     TWO_WORD_OPTIONS,
+    WHOLE_OPTIONS,
     WRAPPERS,
 )
 
@@ -147,7 +148,7 @@ def _executing_option(text: str, options: frozenset[str]) -> str:
     name = text.split("=", 1)[0]
     if name in options:
         return name
-    if text.startswith("--") and len(name) > 3:
+    if text.startswith("--") and len(name) > 3 and name not in WHOLE_OPTIONS:
         return next((o for o in sorted(options) if o.startswith(name)), "")
     if text.startswith("-") and not text.startswith("--"):
         for position in range(1, len(text)):

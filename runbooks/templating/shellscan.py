@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from runbooks.templating.engine import MARKER, marker
 from runbooks.templating.shellargs import leading_markers, option_words, xargs_program
-from runbooks.templating.shellfiles import run, written
+from runbooks.templating.shellfiles import code_texts, run, written
 from runbooks.templating.shellflow import follow, refuse_names
 from runbooks.templating.shellrules import DYNAMIC, Word, analyse, stdin_program
 from runbooks.templating.shellstate import COMMENT, DOUBLE, HEREDOC, SINGLE, UNQUOTED, Scan, settle
@@ -143,14 +143,18 @@ class _Reader:
 
     def files(self, words: list[Word], start: tuple[int, int, int], pipe: int | None) -> None:
         """Files this command writes (with the values that reach its output) and files it runs."""
-        # Every value read since the command (or the pipeline into it) began: words, $(…), here-strings, targets.
-        values = self.r.order[start[0] if pipe is None else pipe :]
+        # Every value read since the command (or the pipeline into it) began: words, $(…), here-strings (a value in
+        # a target's name is not written into it).
+        targets = {m for _, w in self.redirects for m in w.markers}
+        values = [m for m in self.r.order[start[0] if pipe is None else pipe :] if m not in targets]
         for path in written(words, self.redirects):
             record = (path, list(values))
             self.r.writes.append(record)
             for heredoc in self.heredocs[start[1] :]:
                 heredoc.written.append(record[1])  # its body, read after this line, is written there too
         self.r.runs += run(words, self.redirects)
+        for code in code_texts(words):  # `sh -c '. /tmp/f'`, `eval ". /tmp/f"` run files too
+            self.r.runs += scan(code).runs
         self.redirects = []
 
     def options(self, words: list[Word]) -> None:
@@ -257,6 +261,7 @@ class _Reader:
                 values += [o for m in NAME_REFERENCE.finditer(body) for o in self.r.tainted.get(m[1] or m[2], [])]
             if heredoc.program:
                 detail, kind = heredoc.program, heredoc.kind
+                self.r.runs += scan(body).runs if kind == "nested" else []  # `sh <<EOF … . /tmp/f … EOF`
                 for match in MARKER.finditer(body):
                     self.r.refuse(int(match.group(1)), kind, detail, context=HEREDOC)
                 for match in NAME_REFERENCE.finditer(body):

@@ -188,6 +188,8 @@ EXECUTING_OPTIONS: dict[str, frozenset[str]] = {
     "tcpdump": frozenset({"-z"}),
     "wget": frozenset({"-e", "--execute", "--use-askpass"}),
 }
+# Options that are names of their own, not GNU abbreviations of an executing option (`tar --checkpoint=10`).
+WHOLE_OPTIONS = frozenset({"--checkpoint", "--config", "--rsh"})
 # Program → subcommands after which the words are a command line run elsewhere (a container): like `ssh host …`.
 REMOTE_SUBCOMMANDS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("docker", "podman", "nerdctl", "crictl"), frozenset({"exec", "run"})),

@@ -36,6 +36,11 @@ WRITE_THEN_RUN = [
     ('echo {{ v }} > "$D/f"; /usr/local/bin/job', "run as the command"),  # the written path is only known later
     ("echo {{ v }} > /tmp/f; $HOME/run", "`$HOME/run`, run as the command"),  # so is the run one
     ("for i in 1 2; do . /tmp/f; echo {{ v }} > /tmp/f; done", "run `.`"),  # a loop runs it after the write
+    ('echo {{ v }} > /tmp/f; sh -c ". /tmp/f"', "run `.`"),  # inside the script of sh -c
+    ('echo {{ v }} > /tmp/f; su - app -c "sh /tmp/f"', "run `sh`"),
+    ("echo {{ v }} > /tmp/f; eval . /tmp/f", "run as the command"),
+    ('echo {{ v }} > /tmp/f; trap ". /tmp/f" EXIT', "run `.`"),
+    ("echo {{ v }} > /tmp/f\nsh <<EOF\n. /tmp/f\nEOF", "run `.`"),  # a here-document a shell reads
 ]
 
 
@@ -57,6 +62,7 @@ def test_it_refuses_a_value_written_to_a_file_the_command_runs(template: str, ex
         "echo x > /tmp/f; . /tmp/f; echo {{ v }}",
         "echo {{ v }} 2>&1 > /tmp/log; /opt/app/deploy.sh",
         "grep -F -- {{ v }} /var/log/syslog > /tmp/out; sh -c 'wc -l /tmp/out'",
+        "echo hi > /tmp/{{ v }}; /opt/app/deploy.sh",  # the value names the file; it is not written into it
     ],
 )
 def test_it_accepts_writes_that_are_not_run_and_runs_that_hold_no_value(template: str) -> None:

@@ -116,6 +116,7 @@ def test_it_refuses_a_value_a_program_runs_through_its_options(template: str, ex
         "tar -cf a.tar -- --to-command={{ v }}",
         "systemd-run --unit {{ v }} /usr/local/bin/job",
         "crontab -l -u {{ v }}",
+        "tar --checkpoint={{ v }} -cf a.tar f",
         "MY_PAGER={{ v }} printf '%s\\n' \"$MY_PAGER\"",
     ],
 )
