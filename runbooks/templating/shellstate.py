@@ -13,6 +13,10 @@ from runbooks.templating.shellfiles import same_file
 from runbooks.templating.shellrules import DYNAMIC
 
 SYNTHETIC = 10**6  # marker numbers from here on stand for variables (or command output) holding values
+OUTPUT = "(…)"  # the name a command substitution's output goes by (`through $(…)`)
+# What the output of a command substitution that read a value is refused for: being run as code. (As an arithmetic
+# operand or a variable name it is let through: `n=$(cat {{ file }}); echo $((n + 1))` reads the file, not the value.)
+OUTPUT_REFUSALS = frozenset({"nested", "command", "dynamic", "executing", "write-run", "xargs"})
 UNQUOTED, DOUBLE, SINGLE, HEREDOC, COMMENT = "unquoted", "double-quoted", "single-quoted", "here-document", "comment"
 
 
@@ -60,13 +64,19 @@ class Scan:
         if not origins:
             return None
         index = SYNTHETIC + len(self.through)
-        self.through[index] = ("(…)", origins)
-        self.starts[index] = origins  # what the output begins with is not known
+        self.through[index] = (OUTPUT, origins)
+        self.starts[index] = self.values(origins)  # what the output begins with is not known
         self.place(index, context)
         return index
 
     def origins(self, markers: list[int]) -> list[int]:
-        return [o for m in markers for o in (self.through[m][1] if m in self.through else [m])]
+        """Where the values behind these markers came from (a command's output stays a marker: see `settle`)."""
+        held = self.through
+        return [o for m in markers for o in (held[m][1] if m in held and held[m][0] != OUTPUT else [m])]
+
+    def values(self, markers: list[int]) -> list[int]:
+        """The placeholders behind these markers, through variables and outputs alike."""
+        return [o for m in markers for o in (self.values(self.through[m][1]) if m in self.through else [m])]
 
     def lead_origins(self, markers: list[int]) -> list[int]:
         """The values a word begins with, given the markers it begins with (a variable: what its value begins with)."""
@@ -90,13 +100,14 @@ class Scan:
 
 
 def settle(result: Scan) -> None:
-    """A variable refused where it was used refuses the values it held; then values written to files that run."""
-    for index, (name, origins) in result.through.items():
+    """Values written to files that run; then a variable (or an output) refused where it was used refuses the values
+    it held, the latest first (an output held by a variable is an earlier marker)."""
+    _written_then_run(result)
+    for index, (name, origins) in reversed(result.through.items()):
         site = result.sites[index]
-        if site.kind:
+        if site.kind and (name != OUTPUT or site.kind in OUTPUT_REFUSALS):
             for origin in origins:
                 result.refuse(origin, site.kind, site.detail, via=site.via or name)
-    _written_then_run(result)
 
 
 def _written_then_run(result: Scan) -> None:

@@ -157,3 +157,5 @@ def test_the_control_a_substitution_hands_its_output_to_eval(tmp_path: Path) -> 
     subprocess.run(["sh", "-c", f'RE_V1=\'touch {marker}\'\neval "$(printf %s "${{RE_V1}}")"'], check=True)
     assert marker.exists()
     assert shell.check_command('diff <(echo {{ v }}) f; echo "$(printf %s {{ v }})"') == []
+    # As an arithmetic operand the output is let through: here it is the file's content, not the value.
+    assert shell.check_command("n=$(cat {{ v }} || echo 0); echo $((n + 1)) > {{ v }}") == []
