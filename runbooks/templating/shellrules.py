@@ -4,7 +4,9 @@ The shell expands a variable once and never parses its value; these rules catch 
 shells and interpreters (`sh -c`, `bash -c`, `python -c`, `awk 'prog'`, `sed 'script'`), `eval`, `ssh host cmd`,
 `su -c`, `sudo -s`, `watch`, `trap`, `alias`, arithmetic (`[[ … -eq … ]]`, `let`, `declare -i`), names of
 variables (bash evaluates `a[$(cmd)]` subscripts in them), shell-interpreted variables (PS4, PATH, IFS…) and the
-command name itself. Wrappers (`sudo`, `env`, `timeout`, `nice`, `xargs`, `find -exec`…) are looked through.
+command name itself; options whose value a program runs (`tar --to-command=…`, `rsync -e`, `git -c`) and command
+lines run in a container (`docker exec`). Wrappers (`sudo`, `env`, `timeout`, `nice`, `xargs`, `find -exec`…) are
+looked through. The programs are data in `shelltables`.
 """
 
 from __future__ import annotations
