@@ -207,7 +207,7 @@ def run_cells(template: str, values: list[str], source: str, actor, target: int)
     try:
         execution = request_execution(runbook, actor=actor, target_ids=[target], **request)  # type: ignore[arg-type]
     except ExecutionRefused as exc:
-        problems = list((exc.plan or {}).get("problems") or [])
+        problems = exc.problems
         refused = {i: p for i in range(len(values)) for p in problems if "{{ " + expression.format(i) + " }}" in p}
         kept = [i for i in range(len(values)) if i not in refused]
         outcome: dict[str, object] = {"refused at request": refused}
