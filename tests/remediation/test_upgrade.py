@@ -69,8 +69,10 @@ VERIFY = f"""
 import django, json
 django.setup()
 from django.contrib.auth.models import Group
+from django_q.models import Schedule
 from rest_framework.test import APIClient
 from remediation.models import Credential
+from remediation.services.housekeeping import housekeeping_jobs
 from remediation.services.credentials import use_credential
 
 client = APIClient(SERVER_NAME="localhost")
@@ -85,7 +87,9 @@ held = Group.objects.get(name="Operator").permissions.all()
 operator = {{f"{{p.content_type.app_label}}.{{p.codename}}" for p in held}}
 secrets = use_credential(Credential.objects.get(name="kept"), actor=None, purpose="upgrade check")
 print(json.dumps({{"api": seen, "secret": secrets.password,
-                  "operator_views_grants": "remediation.view_terminalgrant" in operator}}))
+                  "operator_views_grants": "remediation.view_terminalgrant" in operator,
+                  "schedules_are_the_jobs": sorted(Schedule.objects.values_list("name", flat=True))
+                      == sorted(job.name for job in housekeeping_jobs())}}))
 """
 
 
@@ -141,6 +145,8 @@ def test_it_upgrades_a_database_made_before_the_redesign(tmp_path: Path, upgrade
     _run(ROOT, env, "manage.py", "migrate", "--noinput")
     after = json.loads(_run(ROOT, env, "-c", COUNT))
     assert after.pop("django_migrations") > before.pop("django_migrations")  # the new migrations ran
+    # Housekeeping schedules are upserted by name: the old rows are kept, jobs added since get one row each.
+    assert after.pop("django_q_schedule") >= before.pop("django_q_schedule")
     assert {t: n for t, n in after.items() if t in before} == before
     assert before["terminal_terminalgrant"] == 1 and before["remediation_rule"] == 1
     checked = json.loads(_run(ROOT, env, "-c", VERIFY))
@@ -158,3 +164,4 @@ def test_it_upgrades_a_database_made_before_the_redesign(tmp_path: Path, upgrade
     }
     assert checked["secret"] == CREDENTIAL_SECRET
     assert checked["operator_views_grants"]
+    assert checked["schedules_are_the_jobs"]  # one row per registered job, none left behind
