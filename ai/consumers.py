@@ -15,8 +15,8 @@ from django.contrib.auth.models import User
 
 from ai.api.serializers import ChatMessageSerializer, ChatProposalSerializer
 from ai.choices import MessageStatus
+from ai.llm import ProviderError, ensure_loaded, stream
 from ai.models import ChatMessage, ChatProposal, ChatSession
-from ai.providers import ProviderError, ensure_loaded, stream
 from ai.services import chat, proposals
 from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, LiveAccessConsumer
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.conf import settings
 
+from ai.llm import plain_key
 from ai.models import Provider, SensitiveLabel
-from ai.providers import plain_key
 from remediation.choices import SYSTEM_ACTOR
 from remediation.models import Credential
 from remediation.redaction import mask_data

@@ -207,14 +207,14 @@ CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
     "frame-ancestors": ["'none'"],
 }
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
-CSRF_FAILURE_VIEW = "remediation.views.csrf_failure"
+CSRF_FAILURE_VIEW = "remediation.views.errors.csrf_failure"
 
 # Login attempts allowed per client IP and, separately, per username (django-ratelimit rate syntax).
 LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="10/5m")
 # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use the socket address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "remediation.net.ratelimit_ip"
-RATELIMIT_VIEW = "remediation.views.ratelimited"
+RATELIMIT_VIEW = "remediation.views.errors.ratelimited"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

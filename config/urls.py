@@ -7,12 +7,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from alerts.webhook import alertmanager_webhook
-from remediation import views as core_views
 from remediation.api.docs import SchemaView, api_docs
+from remediation.views import ops, pages
 
-handler403 = "remediation.views.forbidden"
-handler404 = "remediation.views.not_found"
-handler500 = "remediation.views.server_error"
+handler403 = "remediation.views.errors.forbidden"
+handler404 = "remediation.views.errors.not_found"
+handler500 = "remediation.views.errors.server_error"
 
 api_v1 = [
     path("auth/", include("remediation.api.auth_urls")),
@@ -24,16 +24,16 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
-    path("readyz", core_views.readyz, name="readyz"),
-    path("metrics", core_views.metrics, name="metrics"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("hooks/alertmanager/", alertmanager_webhook, name="alertmanager-webhook"),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include(api_v1)),
     # The admin signs in and out through the portal (rate-limited, audited, live terminals closed), never its own.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
-    path("admin/logout/", core_views.logout_view),
+    path("admin/logout/", pages.logout_view),
     path("admin/", admin.site.urls),
     path("", include("remediation.urls")),
     path("alerts/", include("alerts.urls")),

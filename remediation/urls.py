@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from remediation import views, views_audit, views_servers
+from remediation.views import audit, pages, servers
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("login/", views.login_view, name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("audit/", views_audit.audit_list, name="audit"),
-    path("audit/export.csv", views_audit.audit_export, name="audit-export"),
-    path("servers/", views_servers.server_list, name="servers"),
+    path("", pages.dashboard, name="dashboard"),
+    path("login/", pages.login_view, name="login"),
+    path("logout/", pages.logout_view, name="logout"),
+    path("audit/", audit.audit_list, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("servers/", servers.server_list, name="servers"),
 ]

@@ -28,9 +28,9 @@ from remediation.sockets import (
     CLOSE_UNAUTHENTICATED,
     LiveAccessConsumer,
 )
-from terminal import services
 from terminal.bridge import Bridge
 from terminal.choices import EndReason
+from terminal.services import sessions
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ class TerminalConsumer(LiveAccessConsumer):
         self.keystrokes: asyncio.Queue[bytes | tuple[int, int]] = asyncio.Queue()
         try:
             server_id = int(self.scope["url_route"]["kwargs"]["server_id"])
-            self.server = await database_sync_to_async(services.authorize_terminal)(user, server_id)
-        except services.TerminalDenied:
+            self.server = await database_sync_to_async(sessions.authorize_terminal)(user, server_id)
+        except sessions.TerminalDenied:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.client_ip = scope_client_ip(self.scope)
@@ -78,14 +78,14 @@ class TerminalConsumer(LiveAccessConsumer):
     async def _run(self, user: Any) -> None:
         cols, rows = self._size()
         # Not the shared DB thread: an SSH connect can take seconds and must not stall other consumers.
-        open_session = database_sync_to_async(services.open_session, thread_sensitive=False)
+        open_session = database_sync_to_async(sessions.open_session, thread_sensitive=False)
         try:
             opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=self.client_ip)
-        except services.TerminalDenied as denied:
+        except sessions.TerminalDenied as denied:
             await self._finish(denied.reason, denied.message)
             return
         session, recorder = opened.session, opened.recorder
-        self.bridge = Bridge(opened.shell, recorder, self._send_output, services.limits())
+        self.bridge = Bridge(opened.shell, recorder, self._send_output, sessions.limits())
         # Started at once: whatever happens next, stopping it closes the shell and the recording.
         running = asyncio.ensure_future(self.bridge.run())
         self.start_guard(self.bridge.stop)
@@ -108,7 +108,7 @@ class TerminalConsumer(LiveAccessConsumer):
                 self.guard_task.cancel()
             self.bridge.stop(reason)
             await running
-            await database_sync_to_async(services.close_session)(
+            await database_sync_to_async(sessions.close_session)(
                 session.pk, actor=user, reason=reason, bytes_in=recorder.bytes_in, bytes_out=recorder.bytes_out
             )
         if reason != EndReason.USER_CLOSED:
@@ -116,8 +116,8 @@ class TerminalConsumer(LiveAccessConsumer):
 
     def object_access_reason(self, user: User) -> str | None:
         try:
-            services.authorize_terminal(user, self.server.pk)
-        except services.TerminalDenied:
+            sessions.authorize_terminal(user, self.server.pk)
+        except sessions.TerminalDenied:
             return ACCESS_REVOKED
         return None
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from terminal import services
+from terminal.services import recordings, sessions
 
 
 def purge_recordings() -> int:
     """Housekeeping: delete recordings past the retention period."""
-    return services.purge_recordings()
+    return recordings.purge_recordings()
 
 
 def reap_stale_sessions() -> int:
     """Housekeeping: close session rows a dead web process left open."""
-    return services.reap_stale_sessions()
+    return sessions.reap_stale_sessions()

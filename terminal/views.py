@@ -13,9 +13,9 @@ from django.views.decorators.http import require_safe
 
 from remediation import grants
 from remediation.middleware import csp_widen
-from terminal import services
 from terminal.models import TerminalSession
 from terminal.recordings import resolve
+from terminal.services import sessions
 
 # xterm.js styles its renderer with <style> elements it creates: inline styles here only (scripts stay strict).
 XTERM_STYLES = csp_widen(style_src=["'unsafe-inline'"])
@@ -28,8 +28,8 @@ XTERM_STYLES = csp_widen(style_src=["'unsafe-inline'"])
 def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
     """The browser terminal for one server (the WebSocket checks the same permission again)."""
     try:
-        server = services.authorize_terminal(request.user, server_id)
-    except services.TerminalDenied as denied:
+        server = sessions.authorize_terminal(request.user, server_id)
+    except sessions.TerminalDenied as denied:
         raise PermissionDenied(denied.message) from denied
     context = {
         "server": server,
@@ -43,16 +43,16 @@ def terminal_page(request: HttpRequest, server_id: int) -> HttpResponse:
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     """Sessions the user may see: their own, or everyone's for reviewers; others have no such page (403)."""
-    if not (request.user.has_perm(grants.OPEN_PERM) or request.user.has_perm(services.REVIEW_PERM)):
+    if not (request.user.has_perm(grants.OPEN_PERM) or request.user.has_perm(sessions.REVIEW_PERM)):
         raise PermissionDenied
-    sessions = services.visible_sessions(request.user)
-    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
-    reviewer = request.user.has_perm(services.REVIEW_PERM)
+    visible = sessions.visible_sessions(request.user)
+    page = Paginator(visible, 50).get_page(request.GET.get("page"))
+    reviewer = request.user.has_perm(sessions.REVIEW_PERM)
     return render(request, "terminal/session_list.html", {"page": page, "reviewer": reviewer})
 
 
 def _visible_session(request: HttpRequest, session_uuid: str) -> TerminalSession:
-    return get_object_or_404(services.visible_sessions(request.user), uuid=session_uuid)
+    return get_object_or_404(sessions.visible_sessions(request.user), uuid=session_uuid)
 
 
 @require_safe

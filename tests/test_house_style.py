@@ -40,3 +40,39 @@ def test_it_has_no_code_hidden_from_the_formatter() -> None:
     assert found == [], "let `ruff format` lay these out (split long expressions into named locals):\n" + "\n".join(
         found
     )
+
+
+PRODUCT_APPS = ("remediation", "alerts", "runbooks", "ai", "terminal")
+
+
+def spill_files(app_dir: Path) -> list[str]:
+    """`views_*.py` (and the like) beside an app's views: pages that outgrew one module belong in a `views/` package."""
+    return sorted(path.name for path in app_dir.glob("views_*.py"))
+
+
+def services_shape(app_dir: Path) -> str | None:
+    """What is wrong with an app's services, or None when they are a package (`services/__init__.py`)."""
+    if (app_dir / "services.py").exists():
+        return "services.py is a module; make it a services/ package"
+    if not (app_dir / "services" / "__init__.py").exists():
+        return "no services/ package"
+    return None
+
+
+def test_it_tells_a_spill_file_and_a_services_module(tmp_path: Path) -> None:
+    (tmp_path / "views.py").touch()
+    (tmp_path / "views_extra.py").touch()
+    (tmp_path / "services.py").touch()
+    assert spill_files(tmp_path) == ["views_extra.py"]
+    assert services_shape(tmp_path) == "services.py is a module; make it a services/ package"
+    (tmp_path / "services.py").unlink()
+    assert services_shape(tmp_path) == "no services/ package"
+    (tmp_path / "services").mkdir()
+    (tmp_path / "services" / "__init__.py").touch()
+    assert services_shape(tmp_path) is None
+
+
+def test_every_app_has_one_shape() -> None:
+    problems = [f"{app}/{name}: move it into {app}/views/" for app in PRODUCT_APPS for name in spill_files(ROOT / app)]
+    problems += [f"{app}: {shape}" for app in PRODUCT_APPS if (shape := services_shape(ROOT / app))]
+    assert problems == [], "\n".join(problems)

@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +21,7 @@ from ai.api.serializers import (
 from ai.models import ChatSession, Provider
 from ai.services.chat import create_session
 from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
+from remediation.api.errors import invalid_input
 from remediation.api.permissions import HasPerm
 
 
@@ -43,7 +43,7 @@ class ProviderViewSet(viewsets.ModelViewSet):
         try:
             return save_provider(instance, data, actor=self.request.user, api_key=key)
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+            raise invalid_input(exc) from exc
 
     def perform_create(self, serializer: ProviderSerializer) -> None:  # type: ignore[override]
         serializer.instance = self._save(serializer, Provider())

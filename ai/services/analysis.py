@@ -15,10 +15,10 @@ from django.utils import timezone
 from ai.catalogue import runbook_catalogue
 from ai.choices import AnalysisStatus, AnalysisTrigger
 from ai.context import alert_context
+from ai.llm import Completion, ProviderConfig, ProviderError, complete
 from ai.models import Analysis
 from ai.privacy import known_secret_values, redact, sensitive_names
 from ai.prompts import PROMPT_VERSION, analysis_messages
-from ai.providers import Completion, ProviderConfig, ProviderError, complete
 from ai.services.providers import default_provider
 from ai.validation import ParsedAnalysis, parse_analysis
 from remediation.actors import user_of

@@ -14,10 +14,10 @@ from django.utils import timezone
 from ai.catalogue import runbook_catalogue
 from ai.choices import AnalysisStatus, MessageRole, MessageStatus
 from ai.context import alert_context
+from ai.llm import Completion, ProviderConfig, count_tokens
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.privacy import known_secret_values, redact
 from ai.prompts import chat_system_message, proposal_tool
-from ai.providers import Completion, ProviderConfig, count_tokens
 from ai.services.proposals import create_proposal
 from ai.services.providers import default_provider
 from remediation.redaction import mask_text

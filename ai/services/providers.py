@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.choices import ProviderHealth
+from ai.llm import ProviderConfig, ProviderError, plain_key, probe
 from ai.models import Provider
-from ai.providers import ProviderConfig, ProviderError, plain_key, probe
 from remediation.choices import SYSTEM_ACTOR
 from remediation.redaction import mask_text
 from remediation.services.access import require_permission

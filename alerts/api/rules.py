@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, replay_rule, save_rule
+from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.models import Rule, RuleMatcher
 
@@ -29,7 +30,7 @@ class MatcherSerializer(serializers.ModelSerializer):
         try:
             RuleMatcher(**attrs).clean()
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+            raise invalid_input(exc) from exc
         return attrs
 
 
@@ -89,10 +90,6 @@ class ResetSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-def _django_errors(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-
-
 class RuleViewSet(viewsets.ModelViewSet):
     """Rules in evaluation order; model permissions (view/add/change/delete_rule)."""
 
@@ -125,7 +122,7 @@ class RuleViewSet(viewsets.ModelViewSet):
                 scope_servers=scope,
             )
         except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: Rule) -> None:
         delete_rule(instance, actor=self.request.user)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def invalid_input(exc: DjangoValidationError) -> ValidationError:
+    """A model or service ValidationError as the API's 400: field errors by field, any others as non_field_errors."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return ValidationError(errors)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from remediation.api.errors import invalid_input
 from remediation.api.inventory_serializers import (
     CredentialSerializer,
     ImportSerializer,
@@ -35,10 +36,6 @@ SERVER_FILTERS = [
         ("q", "text in name, hostname, aliases or description"),
     ]
 ]
-
-
-def _invalid(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
 @extend_schema(parameters=SERVER_FILTERS)
@@ -69,7 +66,7 @@ class ServerViewSet(viewsets.ModelViewSet):
                 actor=self.request.user, data=serializer.validated_data
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         try:
@@ -79,7 +76,7 @@ class ServerViewSet(viewsets.ModelViewSet):
                 data=serializer.validated_data,
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: Server) -> None:
         inventory_service.delete_server(instance, actor=self.request.user)
@@ -93,7 +90,7 @@ class ServerViewSet(viewsets.ModelViewSet):
         try:
             server = inventory_service.pin_host_key(self.get_object(), actor=request.user, **body.validated_data)
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
         except inventory_service.InventoryError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(ServerSerializer(server).data)
@@ -146,7 +143,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
                 actor=self.request.user, fields=fields, secrets=secrets
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_update(self, serializer: CredentialSerializer) -> None:  # type: ignore[override]
         fields, secrets, clear = serializer.split()
@@ -159,7 +156,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
                 clear=clear,
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: Credential) -> None:
         try:

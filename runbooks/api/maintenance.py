@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
@@ -68,7 +69,7 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = save_maintenance_window(window, actor=self.request.user)
         except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: MaintenanceWindow) -> None:
         delete_maintenance_window(instance, actor=self.request.user)

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from remediation.api.errors import invalid_input
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import ModelPerms
 from runbooks.models import Runbook, RunbookSchedule, ScheduleRun
@@ -58,10 +58,6 @@ class ScheduleSerializer(serializers.ModelSerializer):
         return [t.isoformat() for t in service.preview(schedule, count=PREVIEW_COUNT)]
 
 
-def _invalid(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-
-
 class ScheduleViewSet(viewsets.ModelViewSet):
     """Runbook schedules; changes go through the schedules service (audited, django-q2 kept in step)."""
 
@@ -74,7 +70,7 @@ class ScheduleViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = service.create_schedule(actor=self.request.user, **serializer.validated_data)
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         try:
@@ -84,7 +80,7 @@ class ScheduleViewSet(viewsets.ModelViewSet):
                 **serializer.validated_data,
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: RunbookSchedule) -> None:
         service.delete_schedule(instance, actor=self.request.user)

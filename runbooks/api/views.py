@@ -42,10 +42,6 @@ def _need(request: Request, perm: str) -> None:
         raise PermissionDenied(f"This needs the {perm} permission.")
 
 
-def _invalid(exc: DefinitionError) -> ValidationError:
-    return ValidationError(exc.errors)
-
-
 class RunbookViewSet(viewsets.ModelViewSet):
     """Runbooks with nested steps; writing needs remediation.author_runbook (remote code execution)."""
 
@@ -64,7 +60,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         try:
             runbook = save_runbook(dict(request.data), actor=request.user)
         except DefinitionError as exc:
-            raise _invalid(exc) from exc
+            raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbook).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.RunbookWriteSerializer, responses=s.RunbookSerializer)
@@ -72,7 +68,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         try:
             runbook = save_runbook(dict(request.data), actor=request.user, runbook=self.get_object())
         except DefinitionError as exc:
-            raise _invalid(exc) from exc
+            raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbook).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -150,7 +146,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         try:
             runbooks = import_yaml(text, actor=request.user)
         except DefinitionError as exc:
-            raise _invalid(exc) from exc
+            raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbooks, many=True).data)
 
 

@@ -13,9 +13,9 @@ from rest_framework.request import Request
 
 from remediation import grants
 from remediation.api.pagination import NewestFirstCursorPagination
-from terminal import services
 from terminal.api.serializers import TerminalSessionSerializer
 from terminal.recordings import resolve
+from terminal.services import sessions
 
 
 class TerminalUsers(BasePermission):
@@ -23,7 +23,7 @@ class TerminalUsers(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user.is_authenticated and (user.has_perm(grants.OPEN_PERM) or user.has_perm(services.REVIEW_PERM)))
+        return bool(user.is_authenticated and (user.has_perm(grants.OPEN_PERM) or user.has_perm(sessions.REVIEW_PERM)))
 
 
 class TerminalSessionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -34,7 +34,7 @@ class TerminalSessionViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = NewestFirstCursorPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return services.visible_sessions(self.request.user)
+        return sessions.visible_sessions(self.request.user)
 
     @extend_schema(responses={(200, "application/x-asciicast"): str})
     @action(detail=True, methods=["get"])

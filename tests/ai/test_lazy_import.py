@@ -101,5 +101,5 @@ def test_it_serves_portal_api_and_webhook_without_importing_litellm(tmp_path: Pa
         modules = _loaded_modules(web.pid, probe)
     queued = _manage(env, "shell", "-c", QUEUED)
     assert queued.strip().splitlines()[-1] == "3"  # the webhook handed three analyze requests to the queue
-    assert "config.asgi" in modules and "ai.providers" in modules and "ai.consumers" in modules
+    assert "config.asgi" in modules and "ai.llm" in modules and "ai.consumers" in modules
     assert not [name for name in modules if name == "litellm" or name.startswith("litellm.")]

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from ai.llm import plain_key
 from ai.models import Provider
-from ai.providers import plain_key
 from remediation.models import AuditEvent
 from remediation.services.credentials import rotate_encryption_key
 from tests.ai.conftest import PROVIDER_KEY

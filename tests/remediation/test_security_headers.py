@@ -99,7 +99,7 @@ def test_it_answers_api_paths_with_json_errors(approver) -> None:  # type: ignor
 
 
 def test_it_styles_the_404_500_and_csrf_pages(viewer, rf) -> None:  # type: ignore[no-untyped-def]
-    from remediation.views import server_error
+    from remediation.views.errors import server_error
 
     missing = _client(viewer).get("/nowhere/")
     assert missing.status_code == 404 and "css/portal.css" in missing.content.decode()

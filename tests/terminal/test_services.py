@@ -12,10 +12,10 @@ from django.utils import timezone
 from remediation import grants
 from remediation.models import AuditEvent
 from remediation.sockets import live_user
-from terminal import services
 from terminal.choices import DenyReason, EndReason, SessionStatus
 from terminal.models import TerminalSession
 from terminal.recordings import resolve
+from terminal.services import recordings, sessions
 from tests.factories import ServerFactory, TerminalGrantFactory, TerminalSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,26 +44,26 @@ def test_it_ignores_expired_grants_and_lets_admins_open_any_server(operator, adm
 
 def test_it_refuses_disabled_and_unknown_servers(admin_user) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(enabled=False)
-    with pytest.raises(services.TerminalDenied) as disabled:
-        services.authorize_terminal(admin_user, server.pk)
+    with pytest.raises(sessions.TerminalDenied) as disabled:
+        sessions.authorize_terminal(admin_user, server.pk)
     assert disabled.value.reason == DenyReason.DISABLED
-    with pytest.raises(services.TerminalDenied) as unknown:
-        services.authorize_terminal(admin_user, server.pk + 1000)
+    with pytest.raises(sessions.TerminalDenied) as unknown:
+        sessions.authorize_terminal(admin_user, server.pk + 1000)
     assert unknown.value.reason == DenyReason.FORBIDDEN
 
 
 def test_it_shows_operators_their_own_sessions_and_admins_all(operator, approver, admin_user) -> None:  # type: ignore[no-untyped-def]
     mine, theirs = TerminalSessionFactory(user=operator), TerminalSessionFactory(user=admin_user)
-    assert list(services.visible_sessions(operator)) == [mine]
-    assert set(services.visible_sessions(admin_user)) == {mine, theirs}
-    assert not services.visible_sessions(approver).exists()
+    assert list(sessions.visible_sessions(operator)) == [mine]
+    assert set(sessions.visible_sessions(admin_user)) == {mine, theirs}
+    assert not sessions.visible_sessions(approver).exists()
 
 
 def test_it_closes_a_session_once_and_audits_it(operator) -> None:  # type: ignore[no-untyped-def]
     session = TerminalSessionFactory(user=operator)
     kwargs = {"actor": operator, "reason": EndReason.SHELL_EXITED, "bytes_in": 3, "bytes_out": 10}
-    assert services.close_session(session.pk, **kwargs) is not None
-    assert services.close_session(session.pk, **kwargs) is None
+    assert sessions.close_session(session.pk, **kwargs) is not None
+    assert sessions.close_session(session.pk, **kwargs) is None
     session.refresh_from_db()
     assert (session.status, session.bytes_in, session.bytes_out) == (SessionStatus.CLOSED, 3, 10)
     assert AuditEvent.objects.filter(action="terminal.closed").count() == 1
@@ -75,13 +75,13 @@ def test_it_reaps_stale_rows_and_purges_old_recordings(settings, tmp_path) -> No
     long_ago = timezone.now() - dt.timedelta(days=40)
     stale = TerminalSessionFactory(started_at=long_ago)
     fresh = TerminalSessionFactory()
-    assert services.reap_stale_sessions() == 1
+    assert sessions.reap_stale_sessions() == 1
     stale.refresh_from_db()
     assert stale.end_reason == EndReason.STALE and TerminalSession.objects.get(pk=fresh.pk).status == "open"
     TerminalSession.objects.filter(pk=stale.pk).update(ended_at=long_ago, recording_path="2020/01/01/x.cast")
     resolve("2020/01/01/x.cast").parent.mkdir(parents=True)
     resolve("2020/01/01/x.cast").write_text("{}\n")
-    assert services.purge_recordings() == 1
+    assert recordings.purge_recordings() == 1
     assert not resolve("2020/01/01/x.cast").exists()
     stale.refresh_from_db()
     assert not stale.has_recording
@@ -109,8 +109,8 @@ def end_reason(user_id: int, session_key: str, server_id: int) -> str | None:
     if user is None:
         return reason
     try:
-        services.authorize_terminal(user, server_id)
-    except services.TerminalDenied:
+        sessions.authorize_terminal(user, server_id)
+    except sessions.TerminalDenied:
         return EndReason.ACCESS_REVOKED
     return None
 

@@ -1,4 +1,4 @@
-"""Workflows of the terminal app: who may open a shell where, opening and closing sessions (audited)."""
+"""Terminal sessions: who may open a shell where, opening, closing and reaping sessions (audited)."""
 
 from __future__ import annotations
 
@@ -181,28 +181,4 @@ def reap_stale_sessions() -> int:
     for session in TerminalSession.objects.filter(status=SessionStatus.OPEN, started_at__lt=cutoff):
         done = close_session(session.pk, actor=None, reason=EndReason.STALE, bytes_in=0, bytes_out=0)
         count += done is not None
-    return count
-
-
-def purge_recordings(*, now: dt.datetime | None = None) -> int:
-    """Delete recording files past TERMINAL_RECORDING_RETENTION_DAYS (rows stay); returns how many."""
-    days = settings.TERMINAL_RECORDING_RETENTION_DAYS
-    if days <= 0:
-        return 0
-    now = now or timezone.now()
-    old = TerminalSession.objects.filter(
-        status=SessionStatus.CLOSED, ended_at__lt=now - dt.timedelta(days=days), recording_purged_at__isnull=True
-    ).exclude(recording_path="")
-    count = 0
-    for session in old:
-        resolve(session.recording_path).unlink(missing_ok=True)
-        TerminalSession.objects.filter(pk=session.pk).update(recording_purged_at=now)
-        count += 1
-    if count:
-        record_event(
-            actor=None,
-            action="terminal.recordings_purged",
-            object_type="terminal.terminalsession",
-            after={"count": count, "retention_days": days},
-        )
     return count

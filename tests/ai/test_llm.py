@@ -1,10 +1,10 @@
-"""ai.providers through the real LiteLLM request path against the local OpenAI-compatible server."""
+"""ai.llm through the real LiteLLM request path against the local OpenAI-compatible server."""
 
 from __future__ import annotations
 
 import pytest
 
-from ai.providers import ProviderConfig, ProviderError, complete, stream
+from ai.llm import ProviderConfig, ProviderError, complete, stream
 from tests.ai.conftest import PROVIDER_KEY, run_async
 from tests.llm_server import LLMServer, Reply, tool_call
 

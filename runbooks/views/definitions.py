@@ -1,4 +1,4 @@
-"""Portal pages of the runbooks app: runbooks with their plan, executions and the live execution view."""
+"""Portal pages of runbook definitions: the list, one runbook with its plan, and the form that runs it."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from runbooks.models import Execution, Runbook
-from runbooks.services import approvals, verification
+from runbooks.models import Runbook
 from runbooks.services import execute as execute_service
-from runbooks.services.live import snapshot
+from runbooks.services import verification
 from runbooks.services.plan import plan_runbook
 from runbooks.services.scope import OutOfScope
 
@@ -100,70 +98,3 @@ def runbook_url(runbook: Runbook) -> str:
     from django.urls import reverse
 
     return reverse("runbooks:detail", args=[runbook.pk])
-
-
-@require_safe
-@login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
-def execution_list(request: HttpRequest) -> HttpResponse:
-    """Executions, newest first, filterable by status."""
-    executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
-    status = request.GET.get("status", "")
-    if status:
-        executions = executions.filter(status=status)
-    page = Paginator(executions, 50).get_page(request.GET.get("page"))
-    return render(request, "runbooks/execution_list.html", {"page": page, "status": status})
-
-
-@require_safe
-@login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
-def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
-    execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
-    context = {
-        "execution": execution,
-        "snapshot": snapshot(execution),
-        "can_cancel": request.user.has_perm("remediation.cancel_execution") and not execution.is_finished,
-    }
-    return render(request, "runbooks/execution_detail.html", context)
-
-
-@login_required
-@permission_required("remediation.cancel_execution", raise_exception=True)
-@require_POST
-def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    execution = get_object_or_404(Execution, pk=pk)
-    try:
-        execute_service.cancel_execution(execution, actor=request.user)
-        messages.success(request, "Cancel requested.")
-    except execute_service.ExecutionRefused as exc:
-        messages.error(request, str(exc))
-    return redirect("runbooks:execution", pk=pk)
-
-
-@require_safe
-@login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
-def approval_list(request: HttpRequest) -> HttpResponse:
-    """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
-    items = [
-        {"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)} for e in approvals.approval_queue()
-    ]
-    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
-    return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
-
-
-@login_required
-@permission_required(approvals.APPROVE_PERMISSION, raise_exception=True)
-@require_POST
-def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """Approve or reject one request from the queue (the form says which, with the reason)."""
-    execution = get_object_or_404(Execution, pk=pk)
-    service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
-    try:
-        service(execution, actor=request.user, reason=request.POST.get("reason", ""))
-        messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
-    except approvals.ApprovalRefused as exc:
-        messages.error(request, str(exc))
-    return redirect("runbooks:approvals")

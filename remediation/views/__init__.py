@@ -1,0 +1,1 @@
+"""Portal pages and operations endpoints of the kernel, one module per area."""

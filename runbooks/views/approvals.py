@@ -1,0 +1,39 @@
+"""Portal pages of the approvals queue: list and decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from runbooks.models import Execution
+from runbooks.services import approvals
+
+
+@require_safe
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def approval_list(request: HttpRequest) -> HttpResponse:
+    """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
+    items = [
+        {"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)} for e in approvals.approval_queue()
+    ]
+    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
+    return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
+
+
+@login_required
+@permission_required(approvals.APPROVE_PERMISSION, raise_exception=True)
+@require_POST
+def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or reject one request from the queue (the form says which, with the reason)."""
+    execution = get_object_or_404(Execution, pk=pk)
+    service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
+    try:
+        service(execution, actor=request.user, reason=request.POST.get("reason", ""))
+        messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
+    except approvals.ApprovalRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("runbooks:approvals")

@@ -1,0 +1,54 @@
+"""Portal pages of executions: the list, the live view and cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from runbooks.models import Execution
+from runbooks.services import execute as execute_service
+from runbooks.services.live import snapshot
+
+
+@require_safe
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def execution_list(request: HttpRequest) -> HttpResponse:
+    """Executions, newest first, filterable by status."""
+    executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
+    status = request.GET.get("status", "")
+    if status:
+        executions = executions.filter(status=status)
+    page = Paginator(executions, 50).get_page(request.GET.get("page"))
+    return render(request, "runbooks/execution_list.html", {"page": page, "status": status})
+
+
+@require_safe
+@login_required
+@permission_required("runbooks.view_execution", raise_exception=True)
+def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
+    execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
+    context = {
+        "execution": execution,
+        "snapshot": snapshot(execution),
+        "can_cancel": request.user.has_perm("remediation.cancel_execution") and not execution.is_finished,
+    }
+    return render(request, "runbooks/execution_detail.html", context)
+
+
+@login_required
+@permission_required("remediation.cancel_execution", raise_exception=True)
+@require_POST
+def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = get_object_or_404(Execution, pk=pk)
+    try:
+        execute_service.cancel_execution(execution, actor=request.user)
+        messages.success(request, "Cancel requested.")
+    except execute_service.ExecutionRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("runbooks:execution", pk=pk)
