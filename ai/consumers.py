@@ -18,7 +18,7 @@ from ai.choices import MessageStatus
 from ai.llm import ProviderError, ensure_loaded, stream
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.services import chat, proposals
-from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, LiveAccessConsumer
+from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, LiveAccessConsumer
 
 MAX_MESSAGE = 8000
 
@@ -46,11 +46,9 @@ class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     reply: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await self.join_signed_in()
+        if user is None:
             return
-        await self.join_access_group()
         session = await _owned_session(user, int(self.scope["url_route"]["kwargs"]["session_id"]))
         if session is None:
             await self.close(code=CLOSE_FORBIDDEN)

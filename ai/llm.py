@@ -156,12 +156,19 @@ def cost_usd(model: str, prompt_tokens: int | None, completion_tokens: int | Non
 
 def _completion(response: Any, config: ProviderConfig, started: float, attempts: int) -> Completion:
     message = response.choices[0].message
+    calls = [ToolCall(c.id or "", c.function.name or "", c.function.arguments or "") for c in message.tool_calls or []]
     usage = getattr(response, "usage", None)
+    return _finished(message.content or "", calls, usage, config=config, started=started, attempts=attempts)
+
+
+def _finished(
+    content: str, calls: list[ToolCall], usage: Any, *, config: ProviderConfig, started: float, attempts: int
+) -> Completion:
+    """The Completion of a finished call, whole or streamed: its tokens (when reported), cost and latency."""
     prompt = getattr(usage, "prompt_tokens", None)
     completion = getattr(usage, "completion_tokens", None)
-    calls = [ToolCall(c.id or "", c.function.name or "", c.function.arguments or "") for c in message.tool_calls or []]
     return Completion(
-        content=message.content or "",
+        content=content,
         tool_calls=calls,
         model=config.model,
         prompt_tokens=prompt,
@@ -247,18 +254,8 @@ async def stream(
                     received = True
                     text.append(delta.content)
                     yield StreamEvent(text=delta.content)
-            prompt = getattr(usage, "prompt_tokens", None)
-            completion = getattr(usage, "completion_tokens", None)
-            final = Completion(
-                content="".join(text),
-                tool_calls=[ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())],
-                model=config.model,
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                cost_usd=cost_usd(config.model, prompt, completion),
-                latency_ms=int((time.monotonic() - started) * 1000),
-                attempts=attempt,
-            )
+            merged = [ToolCall(c["id"], c["name"], c["arguments"]) for _, c in sorted(calls.items())]
+            final = _finished("".join(text), merged, usage, config=config, started=started, attempts=attempt)
             yield StreamEvent(final=final)
             return
         except Exception as exc:

@@ -110,7 +110,8 @@ class LiveAccessConsumer(AsyncWebsocketConsumer):
 
     Audit events written while it runs carry the socket's client address (the audit context). Subclasses override
     `object_access_reason(user)` (sync, runs in a thread: permission and object grant for the live user) and call
-    `join_access_group()` before authorizing, `start_guard()` once accepted and `leave_access_group()` on disconnect.
+    `join_signed_in()` before authorizing (it refuses the anonymous and joins the user's group), `start_guard()` once
+    accepted and `leave_access_group()` on disconnect.
     """
 
     # The actions this socket carries, each refused unless a live check lets it through (the permission matrix test
@@ -129,6 +130,15 @@ class LiveAccessConsumer(AsyncWebsocketConsumer):
     def object_access_reason(self, user: User) -> str | None:
         """Why this user may no longer use this socket's object (None: they may); override per consumer."""
         return None
+
+    async def join_signed_in(self) -> User | None:
+        """The signed-in user, now in their access group; None (socket closed as unauthenticated) for anyone else."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return None
+        await self.join_access_group()
+        return user
 
     async def join_access_group(self) -> None:
         """Listen for access changes (before authorizing: a change from here on is never missed)."""

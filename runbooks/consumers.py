@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 
-from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, LiveAccessConsumer
+from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, LiveAccessConsumer
 from runbooks.live_cursor import Cursor
 from runbooks.models import Execution
 from runbooks.services import live
@@ -32,11 +32,9 @@ class ExecutionConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     group = ""
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await self.join_signed_in()
+        if user is None:
             return
-        await self.join_access_group()
         if not await database_sync_to_async(user.has_perm)(VIEW_PERMISSION):
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -25,7 +25,6 @@ from remediation.sockets import (
     ACCESS_REVOKED,
     CLOSE_ENDED,
     CLOSE_FORBIDDEN,
-    CLOSE_UNAUTHENTICATED,
     LiveAccessConsumer,
 )
 from terminal.bridge import Bridge
@@ -51,11 +50,9 @@ class TerminalConsumer(LiveAccessConsumer):
     client_actions = ("input", "resize")
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await self.join_signed_in()
+        if user is None:
             return
-        await self.join_access_group()
         self.keystrokes: asyncio.Queue[bytes | tuple[int, int]] = asyncio.Queue()
         try:
             server_id = int(self.scope["url_route"]["kwargs"]["server_id"])

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
-from alerts.services.rules import delete_rule, replay_rule, save_rule
+from alerts.services.rules import RULE_FIELDS, delete_rule, replay_rule, save_rule
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.models import Rule, RuleMatcher
@@ -39,35 +39,8 @@ class RuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = [
-            "id",
-            "name",
-            "description",
-            "enabled",
-            "priority",
-            "status_filter",
-            "action",
-            "continue_matching",
-            "matchers",
-            "runbook",
-            "mode",
-            "target_source",
-            "target_servers",
-            "target_tag",
-            "parameters",
-            "sources",
-            "scope_all_servers",
-            "scope_tags",
-            "scope_servers",
-            "cooldown_seconds",
-            "max_per_hour",
-            "breaker_threshold",
-            "breaker_window_seconds",
-            "breaker_cooloff_seconds",
-            "breaker_reset_at",
-            "created_at",
-            "updated_at",
-        ]
+        # The audited fields are the writable ones; the API adds the id, the matchers and the read-only times.
+        fields = ["id", *RULE_FIELDS, "matchers", "breaker_reset_at", "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at", "breaker_reset_at"]
 
 

@@ -97,19 +97,7 @@ def _cached_version() -> str | None:
 
 def _load_rules() -> tuple[CompiledRule, ...]:
     rules = Rule.objects.filter(enabled=True).prefetch_related("matchers").order_by("priority", "id")
-    return tuple(
-        CompiledRule(
-            id=r.pk,
-            name=r.name,
-            priority=r.priority,
-            status_filter=r.status_filter,
-            action=r.action,
-            continue_matching=r.continue_matching,
-            matchers=tuple(compile_matcher(m.name, m.op, m.value, m.target) for m in r.matchers.all()),
-            sources=frozenset(r.sources or ()),
-        )
-        for r in rules
-    )
+    return tuple(compile_rule(rule) for rule in rules)
 
 
 def active_rules() -> tuple[CompiledRule, ...]:
@@ -168,16 +156,15 @@ def evaluate(
 
 def compile_rule(rule: Rule) -> CompiledRule:
     """Compile one stored rule (enabled or not), e.g. to replay it."""
-    matchers = tuple(compile_matcher(m.name, m.op, m.value, m.target) for m in rule.matchers.all())
     return CompiledRule(
-        rule.pk,
-        rule.name,
-        rule.priority,
-        rule.status_filter,
-        rule.action,
-        rule.continue_matching,
-        matchers,
-        frozenset(rule.sources or ()),
+        id=rule.pk,
+        name=rule.name,
+        priority=rule.priority,
+        status_filter=rule.status_filter,
+        action=rule.action,
+        continue_matching=rule.continue_matching,
+        matchers=tuple(compile_matcher(m.name, m.op, m.value, m.target) for m in rule.matchers.all()),
+        sources=frozenset(rule.sources or ()),
     )
 
 

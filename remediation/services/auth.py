@@ -109,31 +109,28 @@ def _rate_limited(request: HttpRequest, username: str) -> int | None:
     return max(waits) if waits else None
 
 
+def _login_failed(username: str, *, channel: str, result: str, reason: str) -> None:
+    """Count a refused sign-in and audit it as user.login_failed (the name as typed, cut to 150 characters)."""
+    metrics.LOGINS.labels(channel=channel, result=result).inc()
+    record_event(
+        actor=None,
+        action="user.login_failed",
+        object_type="auth.user",
+        object_repr=username[:150],
+        after={"channel": channel, "username": username[:150]},
+        reason=reason,
+    )
+
+
 def log_in(request: HttpRequest, *, username: str, password: str, channel: str) -> User:
     """Check credentials (after the rate limit) and audit the outcome; raises LoginRefused."""
     wait = _rate_limited(request, username)
     if wait is not None:
-        metrics.LOGINS.labels(channel=channel, result="rate_limited").inc()
-        record_event(
-            actor=None,
-            action="user.login_failed",
-            object_type="auth.user",
-            object_repr=username[:150],
-            after={"channel": channel, "username": username[:150]},
-            reason="rate limited",
-        )
+        _login_failed(username, channel=channel, result="rate_limited", reason="rate limited")
         raise LoginRefused(f"Too many login attempts. Try again in {wait} seconds.", retry_after=wait)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        metrics.LOGINS.labels(channel=channel, result="failed").inc()
-        record_event(
-            actor=None,
-            action="user.login_failed",
-            object_type="auth.user",
-            object_repr=username[:150],
-            after={"channel": channel, "username": username[:150]},
-            reason="invalid credentials",
-        )
+        _login_failed(username, channel=channel, result="failed", reason="invalid credentials")
         raise LoginRefused("Invalid username or password.")
     metrics.LOGINS.labels(channel=channel, result="success").inc()
     record_event(actor=user, action="user.logged_in", obj=user, after={"channel": channel})

@@ -174,17 +174,9 @@ def update_credential(
 @transaction.atomic
 def delete_credential(credential: Credential, *, actor: ActorLike) -> None:
     """Delete an unused credential (servers using it protect it)."""
-    before = _audit_snapshot(credential)
-    pk, label = credential.pk, str(credential)
+    # Recorded first (with the row's id and name), in the same transaction: a refused delete leaves no event.
+    record_event(actor=actor, action="credential.deleted", obj=credential, before=_audit_snapshot(credential))
     credential.delete()
-    record_event(
-        actor=actor,
-        action="credential.deleted",
-        object_type="remediation.credential",
-        object_id=pk,
-        object_repr=label,
-        before=before,
-    )
 
 
 class RotationRefused(Exception):

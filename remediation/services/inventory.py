@@ -17,7 +17,7 @@ from remediation.actors import user_of
 from remediation.models import Server
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
-from remediation.services.credentials import CredentialUnavailable, use_credential
+from remediation.services.credentials import CredentialUnavailable, Secrets, use_credential
 
 SERVER_FIELDS = (
     "name",
@@ -121,17 +121,9 @@ def update_server(server: Server, *, actor: ActorLike, data: Mapping[str, Any]) 
 @transaction.atomic
 def delete_server(server: Server, *, actor: ActorLike) -> None:
     """Delete a server; audited with its last state."""
-    before = _snapshot(server)
-    pk, label = server.pk, str(server)
+    # Recorded first (with the row's id and name), in the same transaction: a refused delete leaves no event.
+    record_event(actor=actor, action="server.deleted", obj=server, before=_snapshot(server))
     server.delete()
-    record_event(
-        actor=actor,
-        action="server.deleted",
-        object_type="remediation.server",
-        object_id=pk,
-        object_repr=label,
-        before=before,
-    )
 
 
 def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: ActorLike) -> None:
@@ -194,7 +186,11 @@ def ssh_target(
         raise InventoryError(f"Server {server.name} is disabled.")
     if server.credential is None:
         raise InventoryError(f"Server {server.name} has no credential.")
-    secrets = use_credential(server.credential, actor=actor, purpose=purpose)
+    return connection_target(server, use_credential(server.credential, actor=actor, purpose=purpose))
+
+
+def connection_target(server: Server, secrets: Secrets) -> ssh.Target:
+    """The ssh.Target for `server` with its already decrypted credential (address, user, pinned key, secrets)."""
     return ssh.Target(
         host=server.hostname,
         port=server.port,

@@ -28,6 +28,11 @@ class CommandResult:
     stderr: str
 
 
+def channel_error(what: str, exc: BaseException) -> SshChannelError:
+    """A paramiko or socket failure on an open connection, as the seam's SshChannelError saying `what` failed."""
+    return SshChannelError(f"{what}: {str(exc) or type(exc).__name__}.")
+
+
 class Connection:
     """An authenticated connection (host key checked) that opens channels; close() is idempotent and thread-safe."""
 
@@ -49,7 +54,7 @@ class Connection:
                 channel.get_pty(term="dumb", width=pty_width)
             channel.exec_command(command)
         except CHANNEL_ERRORS as exc:
-            raise SshChannelError(f"The command could not start: {exc or type(exc).__name__}.") from exc
+            raise channel_error("The command could not start", exc) from exc
         channel.settimeout(poll)
         return ExecChannel(channel)
 
@@ -64,7 +69,7 @@ class Connection:
                     channel.set_environment_variable(name, value)
             channel.invoke_shell()
         except CHANNEL_ERRORS as exc:
-            raise SshChannelError(f"The shell could not start: {exc or type(exc).__name__}.") from exc
+            raise channel_error("The shell could not start", exc) from exc
         return PtyChannel(channel, owner=self)
 
     def close(self) -> None:
@@ -89,7 +94,7 @@ class ExecChannel:
         except CHANNEL_ERRORS as exc:
             if self.closed:
                 return b""
-            raise SshChannelError(f"The connection was lost: {exc or type(exc).__name__}.") from exc
+            raise channel_error("The connection was lost", exc) from exc
 
     def read_stderr(self, size: int) -> bytes:
         """What has arrived on stderr so far (no PTY only; never blocks)."""
@@ -99,7 +104,7 @@ class ExecChannel:
         try:
             self._channel.sendall(data)
         except CHANNEL_ERRORS as exc:
-            raise SshChannelError(f"The connection was lost: {exc or type(exc).__name__}.") from exc
+            raise channel_error("The connection was lost", exc) from exc
 
     @property
     def exit_status(self) -> int | None:

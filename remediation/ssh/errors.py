@@ -12,6 +12,11 @@ class SshError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def detail(self) -> str:
+        """The stage and the message, as shown to people: `auth: Authentication as 'deploy' on web-1 failed: …`."""
+        return f"{self.stage}: {self.message}"
+
 
 class SshUnreachable(SshError):
     """No TCP connection to the server's address and port."""

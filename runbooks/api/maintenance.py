@@ -16,7 +16,12 @@ from rest_framework.views import APIView
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.models import KillSwitch, MaintenanceWindow
-from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
+from runbooks.services.maintenance import (
+    WINDOW_FIELDS,
+    delete_maintenance_window,
+    save_maintenance_window,
+    set_kill_switch,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -27,22 +32,7 @@ class MaintenanceWindowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MaintenanceWindow
-        fields = [
-            "id",
-            "name",
-            "reason",
-            "enabled",
-            "kind",
-            "starts_at",
-            "ends_at",
-            "cron",
-            "duration_minutes",
-            "timezone",
-            "matchers",
-            "is_open",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *WINDOW_FIELDS, "is_open", "created_at", "updated_at"]
         read_only_fields = ["id", "is_open", "created_at", "updated_at"]
 
     def get_is_open(self, window: MaintenanceWindow) -> bool:

@@ -30,25 +30,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RunbookSchedule
-        fields = [
-            "id",
-            "name",
-            "runbook",
-            "kind",
-            "cron",
-            "timezone",
-            "interval_minutes",
-            "params",
-            "target_ids",
-            "dry_run",
-            "enabled",
-            "overlap_policy",
-            "next_run_at",
-            "last_run_at",
-            "next_runs",
-            "created_at",
-            "updated_at",
-        ]
+        # What the schedules service may change, then what it computes.
+        fields = ["id", *service.EDITABLE, "next_run_at", "last_run_at", "next_runs", "created_at", "updated_at"]
         read_only_fields = ["next_run_at", "last_run_at", "created_at", "updated_at"]
 
     def get_next_runs(self, schedule: RunbookSchedule) -> list[str]:

@@ -60,7 +60,7 @@ class SshExecutor(Executor):
         """Resolve the connection; a credential is decrypted (and audited) once per execution, not per target."""
         from remediation.models import Server
         from remediation.services.credentials import use_credential
-        from remediation.services.inventory import pinned_key
+        from remediation.services.inventory import connection_target
 
         if action.target is None:
             raise ValueError("an ssh step needs a target")
@@ -71,16 +71,7 @@ class SshExecutor(Executor):
         if key not in cache:
             cache[key] = use_credential(server.credential, actor=SYSTEM_ACTOR, purpose=purpose)
         secrets = cache[key]
-        action.payload["connection"] = ssh.Target(
-            host=server.hostname,
-            port=server.port,
-            username=server.username,
-            pinned_key=pinned_key(server),
-            password=secrets.password,
-            private_key=secrets.private_key,
-            passphrase=secrets.passphrase,
-            label=server.name,
-        )
+        action.payload["connection"] = connection_target(server, secrets)
         found = (secrets.password, secrets.private_key, secrets.passphrase)
         action.secrets = tuple(s for s in (*action.secrets, *found) if s)
 
@@ -104,7 +95,7 @@ def run_remote(target: ssh.Target, command: str, io: StepIO) -> Outcome:
         return Outcome(error_kind=ErrorKind.TARGET, error=exc.message)
     except ssh.SshError as exc:
         kind = ErrorKind.TARGET if isinstance(exc, ssh.SshAuthFailed) else ErrorKind.TRANSPORT
-        return Outcome(error_kind=kind, error=f"{exc.stage}: {exc.message}")
+        return Outcome(error_kind=kind, error=exc.detail)
     io.on_abort(connection.close)
     reader = _Reader(io)
     try:
@@ -113,7 +104,7 @@ def run_remote(target: ssh.Target, command: str, io: StepIO) -> Outcome:
     except ssh.SshError as exc:
         if io.cancel.is_set():
             return Outcome(error_kind=ErrorKind.CANCELLED, error="cancelled; the channel was closed")
-        return Outcome(error_kind=ErrorKind.TRANSPORT, error=f"{exc.stage}: {exc.message}")
+        return Outcome(error_kind=ErrorKind.TRANSPORT, error=exc.detail)
     finally:
         connection.close()
     reader.close()

@@ -68,3 +68,16 @@ def test_it_drains_a_command_to_eof_with_its_exit_status_and_separate_stderr(ssh
         done = ssh.drain(channel, received.append)
     assert (result.exit_code, len(result.stdout), result.stderr) == (3, ssh.OUTPUT_LIMIT, "err\n")
     assert done == ssh.Drained(exit_status=3) and b"".join(received).count(b"x") == 300000
+
+
+def test_it_names_the_stage_in_the_detail_people_are_shown() -> None:
+    assert ssh.SshAuthFailed("Authentication as 'deploy' failed.").detail == "auth: Authentication as 'deploy' failed."
+    assert ssh.SshCommandTimeout("Too slow.").detail == "command: Too slow."
+
+
+def test_it_turns_a_failure_on_an_open_connection_into_a_channel_error() -> None:
+    from remediation.ssh.channels import channel_error
+
+    error = channel_error("The connection was lost", EOFError())
+    assert isinstance(error, ssh.SshChannelError) and error.detail == "command: The connection was lost: EOFError."
+    assert channel_error("The shell could not start", OSError("reset")).message == "The shell could not start: reset."
