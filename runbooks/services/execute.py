@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ from remediation.choices import SYSTEM_ACTOR
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus, Trigger
-from runbooks.models import Execution, Runbook
+from runbooks.models import Execution, Runbook, RunbookVersion
 from runbooks.services import live
 from runbooks.services.guardrails import Suppressor, server_labels
 from runbooks.services.plan import latest_version, plan_version
@@ -90,6 +91,22 @@ def refusals_audited(runbook: Runbook, *, actor: ActorLike, **details: Any) -> I
         raise
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One call of request_execution, its inputs normalised (no params: {}, no targets: [], no origin: {})."""
+
+    runbook: Runbook
+    actor: ActorLike
+    params: dict[str, Any]
+    target_ids: list[Any]
+    dry_run: bool
+    trigger: str
+    alert: dict[str, Any] | None
+    origin: dict[str, Any]
+    held: bool  # waits for an approval before it is queued
+    override_reason: str
+
+
 def request_execution(
     runbook: Runbook,
     *,
@@ -109,61 +126,82 @@ def request_execution(
     A refusal (no grant for a target, disabled runbook, kill switch, maintenance window, plan problems) is audited
     durably; a user actor must be allowed on every target (dry runs too: a plan shows the target's details).
     """
-    params, target_ids = params or {}, list(target_ids or [])
-    audited = refusals_audited(runbook, actor=actor, trigger=trigger, targets=target_ids)
-    with audited, transaction.atomic():
-        try:
-            check_scope(actor, target_ids)
-        except OutOfScope as exc:
-            raise ExecutionForbidden(str(exc)) from None
-        if not runbook.enabled and not dry_run:
-            raise ExecutionRefused(f"runbook {runbook.name!r} is disabled")
-        version = latest_version(runbook)
-        if not dry_run:
-            check_guards(
-                runbook,
-                target_ids,
-                actor=actor,
-                manual=trigger != Trigger.ALERT,
-                override_reason=override_reason,
-            )
-        plan = plan_version(version, params=params, target_ids=target_ids, alert=alert)
+    ask = _Request(
+        runbook=runbook,
+        actor=actor,
+        params=params or {},
+        target_ids=list(target_ids or []),
+        dry_run=dry_run,
+        trigger=trigger,
+        alert=alert,
+        origin=origin or {},
+        held=(runbook.requires_approval or require_approval) and not dry_run,
+        override_reason=override_reason,
+    )
+    with refusals_audited(runbook, actor=actor, trigger=trigger, targets=ask.target_ids), transaction.atomic():
+        version = _admitted_version(ask)
+        plan = plan_version(version, params=ask.params, target_ids=ask.target_ids, alert=alert)
         if not plan.ok and not dry_run:
             raise ExecutionRefused("the plan has problems; nothing was run", plan)
-        held = (runbook.requires_approval or require_approval) and not dry_run
-        expires = timezone.now() + timedelta(seconds=runbook.approval_timeout_seconds) if held else None
-        execution = Execution.objects.create(
-            **(origin or {}),
-            approval_expires_at=expires,
-            runbook=runbook,
-            version=version,
-            status=ExecutionStatus.AWAITING_APPROVAL if held else ExecutionStatus.PENDING,
-            trigger=trigger,
-            requested_by=user_of(actor),
-            params=params,
-            target_ids=target_ids,
-            alert=alert or {},
-            dry_run=dry_run,
-            plan=plan.to_json(),
-        )
-        record_event(
-            actor=actor,
-            action="execution.requested",
-            obj=execution,
-            after={
-                "runbook": runbook.name,
-                "version": version.number,
-                "trigger": trigger,
-                "dry_run": dry_run,
-                "targets": target_ids,
-                "params": params,
-                "status": execution.status,
-                **(origin or {}),
-            },
-        )
-        if not held:
+        execution = _create_execution(ask, version, plan)
+        _record_requested(ask, execution, version)
+        if not ask.held:
             enqueue(execution.pk)
     return execution
+
+
+def _admitted_version(ask: _Request) -> RunbookVersion:
+    """The version to pin, once the actor may run on every target and the runbook may run now (else a refusal)."""
+    try:
+        check_scope(ask.actor, ask.target_ids)
+    except OutOfScope as exc:
+        raise ExecutionForbidden(str(exc)) from None
+    if not ask.runbook.enabled and not ask.dry_run:
+        raise ExecutionRefused(f"runbook {ask.runbook.name!r} is disabled")
+    version = latest_version(ask.runbook)
+    if not ask.dry_run:
+        check_guards(
+            ask.runbook,
+            ask.target_ids,
+            actor=ask.actor,
+            manual=ask.trigger != Trigger.ALERT,
+            override_reason=ask.override_reason,
+        )
+    return version
+
+
+def _create_execution(ask: _Request, version: RunbookVersion, plan: Plan) -> Execution:
+    """The execution row: pending, or awaiting approval until the runbook's approval timeout."""
+    expires = timezone.now() + timedelta(seconds=ask.runbook.approval_timeout_seconds) if ask.held else None
+    return Execution.objects.create(
+        **ask.origin,
+        approval_expires_at=expires,
+        runbook=ask.runbook,
+        version=version,
+        status=ExecutionStatus.AWAITING_APPROVAL if ask.held else ExecutionStatus.PENDING,
+        trigger=ask.trigger,
+        requested_by=user_of(ask.actor),
+        params=ask.params,
+        target_ids=ask.target_ids,
+        alert=ask.alert or {},
+        dry_run=ask.dry_run,
+        plan=plan.to_json(),
+    )
+
+
+def _record_requested(ask: _Request, execution: Execution, version: RunbookVersion) -> None:
+    """Audit `execution.requested`: what runs, where, with which parameters, and its first status."""
+    after = {
+        "runbook": ask.runbook.name,
+        "version": version.number,
+        "trigger": ask.trigger,
+        "dry_run": ask.dry_run,
+        "targets": ask.target_ids,
+        "params": ask.params,
+        "status": execution.status,
+        **ask.origin,
+    }
+    record_event(actor=ask.actor, action="execution.requested", obj=execution, after=after)
 
 
 def check_guards(
