@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
-from alerts.models import Alert
+from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
-from remediation.models import Suggestion
 from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
 PAGE_SIZE = 100

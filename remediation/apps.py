@@ -1,4 +1,4 @@
-"""Core app: rules, servers, credentials, audit, permissions and the shared seams."""
+"""Core app: identity, permissions, audit, servers, credentials, grants and the shared seams."""
 
 from __future__ import annotations
 

@@ -19,13 +19,12 @@ from alerts.api.serializers import (
     RunSuggestionSerializer,
     SuggestionSerializer,
 )
-from alerts.models import Alert
+from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import AlertFilterError, filter_alerts
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
-from remediation.models import Suggestion
 from runbooks.services.execute import ExecutionForbidden, ExecutionRefused
 
 ALERT_FILTERS = [

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from alerts.models import ActionRequest
 from remediation import metrics
 from remediation.choices import ActionRequestStatus, RuleAction
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
-from remediation.models import ActionRequest
 
 DISPATCH_TASK = "alerts.tasks.dispatch_action_request"
 TASK_NAME_PREFIX = "action-request-"

@@ -15,11 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision, Rule, Suggestion
 from alerts.services.actions import finish_action_request
 from alerts.services.targets import resolve_servers, scope_refusals
 from remediation.actors import may
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
-from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
+from remediation.models import Server
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, record_event
@@ -280,7 +281,7 @@ def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
 @transaction.atomic
 def reset_breaker(rule: Rule, *, actor: Any, reason: str) -> Rule:
     """An admin closes the breaker: failures before now are forgotten; audited with the reason. Needs change_rule."""
-    require_permission(actor, "remediation.change_rule")
+    require_permission(actor, "alerts.change_rule")
     if not reason.strip():
         raise ValueError("Say why the breaker is reset.")
     before = breaker_of(rule)

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from remediation.models import KillSwitch, MaintenanceWindow
+from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 
 

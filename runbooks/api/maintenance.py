@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from remediation.api.permissions import ModelPerms
-from remediation.models import KillSwitch, MaintenanceWindow
+from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
 
     serializer_class = MaintenanceWindowSerializer
     permission_classes = [ModelPerms]
-    perm_model = "remediation.maintenancewindow"
+    perm_model = "runbooks.maintenancewindow"
     queryset = MaintenanceWindow.objects.order_by("id")
 
     def perform_create(self, serializer: MaintenanceWindowSerializer) -> None:  # type: ignore[override]
@@ -90,7 +90,7 @@ class KillSwitchView(APIView):
     serializer_class = KillSwitchSerializer
 
     def get(self, request: Request) -> Response:
-        if not request.user.has_perm("remediation.view_killswitch"):
+        if not request.user.has_perm("runbooks.view_killswitch"):
             raise PermissionDenied("Viewing the kill switch needs the view permission.")
         return Response(KillSwitchSerializer(KillSwitch.current()).data)
 

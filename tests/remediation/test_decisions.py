@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision
 from alerts.services import actions
 from alerts.tasks import dispatch_action_request
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest, AuditEvent, Decision, MaintenanceWindow
+from remediation.models import AuditEvent
+from runbooks.models import MaintenanceWindow
 from runbooks.services.maintenance import set_kill_switch
 from tests.factories import ActionRequestFactory, MaintenanceWindowFactory, RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload

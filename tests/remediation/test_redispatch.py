@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from alerts.models import ActionRequest
 from alerts.services import actions
 from remediation import metrics
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
