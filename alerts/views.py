@@ -13,6 +13,7 @@ from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
+from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
 from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
 PAGE_SIZE = 100
@@ -20,7 +21,7 @@ PAGE_SIZE = 100
 
 @require_safe
 @login_required
-@permission_required("alerts.view_alert", raise_exception=True)
+@permission_required(VIEW_ALERT, raise_exception=True)
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Filterable list of the newest episodes; `?fragment=rows` returns only the rows for polling."""
     error = ""
@@ -48,7 +49,7 @@ def _link(url: str) -> str:
 
 @require_safe
 @login_required
-@permission_required("alerts.view_alert", raise_exception=True)
+@permission_required(VIEW_ALERT, raise_exception=True)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Labels, annotations, timeline and generator link of one episode."""
     alert = get_object_or_404(Alert.objects.select_related("acknowledged_by"), pk=pk)
@@ -56,7 +57,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "alert": alert,
         "timeline": alert_timeline(alert),
         "generator_link": _link(alert.generator_url),
-        "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
+        "can_acknowledge": request.user.has_perm(ACKNOWLEDGE_ALERT) and not alert.acknowledged_at,
         "suggestions": remediate.suggestions_of(alert),
         "can_run_suggestions": request.user.has_perm(remediate.EXECUTE_PERMISSION) and alert.status == "firing",
         "can_override": request.user.has_perm(OVERRIDE_PERMISSION),
@@ -82,7 +83,7 @@ def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpRes
 
 
 @login_required
-@permission_required("remediation.acknowledge_alert", raise_exception=True)
+@permission_required(ACKNOWLEDGE_ALERT, raise_exception=True)
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge from the portal (audited by the service)."""

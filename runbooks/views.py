@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.permissions import CANCEL_EXECUTION, EXECUTE_RUNBOOK, VIEW_EXECUTION, VIEW_RUNBOOK
 from runbooks.models import Execution, Runbook
 from runbooks.services import approvals, verification
 from runbooks.services import execute as execute_service
@@ -36,7 +37,7 @@ def parse_inputs(data: Any) -> tuple[dict[str, str], list[int | str]]:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbook", raise_exception=True)
+@permission_required(VIEW_RUNBOOK, raise_exception=True)
 def runbook_list(request: HttpRequest) -> HttpResponse:
     """All runbooks."""
     runbooks = Runbook.objects.prefetch_related("steps").order_by("name")
@@ -45,7 +46,7 @@ def runbook_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbook", raise_exception=True)
+@permission_required(VIEW_RUNBOOK, raise_exception=True)
 def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A runbook, its steps and its plan for the parameters and targets in the query string."""
     runbook = get_object_or_404(Runbook.objects.prefetch_related("steps"), pk=pk)
@@ -61,7 +62,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "params_text": request.GET.get("params", ""),
         "targets_text": request.GET.get("targets", ""),
-        "can_execute": request.user.has_perm("remediation.execute_runbook"),
+        "can_execute": request.user.has_perm(EXECUTE_RUNBOOK),
         "can_override": request.user.has_perm(execute_service.OVERRIDE_PERMISSION),
         "stats": verification.execution_stats(runbook.executions.all()),
     }
@@ -69,7 +70,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("remediation.execute_runbook", raise_exception=True)
+@permission_required(EXECUTE_RUNBOOK, raise_exception=True)
 @require_POST
 def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
     """Request an execution (or a dry run) and go to its live view."""
@@ -104,7 +105,7 @@ def runbook_url(runbook: Runbook) -> str:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_list(request: HttpRequest) -> HttpResponse:
     """Executions, newest first, filterable by status."""
     executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
@@ -117,20 +118,20 @@ def execution_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
     execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
     context = {
         "execution": execution,
         "snapshot": snapshot(execution),
-        "can_cancel": request.user.has_perm("remediation.cancel_execution") and not execution.is_finished,
+        "can_cancel": request.user.has_perm(CANCEL_EXECUTION) and not execution.is_finished,
     }
     return render(request, "runbooks/execution_detail.html", context)
 
 
 @login_required
-@permission_required("remediation.cancel_execution", raise_exception=True)
+@permission_required(CANCEL_EXECUTION, raise_exception=True)
 @require_POST
 def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)
@@ -144,7 +145,7 @@ def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
     items = [

@@ -18,6 +18,7 @@ from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, replay_rule, save_rule
 from remediation.api.permissions import ModelPerms
+from remediation.permissions import CHANGE_RULE, VIEW_RULE
 
 
 class MatcherSerializer(serializers.ModelSerializer):
@@ -159,7 +160,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="reset-breaker")
     def reset_breaker(self, request: Request, pk: str | None = None) -> Response:
         """Close the rule's circuit breaker (forget earlier failures); needs change_rule and a reason; audited."""
-        if not request.user.has_perm("alerts.change_rule"):
+        if not request.user.has_perm(CHANGE_RULE):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -167,7 +168,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:
-        if not self.request.user.has_perm("alerts.view_rule"):
+        if not self.request.user.has_perm(VIEW_RULE):
             raise PermissionDenied("Simulating rules needs the view rule permission.")
 
     def get_permissions(self):  # type: ignore[no-untyped-def]

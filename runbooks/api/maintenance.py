@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from remediation.api.permissions import ModelPerms
+from remediation.permissions import MANAGE_KILL_SWITCH, VIEW_KILLSWITCH
 from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 
@@ -90,13 +91,13 @@ class KillSwitchView(APIView):
     serializer_class = KillSwitchSerializer
 
     def get(self, request: Request) -> Response:
-        if not request.user.has_perm("runbooks.view_killswitch"):
+        if not request.user.has_perm(VIEW_KILLSWITCH):
             raise PermissionDenied("Viewing the kill switch needs the view permission.")
         return Response(KillSwitchSerializer(KillSwitch.current()).data)
 
     @extend_schema(request=KillSwitchSerializer, responses=KillSwitchSerializer)
     def put(self, request: Request) -> Response:
-        if not request.user.has_perm("remediation.manage_kill_switch"):
+        if not request.user.has_perm(MANAGE_KILL_SWITCH):
             raise PermissionDenied("Changing the kill switch needs the manage kill switch permission.")
         body = KillSwitchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
