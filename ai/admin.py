@@ -19,6 +19,7 @@ from ai.services.providers import (
     save_provider,
 )
 from remediation.admin.users import AuditedAdminMixin
+from remediation.permissions import CHANGE_PROVIDER
 from remediation.services.audit import record_event
 
 EDITABLE_FIELDS = ("name", "model", "api_base", "timeout_seconds", "temperature", "max_tokens", "enabled", "is_default")
@@ -67,7 +68,7 @@ class ProviderAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """As in the API: reading providers (their models and API bases) needs ai.change_provider."""
-        return bool(request.user.has_perm("ai.change_provider"))
+        return bool(request.user.has_perm(CHANGE_PROVIDER))
 
     @admin.display(description="API key")
     def key_status(self, obj: Provider) -> str:

@@ -8,13 +8,17 @@ from django.apps import AppConfig
 class AiConfig(AppConfig):
     name = "ai"
     verbose_name = "AI"
-    retention_purgers = ["ai.retention.purge_chats"]
 
     def ready(self) -> None:
         from ai.metrics import AnalysisCollector, ProviderHealthCollector
-        from alerts.services.actions import register_handler
+        from remediation import hooks
+        from remediation.choices import RuleAction
         from remediation.metrics import register_collectors
 
-        # The rules' `analyze` action reaches this app through the core's queued hand-off (ids only).
-        register_handler("analyze", "ai.tasks.analyze_action_request")
+        # The rules' `analyze` action reaches this app through the alerts app's queued hand-off (ids only).
+        hooks.register_handler(RuleAction.ANALYZE, "ai.tasks.analyze_action_request")
+        hooks.register_purger("ai.retention.purge_chats")
+        # Each check is one tiny (billed) request per enabled provider, hence not every minute.
+        hooks.register_job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)
+        hooks.register_job("ai.redispatch_queued", "ai.tasks.redispatch_queued_analyses", 1)
         register_collectors(AnalysisCollector(), ProviderHealthCollector())

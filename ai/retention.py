@@ -1,4 +1,4 @@
-"""Retention of chat transcripts (registered in AiConfig.retention_purgers)."""
+"""Retention of chat transcripts (registered in AiConfig.ready())."""
 
 from __future__ import annotations
 

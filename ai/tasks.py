@@ -5,8 +5,8 @@ from __future__ import annotations
 from ai.choices import AnalysisStatus
 from ai.services import analysis as analysis_service
 from ai.services import providers as providers_service
+from alerts.models import ActionRequest
 from alerts.services.actions import finish_action_request
-from remediation.models import ActionRequest
 
 
 def run_analysis(analysis_id: int) -> str:

@@ -13,10 +13,11 @@ from ai.services.analysis import AnalysisRateLimited, request_analysis
 from ai.services.chat import can_chat, create_session
 from alerts.models import Alert
 from remediation.net import AuthenticatedHttpRequest
+from remediation.permissions import ANALYZE_ALERT, USE_CHAT
 
 
 @login_required
-@permission_required("remediation.analyze_alert", raise_exception=True)
+@permission_required(ANALYZE_ALERT, raise_exception=True)
 @require_POST
 def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The portal's "Analyze" button (same service, rate limit and audit as the API)."""
@@ -31,7 +32,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("remediation.use_chat", raise_exception=True)
+@permission_required(USE_CHAT, raise_exception=True)
 def chat_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's chat sessions, newest first."""
     sessions = ChatSession.objects.filter(user=request.user).order_by("-updated_at", "-id")[:100]
@@ -39,7 +40,7 @@ def chat_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@permission_required("remediation.use_chat", raise_exception=True)
+@permission_required(USE_CHAT, raise_exception=True)
 @require_POST
 def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a session and open it."""
@@ -53,7 +54,7 @@ def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("remediation.use_chat", raise_exception=True)
+@permission_required(USE_CHAT, raise_exception=True)
 def chat_session(request: HttpRequest, session_id: int) -> HttpResponse:
     """One conversation; the page talks to /ws/chat/<id>/. Someone else's session is a 404."""
     session = get_object_or_404(ChatSession, pk=session_id)

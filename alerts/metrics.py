@@ -39,8 +39,8 @@ class RuleCollector(Collector):
         yield GaugeMetricFamily("remediation_breakers_open", "")
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from alerts.models import Rule
         from remediation.choices import BreakerState, RuleAction
-        from remediation.models import Rule
         from runbooks.services.guardrails import breaker_state
 
         try:

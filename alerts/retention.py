@@ -1,4 +1,4 @@
-"""Retention of alert episodes (registered in AlertsConfig.retention_purgers)."""
+"""Retention of alert episodes (registered in AlertsConfig.ready())."""
 
 from __future__ import annotations
 

@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
-from alerts.models import Alert
+from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
-from remediation.models import Suggestion
+from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
 from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
 PAGE_SIZE = 100
@@ -21,7 +21,7 @@ PAGE_SIZE = 100
 
 @require_safe
 @login_required
-@permission_required("alerts.view_alert", raise_exception=True)
+@permission_required(VIEW_ALERT, raise_exception=True)
 def alert_list(request: HttpRequest) -> HttpResponse:
     """Filterable list of the newest episodes; `?fragment=rows` returns only the rows for polling."""
     error = ""
@@ -49,7 +49,7 @@ def _link(url: str) -> str:
 
 @require_safe
 @login_required
-@permission_required("alerts.view_alert", raise_exception=True)
+@permission_required(VIEW_ALERT, raise_exception=True)
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Labels, annotations, timeline and generator link of one episode."""
     alert = get_object_or_404(Alert.objects.select_related("acknowledged_by"), pk=pk)
@@ -57,7 +57,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "alert": alert,
         "timeline": alert_timeline(alert),
         "generator_link": _link(alert.generator_url),
-        "can_acknowledge": request.user.has_perm("remediation.acknowledge_alert") and not alert.acknowledged_at,
+        "can_acknowledge": request.user.has_perm(ACKNOWLEDGE_ALERT) and not alert.acknowledged_at,
         "suggestions": remediate.suggestions_of(alert),
         "can_run_suggestions": request.user.has_perm(remediate.EXECUTE_PERMISSION) and alert.status == "firing",
         "can_override": request.user.has_perm(OVERRIDE_PERMISSION),
@@ -83,7 +83,7 @@ def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpRes
 
 
 @login_required
-@permission_required("remediation.acknowledge_alert", raise_exception=True)
+@permission_required(ACKNOWLEDGE_ALERT, raise_exception=True)
 @require_POST
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge from the portal (audited by the service)."""

@@ -29,7 +29,8 @@ from tests.processes import daphne_args, free_port, product_env, running, wait_h
 from tests.sshd import ensure_test_user, make_client_key, start_sshd  # noqa: E402
 
 SETUP = """
-from remediation.models import Credential, CredentialKind, Rule, RuleMatcher, Server
+from alerts.models import Rule, RuleMatcher
+from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook

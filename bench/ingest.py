@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
-from remediation.models import Rule, RuleMatcher, WebhookToken
+from alerts.models import Rule, RuleMatcher, WebhookToken
 from alerts.services.webhook_tokens import create_webhook_token
 WebhookToken.objects.filter(name="bench").delete()
 Rule.objects.filter(name__startswith="bench-").delete()

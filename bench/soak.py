@@ -45,7 +45,8 @@ LIMIT = 64 * 1024  # RUNBOOK_OUTPUT_LIMIT (the default)
 TRUNCATED = "\n[… output truncated: {dropped} more characters not kept …]\n"  # runbooks.services.attempts
 LEASE, REDISPATCH = 20, 20  # RUNBOOK_LEASE_SECONDS, REDISPATCH_AFTER_SECONDS for the run
 SETUP = """
-from remediation.models import Credential, CredentialKind, Rule, RuleMatcher, Server
+from alerts.models import Rule, RuleMatcher
+from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook

@@ -1,4 +1,4 @@
-"""Core app: rules, servers, credentials, audit, permissions and the shared seams."""
+"""Core app: identity, permissions, audit, servers, credentials, grants and the shared seams."""
 
 from __future__ import annotations
 
@@ -12,13 +12,17 @@ class RemediationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from remediation import checks, metrics  # noqa: F401  (checks registers the system checks)
+        from remediation import checks, hooks, metrics  # noqa: F401  (checks registers the system checks)
         from remediation.roles import sync_roles_after_migrate
 
         # Permissions of models added by later migrations join the roles they belong to.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="remediation.sync_roles")
         post_migrate.connect(upsert_after_migrate, sender=self, dispatch_uid="remediation.housekeeping")
         metrics.register_collectors(metrics.WorkerCollector())
+        hooks.register_job(
+            "remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, intended_kwarg="intended"
+        )
+        hooks.register_job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60)
 
 
 def upsert_after_migrate(sender: AppConfig, **kwargs: object) -> None:

@@ -7,6 +7,18 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from remediation.permissions import (
+    OPEN_TERMINAL,
+    REVIEW_TERMINALSESSION,
+    USE_CHAT,
+    VIEW_ALERT,
+    VIEW_AUDITEVENT,
+    VIEW_EXECUTION,
+    VIEW_RUNBOOK,
+    VIEW_RUNBOOKSCHEDULE,
+    VIEW_SERVER,
+)
+
 # (label, url name) of every portal section; sections not built yet are shown as such, not as dead links.
 NAVIGATION = [
     ("Dashboard", "dashboard"),
@@ -24,15 +36,15 @@ NAVIGATION = [
 # the navigation never offers a page that would answer 403. tests/remediation/test_security_headers.py checks each entry
 # against what the page really answers.
 SECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "alerts:list": ("alerts.view_alert",),
-    "runbooks:list": ("runbooks.view_runbook",),
-    "runbooks:executions": ("runbooks.view_execution",),
-    "runbooks:approvals": ("runbooks.view_execution",),
-    "runbooks:schedules": ("runbooks.view_runbookschedule",),
-    "servers": ("remediation.view_server",),
-    "ai:chat": ("remediation.use_chat",),
-    "terminal:sessions": ("remediation.open_terminal", "terminal.review_terminalsession"),
-    "audit": ("remediation.view_auditevent",),
+    "alerts:list": (VIEW_ALERT,),
+    "runbooks:list": (VIEW_RUNBOOK,),
+    "runbooks:executions": (VIEW_EXECUTION,),
+    "runbooks:approvals": (VIEW_EXECUTION,),
+    "runbooks:schedules": (VIEW_RUNBOOKSCHEDULE,),
+    "servers": (VIEW_SERVER,),
+    "ai:chat": (USE_CHAT,),
+    "terminal:sessions": (OPEN_TERMINAL, REVIEW_TERMINALSESSION),
+    "audit": (VIEW_AUDITEVENT,),
 }
 
 

@@ -18,12 +18,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from remediation.models import Server, TerminalGrant
+from remediation.permissions import (
+    APPROVE_EXECUTION,
+    EXECUTE_RUNBOOK,
+    OPEN_ANY_TERMINAL,
+    OPEN_TERMINAL,
+    RUN_ON_ANY_SERVER,
+)
 
-OPEN_PERM = "remediation.open_terminal"
-ANY_SERVER_PERM = "terminal.open_any_terminal"
-RUN_PERM = "remediation.execute_runbook"
-APPROVE_PERM = "remediation.approve_execution"
-RUN_ANY_PERM = "remediation.run_on_any_server"
+OPEN_PERM = OPEN_TERMINAL
+ANY_SERVER_PERM = OPEN_ANY_TERMINAL
+RUN_PERM = EXECUTE_RUNBOOK
+APPROVE_PERM = APPROVE_EXECUTION
+RUN_ANY_PERM = RUN_ON_ANY_SERVER
 
 User = AuthUser | AnonymousUser
 

@@ -8,6 +8,19 @@ from django.apps import apps as global_apps
 from django.apps.registry import Apps
 
 from remediation.choices import Role
+from remediation.permissions import (
+    ACKNOWLEDGE_ALERT,
+    ANALYZE_ALERT,
+    APPROVE_EXECUTION,
+    EXECUTE_RUNBOOK,
+    OPEN_TERMINAL,
+    USE_CHAT,
+    VIEW_AUDITEVENT,
+    VIEW_CHATMESSAGE,
+    VIEW_CHATSESSION,
+    VIEW_CREDENTIAL,
+    VIEW_TERMINALSESSION,
+)
 
 # The apps whose permissions the roles are built from. django-q2's own models are deliberately not among them: a
 # django-q2 schedule or a resubmitted task runs any importable callable on the worker, so only superusers reach them
@@ -18,21 +31,21 @@ NEVER_GRANTED_APPS = ("django_q",)
 
 # Permissions read-only roles never get even as view_* (secrets or other users' transcripts).
 VIEWER_EXCLUDED = {
-    "remediation.view_auditevent",
-    "remediation.view_credential",
-    "ai.view_chatsession",
-    "ai.view_chatmessage",
-    "terminal.view_terminalsession",
+    VIEW_AUDITEVENT,
+    VIEW_CREDENTIAL,
+    VIEW_CHATSESSION,
+    VIEW_CHATMESSAGE,
+    VIEW_TERMINALSESSION,
 }
 
 OPERATOR_EXTRA = {
-    "remediation.execute_runbook",
-    "remediation.open_terminal",
-    "remediation.analyze_alert",
-    "remediation.use_chat",
-    "remediation.acknowledge_alert",
+    EXECUTE_RUNBOOK,
+    OPEN_TERMINAL,
+    ANALYZE_ALERT,
+    USE_CHAT,
+    ACKNOWLEDGE_ALERT,
 }
-APPROVER_EXTRA = {"remediation.approve_execution", "remediation.view_auditevent"}
+APPROVER_EXTRA = {APPROVE_EXECUTION, VIEW_AUDITEVENT}
 
 
 def role_permission_names(role: str, available: set[str]) -> set[str]:

@@ -10,12 +10,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 
+from remediation.permissions import VIEW_EXECUTION
 from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, LiveAccessConsumer
 from runbooks.live_cursor import Cursor
 from runbooks.models import Execution
 from runbooks.services import live
 
-VIEW_PERMISSION = "runbooks.view_execution"
+VIEW_PERMISSION = VIEW_EXECUTION
 TAIL_SECONDS = 0.5
 
 

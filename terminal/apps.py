@@ -8,7 +8,10 @@ from django.apps import AppConfig
 class TerminalConfig(AppConfig):
     name = "terminal"
     verbose_name = "Terminal"
-    retention_purgers = ["terminal.retention.purge_recordings"]
 
     def ready(self) -> None:
+        from remediation import hooks
         from terminal import metrics  # noqa: F401  (its counters show at /metrics from the start)
+
+        hooks.register_purger("terminal.retention.purge_recordings")
+        hooks.register_job("terminal.reap_stale_sessions", "terminal.tasks.reap_stale_sessions", 5)

@@ -1,4 +1,4 @@
-"""Retention of terminal recordings (registered in TerminalConfig.retention_purgers)."""
+"""Retention of terminal recordings (registered in TerminalConfig.ready())."""
 
 from __future__ import annotations
 

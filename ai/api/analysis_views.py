@@ -15,6 +15,7 @@ from ai.models import Analysis
 from ai.services.analysis import AnalysisRateLimited, request_analysis
 from alerts.models import Alert
 from remediation.api.permissions import HasPerm
+from remediation.permissions import ANALYZE_ALERT, VIEW_ANALYSIS
 
 
 class AnalysisSerializer(serializers.ModelSerializer):
@@ -66,7 +67,7 @@ class AnalyzeAlertView(APIView):
     """POST /api/v1/alerts/<id>/analyze/: queue an analysis (202), or return the episode's existing one (200)."""
 
     permission_classes = [HasPerm]
-    write_perm = "remediation.analyze_alert"
+    write_perm = ANALYZE_ALERT
 
     @extend_schema(request=AnalyzeRequestSerializer, responses={200: AnalysisSerializer, 202: AnalysisSerializer})
     def post(self, request: Request, alert_id: int) -> Response:
@@ -89,7 +90,7 @@ class AnalysisViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AnalysisSerializer
     permission_classes = [HasPerm]
-    read_perm = "ai.view_analysis"
+    read_perm = VIEW_ANALYSIS
 
     def get_queryset(self) -> QuerySet[Analysis]:
         queryset = Analysis.objects.order_by("-id")

@@ -23,6 +23,7 @@ from ai.services.chat import create_session
 from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import HasPerm
+from remediation.permissions import CHANGE_PROVIDER, USE_CHAT
 
 
 class ProviderViewSet(viewsets.ModelViewSet):
@@ -30,8 +31,8 @@ class ProviderViewSet(viewsets.ModelViewSet):
 
     serializer_class = ProviderSerializer
     permission_classes = [HasPerm]
-    read_perm = "ai.change_provider"
-    write_perm = "ai.change_provider"
+    read_perm = CHANGE_PROVIDER
+    write_perm = CHANGE_PROVIDER
     queryset = Provider.objects.all()
 
     def get_queryset(self) -> QuerySet[Provider]:
@@ -68,8 +69,8 @@ class ChatSessionViewSet(
     """The caller's own chat sessions (needs remediation.use_chat); the conversation itself runs over WebSocket."""
 
     permission_classes = [HasPerm]
-    read_perm = "remediation.use_chat"
-    write_perm = "remediation.use_chat"
+    read_perm = USE_CHAT
+    write_perm = USE_CHAT
 
     def get_queryset(self) -> QuerySet[ChatSession]:
         # HasPerm lets only signed-in users this far, so request.user is never anonymous here.

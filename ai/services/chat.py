@@ -20,6 +20,7 @@ from ai.privacy import known_secret_values, redact
 from ai.prompts import chat_system_message, proposal_tool
 from ai.services.proposals import create_proposal
 from ai.services.providers import default_provider
+from remediation.permissions import USE_CHAT
 from remediation.redaction import mask_text
 from remediation.services.audit import record_event
 from runbooks.models import Execution
@@ -33,7 +34,7 @@ class ChatUnavailable(Exception):
 
 def can_chat(user: User | AnonymousUser, session: ChatSession) -> bool:
     """Only the owner, and only while they hold the chat permission."""
-    return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm("remediation.use_chat"))
+    return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm(USE_CHAT))
 
 
 def create_session(user: User, *, title: str = "", alert: Any = None) -> ChatSession:

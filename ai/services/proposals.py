@@ -17,6 +17,7 @@ from ai.catalogue import runbook_catalogue
 from ai.choices import ProposalStatus
 from ai.models import ChatMessage, ChatProposal
 from remediation.models import Server
+from remediation.permissions import EXECUTE_RUNBOOK
 from remediation.redaction import mask_text
 from remediation.services.audit import record_event
 from runbooks.choices import Trigger
@@ -88,7 +89,7 @@ def decline_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
 @transaction.atomic
 def confirm_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
     """The owner confirms: a normal execution request with trigger `chat` (approval and policy still apply)."""
-    if not actor.has_perm("remediation.execute_runbook"):
+    if not actor.has_perm(EXECUTE_RUNBOOK):
         raise ProposalRefused("Requesting runbook executions needs the execute permission.")
     locked = _claim(proposal, ProposalStatus.CONFIRMED)
     runbook = Runbook.objects.filter(name=locked.runbook_name).first()

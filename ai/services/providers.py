@@ -14,6 +14,7 @@ from ai.choices import ProviderHealth
 from ai.llm import ProviderConfig, ProviderError, plain_key, probe
 from ai.models import Provider
 from remediation.choices import SYSTEM_ACTOR
+from remediation.permissions import CHANGE_PROVIDER
 from remediation.redaction import mask_text
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
@@ -155,7 +156,7 @@ def probe_provider(provider: Provider, *, actor: ActorLike) -> ProbeResult:
     """Send one tiny request and report latency or the error (masked); recorded as its health, audited.
 
     Needs ai.change_provider: the request spends the provider's key."""
-    require_permission(actor, "ai.change_provider")
+    require_permission(actor, CHANGE_PROVIDER)
     result, secrets = _probe(provider)
     record_health(provider, result)
     record_event(

@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 
 from ai.models import ChatSession
+from remediation.permissions import ANALYZE_ALERT, EXECUTE_RUNBOOK, USE_CHAT, VIEW_ANALYSIS
 from runbooks.models import Runbook
 
 register = template.Library()
@@ -18,15 +19,15 @@ register = template.Library()
 def alert_ai_panel(context: template.Context, alert: Any) -> dict[str, Any]:
     """What the signed-in user may see and do about this alert's AI analysis and chat."""
     user = context["request"].user
-    can_chat = user.has_perm("remediation.use_chat")
+    can_chat = user.has_perm(USE_CHAT)
     session = ChatSession.objects.filter(user=user, alert=alert).order_by("-id").first() if can_chat else None
-    analyses = list(alert.analyses.order_by("-id")[:3]) if user.has_perm("ai.view_analysis") else []
-    if user.has_perm("remediation.execute_runbook"):
+    analyses = list(alert.analyses.order_by("-id")[:3]) if user.has_perm(VIEW_ANALYSIS) else []
+    if user.has_perm(EXECUTE_RUNBOOK):
         _link_recommendations(analyses)
     return {
         "alert": alert,
         "analyses": analyses,
-        "can_analyze": user.has_perm("remediation.analyze_alert"),
+        "can_analyze": user.has_perm(ANALYZE_ALERT),
         "can_chat": can_chat,
         "session": session,
         "csrf_token": context.get("csrf_token"),

@@ -7,8 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from alerts.models import Alert
-from remediation.models import ActionRequest, Decision
+from alerts.models import ActionRequest, Alert, Decision
 
 
 class DecisionInline(admin.TabularInline):

@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from alerts.models import Decision, Rule, RuleMatcher
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
-from remediation.models import Decision, Rule, RuleMatcher
 
 
 class RuleMatcherInline(admin.TabularInline):
@@ -59,7 +59,7 @@ class RuleAdmin(admin.ModelAdmin):
     inlines = [RuleMatcherInline]
     actions = ["replay_last_7_days", "reset_breakers"]
     exclude = ["created_by"]
-    change_list_template = "admin/remediation/rule/change_list.html"
+    change_list_template = "admin/alerts/rule/change_list.html"
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         self._stats = remediate.all_rule_stats()  # one query for every row's columns
@@ -118,7 +118,7 @@ class RuleAdmin(admin.ModelAdmin):
             self.message_user(request, f"Replay of {rule.name!r} over 7 days: {summary}", messages.INFO)
 
     def get_urls(self) -> list[Any]:
-        custom = [path("simulate/", self.admin_site.admin_view(self.simulate_view), name="remediation_rule_simulate")]
+        custom = [path("simulate/", self.admin_site.admin_view(self.simulate_view), name="alerts_rule_simulate")]
         return custom + super().get_urls()
 
     def simulate_view(self, request: HttpRequest) -> HttpResponse:
@@ -134,7 +134,7 @@ class RuleAdmin(admin.ModelAdmin):
                 context["result"] = simulate_alert(labels, annotations, context["status"])
             except (ValueError, AttributeError) as exc:
                 context["error"] = f"Labels must be key=value lines or a JSON object: {exc}"
-        return TemplateResponse(request, "admin/remediation/rule/simulate.html", context)
+        return TemplateResponse(request, "admin/alerts/rule/simulate.html", context)
 
 
 @admin.register(Decision)

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from alerts.models import Suggestion
 from remediation.admin.readonly import ReadOnlyAdminMixin
-from remediation.models import Suggestion
 from remediation.redaction import mask_data
 
 

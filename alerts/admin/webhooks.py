@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from alerts.models import WebhookToken
 from alerts.services.webhook_tokens import (
     create_webhook_token,
     revoke_webhook_token,
@@ -16,7 +17,6 @@ from alerts.services.webhook_tokens import (
     set_webhook_token_rate_limit,
     set_webhook_token_scope,
 )
-from remediation.models import WebhookToken
 
 SCOPE = ("all_rules", "rules", "all_servers", "server_tags", "servers")
 
@@ -80,7 +80,7 @@ class WebhookTokenAdmin(admin.ModelAdmin):
             "token": obj,
             "raw": raw,
         }
-        response = TemplateResponse(request, "admin/remediation/webhooktoken/created.html", context)
+        response = TemplateResponse(request, "admin/alerts/webhooktoken/created.html", context)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -13,12 +13,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alerts.models import Rule, RuleMatcher
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import RULE_FIELDS, delete_rule, replay_rule, save_rule
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
-from remediation.models import Rule, RuleMatcher
+from remediation.permissions import CHANGE_RULE, VIEW_RULE
 
 
 class MatcherSerializer(serializers.ModelSerializer):
@@ -68,7 +69,7 @@ class RuleViewSet(viewsets.ModelViewSet):
 
     serializer_class = RuleSerializer
     permission_classes = [ModelPerms]
-    perm_model = "remediation.rule"
+    perm_model = "alerts.rule"
     queryset = Rule.objects.prefetch_related("matchers", "target_servers", "scope_servers").order_by("priority", "id")
 
     def perform_create(self, serializer: RuleSerializer) -> None:  # type: ignore[override]
@@ -129,7 +130,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], url_path="reset-breaker")
     def reset_breaker(self, request: Request, pk: str | None = None) -> Response:
         """Close the rule's circuit breaker (forget earlier failures); needs change_rule and a reason; audited."""
-        if not request.user.has_perm("remediation.change_rule"):
+        if not request.user.has_perm(CHANGE_RULE):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -137,7 +138,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:
-        if not self.request.user.has_perm("remediation.view_rule"):
+        if not self.request.user.has_perm(VIEW_RULE):
             raise PermissionDenied("Simulating rules needs the view rule permission.")
 
     def get_permissions(self):  # type: ignore[no-untyped-def]

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert, Decision, Suggestion
 from alerts.services import remediate
 from alerts.services.queries import alert_timeline
-from remediation.models import ActionRequest, Decision, Suggestion
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

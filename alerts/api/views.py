@@ -19,13 +19,13 @@ from alerts.api.serializers import (
     RunSuggestionSerializer,
     SuggestionSerializer,
 )
-from alerts.models import Alert
+from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import AlertFilterError, filter_alerts
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
-from remediation.models import Suggestion
+from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
 from runbooks.services.execute import ExecutionForbidden, ExecutionRefused
 
 ALERT_FILTERS = [
@@ -44,8 +44,8 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     """Alert episodes; reading needs alerts.view_alert."""
 
     permission_classes = [HasPerm]
-    read_perm = "alerts.view_alert"
-    write_perm = "remediation.acknowledge_alert"
+    read_perm = VIEW_ALERT
+    write_perm = ACKNOWLEDGE_ALERT
     pagination_class = NewestFirstCursorPagination
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
@@ -97,7 +97,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         """Acknowledge the episode (audited); needs remediation.acknowledge_alert. 409 when already acknowledged."""
-        if not request.user.has_perm("remediation.acknowledge_alert"):
+        if not request.user.has_perm(ACKNOWLEDGE_ALERT):
             raise PermissionDenied("Acknowledging alerts needs the acknowledge permission.")
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -10,31 +10,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from remediation import metrics
-from remediation.choices import ActionRequestStatus, RuleAction
+from alerts.models import ActionRequest
+from remediation import hooks, metrics
+from remediation.choices import ActionRequestStatus
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
-from remediation.models import ActionRequest
 
 DISPATCH_TASK = "alerts.tasks.dispatch_action_request"
 TASK_NAME_PREFIX = "action-request-"
 # The most rows one sweep sends again (oldest first); the next sweep takes the rest.
 REDISPATCH_BATCH = 1000
 
-# kind → (dotted path of a callable taking an ActionRequest id, whether it runs in the claim's transaction). The AI
-# app registers "analyze" and the runbooks app "remediate" in their AppConfig.ready(); until then requests wait as
-# pending and the sweeper re-sends them.
-HANDLERS: dict[str, tuple[str, bool]] = {}
-
-
-def register_handler(kind: str, dotted_path: str, *, atomic: bool = False) -> None:
-    """Name the callable that performs one kind of effect.
-
-    `atomic`: the handler is short and transactional, so it runs in the claim's transaction: a worker killed before
-    it commits leaves the request `pending` (the sweeper sends it again), never `dispatched` with nothing done.
-    """
-    if kind not in (RuleAction.ANALYZE, RuleAction.REMEDIATE):
-        raise ValueError(f"No such effect kind {kind!r}.")
-    HANDLERS[kind] = (dotted_path, atomic)
+# The handler of each kind of effect is registered with `remediation.hooks.register_handler`: the AI app registers
+# "analyze" and this app its remediate hand-off, in their AppConfig.ready(); until then requests wait as pending and
+# the sweeper re-sends them.
 
 
 def enqueue_action_requests(*ids: int) -> None:
@@ -47,16 +35,16 @@ def dispatch_action_request(action_request_id: int) -> str:
     request = ActionRequest.objects.filter(pk=action_request_id).only("kind", "status").first()
     if request is None:
         return "missing"
-    if request.kind not in HANDLERS:
+    handler = hooks.handler(request.kind)
+    if handler is None:
         return "no handler registered; left pending"
-    handler_path, atomic = HANDLERS[request.kind]
-    with transaction.atomic() if atomic else contextlib.nullcontext():
+    with transaction.atomic() if handler.atomic else contextlib.nullcontext():
         claimed = ActionRequest.objects.filter(pk=action_request_id, status=ActionRequestStatus.PENDING).update(
             status=ActionRequestStatus.DISPATCHED, dispatched_at=timezone.now()
         )
         if not claimed:
             return "already dispatched"
-        import_string(handler_path)(action_request_id)
+        import_string(handler.func)(action_request_id)
     return "dispatched"
 
 
@@ -78,7 +66,7 @@ def redispatch_stale_action_requests() -> int:
     """
     cutoff = timezone.now() - timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
     stale = ActionRequest.objects.filter(
-        status=ActionRequestStatus.PENDING, created_at__lt=cutoff, kind__in=list(HANDLERS)
+        status=ActionRequestStatus.PENDING, created_at__lt=cutoff, kind__in=hooks.handled_kinds()
     )
     ids = list(stale.order_by("id").values_list("id", flat=True)[:REDISPATCH_BATCH])
     sent = enqueue_many_now(DISPATCH_TASK, ids, name_prefix=TASK_NAME_PREFIX)

@@ -10,11 +10,11 @@ from typing import Any
 from django.utils import timezone
 
 from alerts import metrics
+from alerts.models import ActionRequest, Decision
 from alerts.services.actions import enqueue_action_requests
 from alerts.services.rules import Verdict, active_rules, evaluate
 from remediation.bulk import bulk_insert
 from remediation.choices import DecisionOutcome, RuleAction, SuppressionReason
-from remediation.models import ActionRequest, Decision
 from runbooks.services.guardrails import Suppressor
 
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)

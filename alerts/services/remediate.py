@@ -15,11 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision, Rule, Suggestion
 from alerts.services.actions import finish_action_request
 from alerts.services.targets import resolve_servers, scope_refusals
 from remediation.actors import may
 from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
-from remediation.models import ActionRequest, Decision, Rule, Server, Suggestion
+from remediation.models import Server
+from remediation.permissions import CHANGE_RULE, EXECUTE_RUNBOOK
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, record_event
@@ -31,7 +33,7 @@ from runbooks.services.execute import ExecutionRefused, refusals_audited, reques
 from runbooks.templating import TEXT, TemplateProblem, render
 
 logger = logging.getLogger(__name__)
-EXECUTE_PERMISSION = "remediation.execute_runbook"
+EXECUTE_PERMISSION = EXECUTE_RUNBOOK
 
 
 @dataclass(slots=True)
@@ -280,7 +282,7 @@ def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
 @transaction.atomic
 def reset_breaker(rule: Rule, *, actor: Any, reason: str) -> Rule:
     """An admin closes the breaker: failures before now are forgotten; audited with the reason. Needs change_rule."""
-    require_permission(actor, "remediation.change_rule")
+    require_permission(actor, CHANGE_RULE)
     if not reason.strip():
         raise ValueError("Say why the breaker is reset.")
     before = breaker_of(rule)

@@ -17,9 +17,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.models import Rule, RuleMatcher
 from remediation.choices import RuleAction, StatusFilter
 from remediation.matchers import Matcher, compile_matcher
-from remediation.models import Rule, RuleMatcher
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
 
 logger = logging.getLogger(__name__)

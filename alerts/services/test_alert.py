@@ -12,9 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.models import WebhookToken
 from alerts.services.webhook_tokens import create_webhook_token, revoke_webhook_token, rotate_webhook_token
 from remediation.choices import SYSTEM_ACTOR
-from remediation.models import WebhookToken
 
 TEST_SOURCE = "send_test_alert"
 

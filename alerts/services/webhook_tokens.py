@@ -16,9 +16,10 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.models import WebhookToken, hash_token
 from remediation.actors import user_of
 from remediation.jobs import BrokerUnavailable
-from remediation.models import WebhookToken, hash_token
+from remediation.permissions import CHANGE_WEBHOOKTOKEN
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, record_event
 
@@ -63,7 +64,7 @@ def create_webhook_token(
 def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: ActorLike) -> WebhookToken:
     """Change which rules a source's alerts reach and which servers they may target; audited. Needs
     change_webhooktoken."""
-    require_permission(actor, "remediation.change_webhooktoken")
+    require_permission(actor, CHANGE_WEBHOOKTOKEN)
     before = scope_of(token)
     _apply_scope(token, scope)
     record_event(
@@ -142,7 +143,7 @@ def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor:
 
     Needs change_webhooktoken.
     """
-    require_permission(actor, "remediation.change_webhooktoken")
+    require_permission(actor, CHANGE_WEBHOOKTOKEN)
     before = token.rate_limit
     token.rate_limit = rate_limit.strip()
     token.full_clean(exclude=["token_hash", "prefix", "name"])
@@ -164,7 +165,7 @@ def rotate_webhook_token(token: WebhookToken, *, actor: ActorLike) -> tuple[Webh
     """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
     process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw.
     Needs change_webhooktoken."""
-    require_permission(actor, "remediation.change_webhooktoken")
+    require_permission(actor, CHANGE_WEBHOOKTOKEN)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     was_revoked = token.revoked_at is not None
     token.token_hash, token.prefix, token.revoked_at = hash_token(raw), raw[:10], None
@@ -178,7 +179,7 @@ def rotate_webhook_token(token: WebhookToken, *, actor: ActorLike) -> tuple[Webh
 @transaction.atomic
 def revoke_webhook_token(token: WebhookToken, *, actor: ActorLike) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
-    require_permission(actor, "remediation.change_webhooktoken")
+    require_permission(actor, CHANGE_WEBHOOKTOKEN)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from remediation import ssh
 from remediation.models import Credential, Server
 from remediation.models.inventory import SECRET_FIELDS
+from remediation.permissions import PIN_HOST_KEY, TEST_SERVER
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
 
@@ -194,7 +195,7 @@ class ServerAdmin(admin.ModelAdmin):
             messages.add_message(request, level, f"{server.name}: {summary}")
 
     def has_pin_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("remediation.pin_host_key")
+        return request.user.has_perm(PIN_HOST_KEY)
 
     def has_test_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("remediation.test_server")
+        return request.user.has_perm(TEST_SERVER)

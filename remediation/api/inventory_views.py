@@ -20,6 +20,18 @@ from remediation.api.inventory_serializers import (
 )
 from remediation.api.permissions import HasPerm
 from remediation.models import Credential, Server
+from remediation.permissions import (
+    ADD_CREDENTIAL,
+    ADD_SERVER,
+    CHANGE_CREDENTIAL,
+    CHANGE_SERVER,
+    DELETE_CREDENTIAL,
+    DELETE_SERVER,
+    PIN_HOST_KEY,
+    TEST_SERVER,
+    VIEW_CREDENTIAL,
+    VIEW_SERVER,
+)
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
 from remediation.services.inventory import filter_servers
@@ -44,18 +56,18 @@ class ServerViewSet(viewsets.ModelViewSet):
 
     serializer_class = ServerSerializer
     permission_classes = [HasPerm]
-    read_perm = "remediation.view_server"
+    read_perm = VIEW_SERVER
     WRITE_PERMS = {
-        "create": "remediation.add_server",
-        "import_servers": "remediation.add_server",
-        "destroy": "remediation.delete_server",
-        "pin_host_key": "remediation.pin_host_key",
-        "test": "remediation.test_server",
+        "create": ADD_SERVER,
+        "import_servers": ADD_SERVER,
+        "destroy": DELETE_SERVER,
+        "pin_host_key": PIN_HOST_KEY,
+        "test": TEST_SERVER,
     }
 
     @property
     def write_perm(self) -> str:
-        return self.WRITE_PERMS.get(self.action or "", "remediation.change_server")
+        return self.WRITE_PERMS.get(self.action or "", CHANGE_SERVER)
 
     def get_queryset(self) -> QuerySet[Server]:
         return filter_servers(self.request.query_params)
@@ -120,12 +132,12 @@ class CredentialViewSet(viewsets.ModelViewSet):
 
     serializer_class = CredentialSerializer
     permission_classes = [HasPerm]
-    read_perm = "remediation.view_credential"
-    WRITE_PERMS = {"create": "remediation.add_credential", "destroy": "remediation.delete_credential"}
+    read_perm = VIEW_CREDENTIAL
+    WRITE_PERMS = {"create": ADD_CREDENTIAL, "destroy": DELETE_CREDENTIAL}
 
     @property
     def write_perm(self) -> str:
-        return self.WRITE_PERMS.get(self.action or "", "remediation.change_credential")
+        return self.WRITE_PERMS.get(self.action or "", CHANGE_CREDENTIAL)
 
     def get_queryset(self) -> QuerySet[Credential]:
         credentials = Credential.objects.all()

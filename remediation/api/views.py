@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
 from remediation.api.serializers import AuditEventSerializer
+from remediation.permissions import EXPORT_AUDITEVENT, VIEW_AUDITEVENT
 from remediation.services.audit_log import AuditFilterError, export_csv, filter_events
 
 AUDIT_FILTERS = [
@@ -35,7 +36,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditEventSerializer
     permission_classes = [HasPerm]
-    read_perm = "remediation.view_auditevent"
+    read_perm = VIEW_AUDITEVENT
     pagination_class = NewestFirstCursorPagination
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
@@ -48,7 +49,7 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request: Request) -> StreamingHttpResponse:
         """CSV of the filtered events; needs remediation.export_auditevent."""
-        if not request.user.has_perm("remediation.export_auditevent"):
+        if not request.user.has_perm(EXPORT_AUDITEVENT):
             raise PermissionDenied("Exporting the audit log needs the export permission.")
         response = StreamingHttpResponse(export_csv(self.get_queryset()), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'

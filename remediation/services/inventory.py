@@ -15,6 +15,7 @@ from django.utils import timezone
 from remediation import ssh
 from remediation.actors import user_of
 from remediation.models import Server
+from remediation.permissions import PIN_HOST_KEY, TEST_SERVER
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
 from remediation.services.credentials import CredentialUnavailable, Secrets, use_credential
@@ -146,7 +147,7 @@ def pin_host_key(
     expected_fingerprint: str = "",
 ) -> Server:
     """Pin a pasted known_hosts line, or fetch the key the server presents now (optionally only if it matches)."""
-    require_permission(actor, "remediation.pin_host_key")
+    require_permission(actor, PIN_HOST_KEY)
     if known_hosts_line:
         try:
             key = ssh.parse_known_hosts_line(known_hosts_line)
@@ -257,7 +258,7 @@ def _run_stages(server: Server, *, actor: ActorLike) -> list[dict[str, Any]]:
 
 def run_connection_test(server: Server, *, actor: ActorLike) -> Server:
     """Check reachability, host key, authentication and a harmless command; store and audit the result."""
-    require_permission(actor, "remediation.test_server")
+    require_permission(actor, TEST_SERVER)
     stages = _run_stages(server, actor=actor)
     ok = all(s["ok"] for s in stages) and [s["stage"] for s in stages][-1:] == ["command"]
     server.last_test_at = timezone.now()

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from remediation import hooks
 from remediation.choices import SYSTEM_ACTOR
 from remediation.services.audit import ActorLike, record_event
 
-# A purger is `fn(now) -> {what: count}`; each app lists its own as dotted paths in `AppConfig.retention_purgers`,
-# so the core finds them without importing a feature app.
+# A purger is `fn(now) -> {what: count}`; each app registers its own by dotted path (`remediation.hooks.register_purger`
+# in its ready()), so the core finds them without importing a feature app.
 Purger = Callable[[dt.datetime], dict[str, int]]
 
 
@@ -26,10 +26,7 @@ def cutoff(setting: str, now: dt.datetime) -> dt.datetime | None:
 
 def registered_purgers() -> list[str]:
     """Dotted paths of every installed app's purgers, in app order."""
-    paths: list[str] = []
-    for config in apps.get_app_configs():
-        paths.extend(getattr(config, "retention_purgers", ()))
-    return paths
+    return hooks.purgers()
 
 
 def purge_old_data(*, actor: ActorLike = SYSTEM_ACTOR, now: dt.datetime | None = None) -> dict[str, int]:

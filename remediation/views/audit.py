@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from remediation.permissions import EXPORT_AUDITEVENT, VIEW_AUDITEVENT
 from remediation.services.audit_log import AuditFilterError, export_csv, filter_events
 
 FILTER_NAMES = ("actor", "action", "object_type", "object_id", "request_id", "since", "until", "q")
@@ -16,7 +17,7 @@ FILTER_NAMES = ("actor", "action", "object_type", "object_id", "request_id", "si
 
 @require_safe
 @login_required
-@permission_required("remediation.view_auditevent", raise_exception=True)
+@permission_required(VIEW_AUDITEVENT, raise_exception=True)
 def audit_list(request: HttpRequest) -> HttpResponse:
     """Filterable, paginated audit log."""
     error = ""
@@ -35,14 +36,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "error": error,
             "query": query,
-            "can_export": request.user.has_perm("remediation.export_auditevent"),
+            "can_export": request.user.has_perm(EXPORT_AUDITEVENT),
         },
     )
 
 
 @require_safe
 @login_required
-@permission_required("remediation.export_auditevent", raise_exception=True)
+@permission_required(EXPORT_AUDITEVENT, raise_exception=True)
 def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """CSV download of the filtered log."""
     try:

@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from remediation.models import Environment
+from remediation.permissions import VIEW_SERVER
 from remediation.services.inventory import filter_servers
 
 FILTER_NAMES = ("q", "environment", "status", "tag")
@@ -17,7 +18,7 @@ FILTER_NAMES = ("q", "environment", "status", "tag")
 
 @require_safe
 @login_required
-@permission_required("remediation.view_server", raise_exception=True)
+@permission_required(VIEW_SERVER, raise_exception=True)
 def server_list(request: HttpRequest) -> HttpResponse:
     """Filterable, paginated servers: address, labels, pinned host key, last connection test."""
     page = Paginator(filter_servers(request.GET), 50).get_page(request.GET.get("page"))

@@ -8,7 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from remediation.models import KillSwitch, MaintenanceWindow
+from remediation.permissions import MANAGE_KILL_SWITCH
+from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
 
 
@@ -42,7 +43,7 @@ class KillSwitchAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("remediation.manage_kill_switch"))
+        return bool(request.user.has_perm(MANAGE_KILL_SWITCH))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KillSwitch]:
         KillSwitch.current()

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from remediation.permissions import AUTHOR_RUNBOOK
 from remediation.redaction import mask_data
 from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookSchedule, ScheduleRun, Step, StepRun
 from runbooks.policy import delete_policy_rule, save_policy_rule
@@ -105,10 +106,10 @@ class RunbookAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((str(f),) for f in findings)))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("remediation.author_runbook") and super().has_add_permission(request)
+        return request.user.has_perm(AUTHOR_RUNBOOK) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("remediation.author_runbook") and super().has_change_permission(request, obj)
+        return request.user.has_perm(AUTHOR_RUNBOOK) and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Runbook, form: Any, change: bool) -> None:
         self._before = definition_of(Runbook.objects.get(pk=obj.pk)) if change else None

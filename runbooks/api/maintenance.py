@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
-from remediation.models import KillSwitch, MaintenanceWindow
+from remediation.permissions import MANAGE_KILL_SWITCH, VIEW_KILLSWITCH
+from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import (
     WINDOW_FIELDS,
     delete_maintenance_window,
@@ -44,7 +45,7 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
 
     serializer_class = MaintenanceWindowSerializer
     permission_classes = [ModelPerms]
-    perm_model = "remediation.maintenancewindow"
+    perm_model = "runbooks.maintenancewindow"
     queryset = MaintenanceWindow.objects.order_by("id")
 
     def perform_create(self, serializer: MaintenanceWindowSerializer) -> None:  # type: ignore[override]
@@ -81,13 +82,13 @@ class KillSwitchView(APIView):
     serializer_class = KillSwitchSerializer
 
     def get(self, request: Request) -> Response:
-        if not request.user.has_perm("remediation.view_killswitch"):
+        if not request.user.has_perm(VIEW_KILLSWITCH):
             raise PermissionDenied("Viewing the kill switch needs the view permission.")
         return Response(KillSwitchSerializer(KillSwitch.current()).data)
 
     @extend_schema(request=KillSwitchSerializer, responses=KillSwitchSerializer)
     def put(self, request: Request) -> Response:
-        if not request.user.has_perm("remediation.manage_kill_switch"):
+        if not request.user.has_perm(MANAGE_KILL_SWITCH):
             raise PermissionDenied("Changing the kill switch needs the manage kill switch permission.")
         body = KillSwitchSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.parsers import ObjectJSONParser
 from remediation.api.permissions import HasPerm
+from remediation.permissions import AUTHOR_RUNBOOK, CANCEL_EXECUTION, EXECUTE_RUNBOOK, VIEW_EXECUTION, VIEW_RUNBOOK
 from runbooks.api import serializers as s
 from runbooks.models import Execution, Runbook
 from runbooks.services import approvals, verification
@@ -25,7 +26,7 @@ from runbooks.services.plan import plan_runbook
 from runbooks.services.scope import OutOfScope
 from runbooks.services.yaml_io import export_yaml, import_yaml
 
-AUTHOR = "remediation.author_runbook"
+AUTHOR = AUTHOR_RUNBOOK
 
 
 class YamlTextParser(BaseParser):
@@ -46,7 +47,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     """Runbooks with nested steps; writing needs remediation.author_runbook (remote code execution)."""
 
     permission_classes = [HasPerm]
-    read_perm = "runbooks.view_runbook"
+    read_perm = VIEW_RUNBOOK
     write_perm = AUTHOR
     serializer_class = s.RunbookSerializer
 
@@ -82,7 +83,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[])
     def plan(self, request: Request, pk: str | None = None) -> Response:
         """Render every step for every target and report problems; contacts nothing."""
-        _need(request, "runbooks.view_runbook")
+        _need(request, VIEW_RUNBOOK)
         body = s.PlanRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -102,7 +103,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[])
     def execute(self, request: Request, pk: str | None = None) -> Response:
         """Request an execution (or a dry run) of the current version."""
-        _need(request, "remediation.execute_runbook")
+        _need(request, EXECUTE_RUNBOOK)
         body = s.ExecuteRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -154,7 +155,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     """Executions (newest first) with their step runs; cancel needs remediation.cancel_execution."""
 
     permission_classes = [HasPerm]
-    read_perm = "runbooks.view_execution"
+    read_perm = VIEW_EXECUTION
     pagination_class = NewestFirstCursorPagination
 
     def get_serializer_class(self):  # type: ignore[no-untyped-def]
@@ -173,7 +174,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=s.ExecutionSerializer)
     @action(detail=True, methods=["post"], permission_classes=[])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        _need(request, "remediation.cancel_execution")
+        _need(request, CANCEL_EXECUTION)
         try:
             execution = execute_service.cancel_execution(self.get_object(), actor=request.user)
         except execute_service.ExecutionRefused as exc:

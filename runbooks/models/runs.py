@@ -72,9 +72,7 @@ class Execution(models.Model):
     alert_episode = models.ForeignKey(
         "alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
     )
-    rule = models.ForeignKey(
-        "remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
-    )
+    rule = models.ForeignKey("alerts.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions")
     approval_expires_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

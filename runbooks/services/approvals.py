@@ -13,6 +13,7 @@ from django.utils import timezone
 from remediation.actors import may
 from remediation.choices import SYSTEM_ACTOR
 from remediation.grants import APPROVE_PERM
+from remediation.permissions import APPROVE_EXECUTION, VIEW_ANALYSIS
 from remediation.redaction import mask_data
 from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus
@@ -21,7 +22,7 @@ from runbooks.services import live
 from runbooks.services.execute import enqueue
 from runbooks.services.scope import OutOfScope, check_scope
 
-APPROVE_PERMISSION = "remediation.approve_execution"
+APPROVE_PERMISSION = APPROVE_EXECUTION
 
 
 class ApprovalRefused(Exception):
@@ -133,7 +134,7 @@ def expire_due(*, now: dt.datetime | None = None, ids: list[int] | None = None) 
     )
 
 
-ANALYSIS_PERMISSION = "ai.view_analysis"
+ANALYSIS_PERMISSION = VIEW_ANALYSIS
 ANALYSIS_FIELDS = (
     "id",
     "status",

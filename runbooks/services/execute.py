@@ -16,6 +16,7 @@ from remediation import metrics
 from remediation.actors import may, user_of
 from remediation.choices import SYSTEM_ACTOR
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
+from remediation.permissions import OVERRIDE_MAINTENANCE
 from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook, RunbookVersion
@@ -28,7 +29,7 @@ from runbooks.specs import Plan
 RUN_TASK = "runbooks.tasks.run_execution"
 # The most pending executions one sweep sends again (oldest first); the next sweep takes the rest.
 REDISPATCH_BATCH = 1000
-OVERRIDE_PERMISSION = "remediation.override_maintenance"
+OVERRIDE_PERMISSION = OVERRIDE_MAINTENANCE
 
 
 class ExecutionRefused(Exception):

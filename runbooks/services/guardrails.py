@@ -19,9 +19,9 @@ from django.db.models import Max, QuerySet
 
 from remediation.choices import BreakerState, SuppressionReason
 from remediation.matchers import Matcher, all_match, compile_matchers
-from remediation.models import KillSwitch, MaintenanceWindow, Server
+from remediation.models import Server
 from runbooks.choices import ExecutionStatus
-from runbooks.models import Execution
+from runbooks.models import Execution, KillSwitch, MaintenanceWindow
 from runbooks.models.runs import ACTIVE_STATUSES
 
 FAILED = [ExecutionStatus.FAILED, ExecutionStatus.ERROR]

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation.actors import user_of
-from remediation.models import KillSwitch, MaintenanceWindow
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from runbooks.models import KillSwitch, MaintenanceWindow
 
 WINDOW_FIELDS = (
     "name",

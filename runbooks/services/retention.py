@@ -1,4 +1,4 @@
-"""Retention of executions and step output (registered in RunbooksConfig.retention_purgers)."""
+"""Retention of executions and step output (registered in RunbooksConfig.ready())."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from remediation import jobs
 from remediation.actors import user_of
+from remediation.permissions import CHANGE_RUNBOOKSCHEDULE
 from remediation.services.access import require_permission
 from remediation.services.audit import ActorLike, record_event
 from runbooks.models import RunbookSchedule
@@ -110,7 +111,7 @@ def set_schedule_enabled(
     now: dt.datetime | None = None,
 ) -> RunbookSchedule:
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
-    require_permission(actor, "runbooks.change_runbookschedule")
+    require_permission(actor, CHANGE_RUNBOOKSCHEDULE)
     schedule.enabled = enabled
     schedule.save(update_fields=["enabled", "updated_at"])
     arm(schedule, now or timezone.now())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from remediation.grants import RUN_PERM, refused_servers
+from remediation.permissions import VIEW_RUNBOOK
 
-PLAN_PERM = "runbooks.view_runbook"
+PLAN_PERM = VIEW_RUNBOOK
 
 
 class OutOfScope(Exception):

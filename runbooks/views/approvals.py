@@ -8,13 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.permissions import VIEW_EXECUTION
 from runbooks.models import Execution
 from runbooks.services import approvals
 
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
     items = [

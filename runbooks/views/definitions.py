@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.permissions import EXECUTE_RUNBOOK, VIEW_RUNBOOK
 from runbooks.models import Runbook
 from runbooks.services import execute as execute_service
 from runbooks.services import verification
@@ -34,7 +35,7 @@ def parse_inputs(data: Any) -> tuple[dict[str, str], list[int | str]]:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbook", raise_exception=True)
+@permission_required(VIEW_RUNBOOK, raise_exception=True)
 def runbook_list(request: HttpRequest) -> HttpResponse:
     """All runbooks."""
     runbooks = Runbook.objects.prefetch_related("steps").order_by("name")
@@ -43,7 +44,7 @@ def runbook_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbook", raise_exception=True)
+@permission_required(VIEW_RUNBOOK, raise_exception=True)
 def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A runbook, its steps and its plan for the parameters and targets in the query string."""
     runbook = get_object_or_404(Runbook.objects.prefetch_related("steps"), pk=pk)
@@ -59,7 +60,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "params_text": request.GET.get("params", ""),
         "targets_text": request.GET.get("targets", ""),
-        "can_execute": request.user.has_perm("remediation.execute_runbook"),
+        "can_execute": request.user.has_perm(EXECUTE_RUNBOOK),
         "can_override": request.user.has_perm(execute_service.OVERRIDE_PERMISSION),
         "stats": verification.execution_stats(runbook.executions.all()),
     }
@@ -67,7 +68,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@permission_required("remediation.execute_runbook", raise_exception=True)
+@permission_required(EXECUTE_RUNBOOK, raise_exception=True)
 @require_POST
 def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
     """Request an execution (or a dry run) and go to its live view."""

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.permissions import CANCEL_EXECUTION, VIEW_EXECUTION
 from runbooks.models import Execution
 from runbooks.services import execute as execute_service
 from runbooks.services.live import snapshot
@@ -16,7 +17,7 @@ from runbooks.services.live import snapshot
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_list(request: HttpRequest) -> HttpResponse:
     """Executions, newest first, filterable by status."""
     executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
@@ -29,20 +30,20 @@ def execution_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_execution", raise_exception=True)
+@permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
     execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
     context = {
         "execution": execution,
         "snapshot": snapshot(execution),
-        "can_cancel": request.user.has_perm("remediation.cancel_execution") and not execution.is_finished,
+        "can_cancel": request.user.has_perm(CANCEL_EXECUTION) and not execution.is_finished,
     }
     return render(request, "runbooks/execution_detail.html", context)
 
 
 @login_required
-@permission_required("remediation.cancel_execution", raise_exception=True)
+@permission_required(CANCEL_EXECUTION, raise_exception=True)
 @require_POST
 def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)

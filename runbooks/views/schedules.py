@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.permissions import CHANGE_RUNBOOKSCHEDULE, VIEW_RUNBOOKSCHEDULE
 from runbooks.models import RunbookSchedule
 from runbooks.services import schedules as service
 
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbookschedule", raise_exception=True)
+@permission_required(VIEW_RUNBOOKSCHEDULE, raise_exception=True)
 def schedule_list(request: HttpRequest) -> HttpResponse:
     """Every schedule with its timing, next and last run."""
     schedules = RunbookSchedule.objects.select_related("runbook").order_by("name")
@@ -24,7 +25,7 @@ def schedule_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-@permission_required("runbooks.view_runbookschedule", raise_exception=True)
+@permission_required(VIEW_RUNBOOKSCHEDULE, raise_exception=True)
 def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One schedule: the next intended runs and its history (started, missed, skipped, refused)."""
     schedule = get_object_or_404(RunbookSchedule.objects.select_related("runbook"), pk=pk)
@@ -33,13 +34,13 @@ def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "schedule": schedule,
         "next_runs": service.preview(schedule) if schedule.enabled else [],
         "history": history,
-        "can_change": request.user.has_perm("runbooks.change_runbookschedule"),
+        "can_change": request.user.has_perm(CHANGE_RUNBOOKSCHEDULE),
     }
     return render(request, "runbooks/schedule_detail.html", context)
 
 
 @login_required
-@permission_required("runbooks.change_runbookschedule", raise_exception=True)
+@permission_required(CHANGE_RUNBOOKSCHEDULE, raise_exception=True)
 @require_POST
 def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause a running schedule or resume a paused one."""

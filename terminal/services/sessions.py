@@ -17,6 +17,7 @@ from remediation import ssh
 from remediation.audit_context import AuditContext, audit_context
 from remediation.grants import OPEN_PERM, can_open_terminal
 from remediation.models import Server
+from remediation.permissions import REVIEW_TERMINALSESSION
 from remediation.services.audit import ActorLike, record_event
 from remediation.services.credentials import CredentialUnavailable
 from remediation.services.inventory import InventoryError, configured_timeouts, ssh_target
@@ -27,7 +28,7 @@ from terminal.models import TerminalSession
 from terminal.recordings import CastRecorder, recording_relpath, resolve
 from terminal.shell import Shell, clamp_size, start_shell
 
-REVIEW_PERM = "terminal.review_terminalsession"
+REVIEW_PERM = REVIEW_TERMINALSESSION
 MIN_FLOW_WINDOW = 256 * 1024
 SSH_STAGE_REASONS = {"host_key": DenyReason.HOST_KEY, "auth": DenyReason.AUTH}
 

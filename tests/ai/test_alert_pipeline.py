@@ -7,9 +7,8 @@ import json
 import pytest
 
 from ai.models import Analysis
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert
 from alerts.services.actions import dispatch_action_request
-from remediation.models import ActionRequest
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.llm_server import LLMServer, Reply
 from tests.webhooks import payload

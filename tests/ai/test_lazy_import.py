@@ -23,13 +23,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth import get_user_model
 user = get_user_model().objects.create_user("op", password={PASSWORD!r})
 user.groups.add(Group.objects.get(name="Operator"))
-from remediation.models import Rule, RuleMatcher
+from alerts.models import Rule, RuleMatcher
 from alerts.services.webhook_tokens import create_webhook_token
 rule = Rule.objects.create(name="analyze-all", action="analyze")
 RuleMatcher.objects.create(rule=rule, name="alertname", op="=~", value=".+")
 print("TOKEN=" + create_webhook_token("probe", actor="system", scope={{"all_rules": True}})[1])
 """
-QUEUED = "from remediation.models import ActionRequest; print(ActionRequest.objects.filter(kind='analyze').count())"
+QUEUED = "from alerts.models import ActionRequest; print(ActionRequest.objects.filter(kind='analyze').count())"
 
 
 def _manage(env: dict[str, str], *args: str) -> str:

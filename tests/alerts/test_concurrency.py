@@ -10,9 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert, Decision
 from alerts.services.webhook_tokens import create_webhook_token
-from remediation.models import ActionRequest, Decision
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.realparts import need_postgresql
 from tests.webhooks import payload_bytes

@@ -10,9 +10,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from alerts.models import Alert
+from alerts.models import Alert, WebhookToken
 from alerts.services.test_alert import build_test_payload
-from remediation.models import AuditEvent, WebhookToken
+from remediation.models import AuditEvent
 from tests.processes import ROOT, product_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from alerts.models import Alert
-from remediation.models import WebhookToken
+from alerts.models import Alert, WebhookToken
 from tests.webhooks import payload, payload_bytes
 
 pytestmark = pytest.mark.django_db

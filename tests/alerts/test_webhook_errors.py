@@ -9,9 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert, Decision
 from alerts.services.webhook_tokens import create_webhook_token, revoke_webhook_token
-from remediation.models import ActionRequest, Decision
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload, payload_bytes
 
@@ -126,8 +125,9 @@ def test_it_limits_each_token_with_429_and_retry_after(post_hook, settings) -> N
 
 
 def test_it_applies_a_token_s_own_limit_over_the_default(post_hook, settings, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from alerts.models import WebhookToken
     from alerts.services.webhook_tokens import set_webhook_token_rate_limit
-    from remediation.models import AuditEvent, WebhookToken
+    from remediation.models import AuditEvent
 
     settings.WEBHOOK_RATE_LIMIT = "1000/m"
     token, raw = create_webhook_token("noisy-source", actor="system")

@@ -11,9 +11,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from alerts.asgi import WebhookRoute
-from alerts.models import Alert
+from alerts.models import Alert, Decision, WebhookToken
 from alerts.services import rules, webhook_tokens
-from remediation.models import Decision, WebhookToken
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import AsgiHookClient, payload_bytes
 

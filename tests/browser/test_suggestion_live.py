@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from remediation.models import Suggestion
+from alerts.models import Suggestion
 from runbooks.models import Execution
 from tests.factories import TEST_PASSWORD
 from tests.factories.inventory import ServerFactory

@@ -8,8 +8,9 @@ import secrets
 import factory
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision, Rule, RuleMatcher, WebhookToken, hash_token
 from alerts.services.rules import invalidate_rules
-from remediation.models import ActionRequest, Decision, MaintenanceWindow, Rule, RuleMatcher, WebhookToken, hash_token
+from runbooks.models import MaintenanceWindow
 from tests.factories.alerts import AlertFactory
 
 

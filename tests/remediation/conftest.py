@@ -1,4 +1,4 @@
-"""Fixtures of the core app's tests: the permission matrix's cast (tests/remediation/matrix.py)."""
+"""Fixtures of the core app's tests: the permission matrix's cast (tests/remediation/matrix.py), hook registries."""
 
 from __future__ import annotations
 
@@ -36,3 +36,12 @@ def cast(tmp_path, settings) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     users[DEACTIVATED].save()
     users[DEMOTED].groups.clear()
     return {"users": {ANON: None, **users}, "clients": clients}
+
+
+@pytest.fixture
+def hook_registry(monkeypatch):  # type: ignore[no-untyped-def]
+    """remediation.hooks with a private copy of what the apps registered: a test may add or remove hooks freely."""
+    from remediation import hooks
+
+    monkeypatch.setattr(hooks, "_registry", {kind: dict(found) for kind, found in hooks._registry.items()})
+    return hooks

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from alerts.models import ActionRequest, Rule
 from alerts.services.actions import dispatch_action_request
 from alerts.services.rules import invalidate_rules
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest, Rule
 from runbooks.models import Runbook
 from runbooks.services.definitions import save_runbook
 from tests.factories.rules import RuleMatcherFactory

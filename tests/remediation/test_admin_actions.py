@@ -8,8 +8,9 @@ from django.test import Client
 
 from ai.models import Provider
 from ai.services.providers import probe_provider
+from alerts.models import WebhookToken
 from alerts.services.webhook_tokens import revoke_webhook_token
-from remediation.models import AuditEvent, WebhookToken
+from remediation.models import AuditEvent
 from tests.factories import ProviderFactory, ServerFactory, WebhookTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,14 @@ def _act(client: Client, url: str, action: str, pk: int):  # type: ignore[no-unt
 def test_it_does_not_let_a_staff_viewer_revoke_a_webhook_token(staff_viewer, role_admin) -> None:  # type: ignore[no-untyped-def]
     token = WebhookTokenFactory()
     client = _client(staff_viewer)
-    page = client.get("/admin/remediation/webhooktoken/")
+    page = client.get("/admin/alerts/webhooktoken/")
     assert page.status_code == 200 and 'value="revoke"' not in page.content.decode()
-    _act(client, "/admin/remediation/webhooktoken/", "revoke", token.pk)
+    _act(client, "/admin/alerts/webhooktoken/", "revoke", token.pk)
     assert WebhookToken.objects.get(pk=token.pk).revoked_at is None
     with pytest.raises(PermissionDenied):
         revoke_webhook_token(token, actor=staff_viewer)
     assert not AuditEvent.objects.filter(action="webhook_token.revoked").exists()
-    _act(_client(role_admin), "/admin/remediation/webhooktoken/", "revoke", token.pk)
+    _act(_client(role_admin), "/admin/alerts/webhooktoken/", "revoke", token.pk)
     assert WebhookToken.objects.get(pk=token.pk).revoked_at is not None
 
 

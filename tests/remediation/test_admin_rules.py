@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from remediation.models import AuditEvent, Rule, WebhookToken, hash_token
+from alerts.models import Rule, WebhookToken, hash_token
+from remediation.models import AuditEvent
 from runbooks.services.definitions import save_runbook
 from tests.factories import AlertFactory, RuleFactory, RuleMatcherFactory
 
@@ -47,7 +48,7 @@ def _rule_form(value: str) -> dict[str, str]:
 
 
 def test_it_saves_a_rule_with_inline_matchers_and_audits_it(admin_client_) -> None:  # type: ignore[no-untyped-def]
-    response = admin_client_.post("/admin/remediation/rule/add/", _rule_form("crit.*"))
+    response = admin_client_.post("/admin/alerts/rule/add/", _rule_form("crit.*"))
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = Rule.objects.get()
     assert [str(m) for m in rule.matchers.all()] == ['severity=~"crit.*"']
@@ -55,7 +56,7 @@ def test_it_saves_a_rule_with_inline_matchers_and_audits_it(admin_client_) -> No
 
 
 def test_it_shows_the_invalid_regex_in_the_inline_form(admin_client_) -> None:  # type: ignore[no-untyped-def]
-    response = admin_client_.post("/admin/remediation/rule/add/", _rule_form("(crit"))
+    response = admin_client_.post("/admin/alerts/rule/add/", _rule_form("(crit"))
     assert response.status_code == 200
     assert "Invalid regular expression &#x27;(crit&#x27;" in response.content.decode()
     assert not Rule.objects.exists()
@@ -64,8 +65,8 @@ def test_it_shows_the_invalid_regex_in_the_inline_form(admin_client_) -> None:  
 def test_it_simulates_from_the_admin(admin_client_) -> None:  # type: ignore[no-untyped-def]
     rule = RuleFactory(name="disk-rule", action="analyze")
     RuleMatcherFactory(rule=rule, name="alertname", op="=", value="DiskFull")
-    assert "Simulate an alert" in admin_client_.get("/admin/remediation/rule/").content.decode()
-    page = admin_client_.post("/admin/remediation/rule/simulate/", {"labels": "alertname=DiskFull\nenv=prod"})
+    assert "Simulate an alert" in admin_client_.get("/admin/alerts/rule/").content.decode()
+    page = admin_client_.post("/admin/alerts/rule/simulate/", {"labels": "alertname=DiskFull\nenv=prod"})
     html = page.content.decode()
     assert "disk-rule" in html and "Would queue: analyze" in html
 
@@ -75,13 +76,13 @@ def test_it_replays_selected_rules_from_the_admin(admin_client_) -> None:  # typ
     RuleMatcherFactory(rule=rule, name="alertname", op="=", value="DiskFull")
     AlertFactory()
     response = admin_client_.post(
-        "/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]}, follow=True
+        "/admin/alerts/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]}, follow=True
     )
     assert "Replay of &#x27;disk-rule&#x27; over 7 days: alerts: 1, matched: 1" in response.content.decode()
 
 
 def test_it_shows_a_new_webhook_token_once_and_stores_only_its_hash(admin_client_) -> None:  # type: ignore[no-untyped-def]
-    response = admin_client_.post("/admin/remediation/webhooktoken/add/", {"name": "alertmanager-prod"})
+    response = admin_client_.post("/admin/alerts/webhooktoken/add/", {"name": "alertmanager-prod"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     html = response.content.decode()
@@ -89,12 +90,12 @@ def test_it_shows_a_new_webhook_token_once_and_stores_only_its_hash(admin_client
     raw = html.split("<pre", 1)[1].split(">", 1)[1].split("</pre>", 1)[0].strip()
     assert raw.startswith("rwh_") and len(raw) > 40
     assert token.token_hash == hash_token(raw) and raw not in token.token_hash
-    assert raw not in admin_client_.get(f"/admin/remediation/webhooktoken/{token.pk}/change/").content.decode()
-    assert raw not in admin_client_.get("/admin/remediation/webhooktoken/").content.decode()
+    assert raw not in admin_client_.get(f"/admin/alerts/webhooktoken/{token.pk}/change/").content.decode()
+    assert raw not in admin_client_.get("/admin/alerts/webhooktoken/").content.decode()
     for event in AuditEvent.objects.all():
         assert raw not in f"{event.before} {event.after} {event.reason} {event.object_repr}"
     revoke = {"action": "revoke", "_selected_action": [token.pk]}
-    admin_client_.post("/admin/remediation/webhooktoken/", revoke, follow=True)
+    admin_client_.post("/admin/alerts/webhooktoken/", revoke, follow=True)
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert AuditEvent.objects.filter(action="webhook_token.revoked").exists()
@@ -117,10 +118,10 @@ def test_it_shows_decisions_inline_on_the_alert(admin_client_, post_hook) -> Non
 
 
 def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(admin_client_) -> None:  # type: ignore[no-untyped-def]
-    from remediation.models import KillSwitch, MaintenanceWindow
+    from runbooks.models import KillSwitch, MaintenanceWindow
 
-    assert admin_client_.get("/admin/remediation/killswitch/").status_code == 200
-    response = admin_client_.post("/admin/remediation/killswitch/1/change/", {"engaged": "on", "reason": "db failover"})
+    assert admin_client_.get("/admin/runbooks/killswitch/").status_code == 200
+    response = admin_client_.post("/admin/runbooks/killswitch/1/change/", {"engaged": "on", "reason": "db failover"})
     assert response.status_code == 302
     assert KillSwitch.current().engaged
     assert AuditEvent.objects.get(action="kill_switch.changed").reason == "db failover"
@@ -133,32 +134,32 @@ def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(ad
         "timezone": "UTC",
         "matchers": '[{"name": "env", "op": "=", "value": "prod"}]',
     }
-    assert admin_client_.post("/admin/remediation/maintenancewindow/add/", window).status_code == 302
+    assert admin_client_.post("/admin/runbooks/maintenancewindow/add/", window).status_code == 302
     assert MaintenanceWindow.objects.get().matchers == [{"name": "env", "op": "=", "value": "prod"}]
     assert AuditEvent.objects.filter(action="maintenance_window.created").exists()
-    bad = admin_client_.post("/admin/remediation/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
+    bad = admin_client_.post("/admin/runbooks/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
     assert bad.status_code == 200 and "Invalid cron expression" in bad.content.decode()
 
 
 @pytest.mark.parametrize("mode", ["auto", "approval", "suggest", "shadow"])
 def test_it_shows_a_missing_runbook_as_a_field_error_in_the_admin(admin_client_, mode: str) -> None:  # type: ignore[no-untyped-def]
     form = {**_rule_form("crit.*"), "action": "remediate", "mode": mode}
-    response = admin_client_.post("/admin/remediation/rule/add/", form)
+    response = admin_client_.post("/admin/alerts/rule/add/", form)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert errors["runbook"][0].startswith(f"A remediate rule in {mode} mode") and "choose the runbook" in str(errors)
     assert not Rule.objects.exists() and not AuditEvent.objects.filter(action="rule.created").exists()
     runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
-    assert admin_client_.post("/admin/remediation/rule/add/", {**form, "runbook": runbook.pk}).status_code == 302
+    assert admin_client_.post("/admin/alerts/rule/add/", {**form, "runbook": runbook.pk}).status_code == 302
     assert Rule.objects.get().runbook == runbook
 
 
 def test_it_labels_each_admin_action_for_what_it_does(admin_client_) -> None:  # type: ignore[no-untyped-def]
     rule = RuleFactory(name="disk-rule")
-    choices = dict(admin_client_.get("/admin/remediation/rule/").context["action_form"].fields["action"].choices)
+    choices = dict(admin_client_.get("/admin/alerts/rule/").context["action_form"].fields["action"].choices)
     assert choices["reset_breakers"] == "Reset the circuit breaker (forget earlier failures)"
     assert choices["replay_last_7_days"] == "Replay over the alerts of the last 7 days"
-    admin_client_.post("/admin/remediation/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]})
+    admin_client_.post("/admin/alerts/rule/", {"action": "replay_last_7_days", "_selected_action": [rule.pk]})
     assert not AuditEvent.objects.filter(action="rule.breaker_reset").exists()
 
 
@@ -168,7 +169,7 @@ def test_it_changes_only_a_tokens_scope_in_the_admin_and_audits_it(admin_client_
     token = WebhookTokenFactory(name="team-a", all_rules=False, all_servers=False)
     rule, server = RuleFactory(name="restart"), ServerFactory(name="web-a")
     form = {"name": "renamed", "rules": [rule.pk], "server_tags": '["team-a"]', "servers": [server.pk]}
-    response = admin_client_.post(f"/admin/remediation/webhooktoken/{token.pk}/change/", form)
+    response = admin_client_.post(f"/admin/alerts/webhooktoken/{token.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     token.refresh_from_db()
     assert token.name == "team-a" and not token.all_rules and token.server_tags == ["team-a"]

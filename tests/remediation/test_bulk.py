@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import DataError, connection, transaction
 
+from alerts.models import Decision
 from remediation.bulk import bulk_insert, worth_json
-from remediation.models import Decision
 from tests.factories import AlertFactory, RuleFactory
 from tests.realparts import need_postgresql
 

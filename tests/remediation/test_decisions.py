@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision
 from alerts.services import actions
 from alerts.tasks import dispatch_action_request
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest, AuditEvent, Decision, MaintenanceWindow
+from remediation.models import AuditEvent
+from runbooks.models import MaintenanceWindow
 from runbooks.services.maintenance import set_kill_switch
 from tests.factories import ActionRequestFactory, MaintenanceWindowFactory, RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload
@@ -121,13 +123,13 @@ def record_call(action_request_id: int) -> None:
     calls.append(action_request_id)
 
 
-def test_it_dispatches_a_request_to_its_registered_handler_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_dispatches_a_request_to_its_registered_handler_once(hook_registry) -> None:  # type: ignore[no-untyped-def]
     request = ActionRequestFactory(kind="analyze")
-    monkeypatch.setattr(actions, "HANDLERS", {})
+    hook_registry.unregister("handler", "analyze")
     assert dispatch_action_request(request.pk) == "no handler registered; left pending"
     request.refresh_from_db()
     assert request.status == ActionRequestStatus.PENDING
-    actions.register_handler("analyze", f"{__name__}.record_call")
+    hook_registry.register_handler("analyze", f"{__name__}.record_call")
     calls.clear()
     assert dispatch_action_request(request.pk) == "dispatched"
     assert dispatch_action_request(request.pk) == "already dispatched"  # a redelivered message does nothing

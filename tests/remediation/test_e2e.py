@@ -18,7 +18,7 @@ from tests.remediation.remediate import am_payload
 from tests.runbooks.world import ADMIN_PASSWORD, World, wait_for
 
 SETUP = """
-from remediation.models import Rule, RuleMatcher
+from alerts.models import Rule, RuleMatcher
 from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook
 runbook = save_runbook({"name": "restart-service", "parameters": [{"name": "service", "pattern": "[a-z]+"}],
@@ -82,7 +82,7 @@ def test_it_remediates_an_alert_end_to_end_and_through_an_approval(tmp_path: Pat
         assert product.alert(am_payload("web-1:9100", "resolved", fingerprint=auto)) == 202
         wait_for(lambda: product.execution(auto)[3] == 1, 30, "verification to be recorded")
 
-        world.shell("from remediation.models import Rule; Rule.objects.update(mode='approval')")
+        world.shell("from alerts.models import Rule; Rule.objects.update(mode='approval')")
         held = "e2e0000000000002"
         assert product.alert(am_payload("web-1:9100", fingerprint=held)) == 202
         wait_for(lambda: (product.execution(held) or [0, ""])[1] == "awaiting_approval", 60, "the approval request")

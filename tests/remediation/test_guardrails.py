@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from alerts.models import ActionRequest, Decision
 from alerts.services.remediate import breaker_of, reset_breaker, start_remediation
-from remediation.models import ActionRequest, Decision, KillSwitch
-from runbooks.models import Execution
+from runbooks.models import Execution, KillSwitch
 from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
 from tests.factories.rules import MaintenanceWindowFactory

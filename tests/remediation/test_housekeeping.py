@@ -9,7 +9,7 @@ from django.apps import apps as django_apps
 from django.utils.module_loading import import_string
 from django_q.models import Schedule
 
-from remediation.services.housekeeping import JOBS, housekeeping_jobs, upsert_housekeeping_schedules
+from remediation.services.housekeeping import housekeeping_jobs, upsert_housekeeping_schedules
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_it_upserts_every_job_once_however_often_it_runs() -> None:
     upsert_housekeeping_schedules()
     upsert_housekeeping_schedules()
     upsert_housekeeping_schedules()
-    for job in JOBS:
+    for job in housekeeping_jobs():
         row = Schedule.objects.get(name=job.name)
         assert (row.func, row.minutes, row.repeats) == (job.func, job.minutes, -1)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from alerts.models import RuleMatcher
 from remediation.matchers import MatcherError, compile_matcher
-from remediation.models import RuleMatcher
 from tests.factories import RuleFactory
 
 LABELS = {

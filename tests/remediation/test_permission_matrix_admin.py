@@ -66,7 +66,7 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
         fetch_and_pin_host_key=ONLY_ADMIN,
         test_connection=ONLY_ADMIN,
     ),
-    "remediation.rule": model(
+    "alerts.rule": model(
         READ,
         ONLY_ADMIN,
         ONLY_ADMIN,
@@ -75,11 +75,11 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
         replay_last_7_days=READ,
         reset_breakers=ONLY_ADMIN,
     ),
-    "remediation.maintenancewindow": EDITED_BY_ADMIN,
-    "remediation.killswitch": model(READ, NOBODY, ONLY_ADMIN, NOBODY),
-    "remediation.decision": model(READ, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
-    "remediation.suggestion": model(READ, NOBODY, NOBODY, NOBODY),
-    "remediation.webhooktoken": model(READ, ONLY_ADMIN, ONLY_ADMIN, NOBODY, revoke=ONLY_ADMIN, rotate=ONLY_ADMIN),
+    "runbooks.maintenancewindow": EDITED_BY_ADMIN,
+    "runbooks.killswitch": model(READ, NOBODY, ONLY_ADMIN, NOBODY),
+    "alerts.decision": model(READ, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
+    "alerts.suggestion": model(READ, NOBODY, NOBODY, NOBODY),
+    "alerts.webhooktoken": model(READ, ONLY_ADMIN, ONLY_ADMIN, NOBODY, revoke=ONLY_ADMIN, rotate=ONLY_ADMIN),
     "alerts.alert": model(READ, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "runbooks.runbook": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN, plan=READ),
     "runbooks.commandpolicyrule": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),  # no bulk delete: audited one by one

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from remediation.models import AuditEvent, Suggestion
+from alerts.models import Suggestion
+from remediation.models import AuditEvent
 from runbooks.choices import ExecutionStatus
 from runbooks.services.definitions import save_runbook
 from tests.access_routes import Route, all_routes

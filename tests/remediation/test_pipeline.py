@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError
 
-from alerts.models import Alert
-from remediation.models import AuditEvent, Decision
+from alerts.models import Alert, Decision
+from remediation.models import AuditEvent
 from remediation.services.targeting import strip_port
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory

@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from alerts.models import ActionRequest, Suggestion
 from alerts.services.actions import dispatch_action_request
 from alerts.services.remediate import SuggestionUsed, run_suggestion
 from alerts.services.webhook_tokens import create_webhook_token
-from remediation.models import ActionRequest, Suggestion
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.factories.terminal import grant

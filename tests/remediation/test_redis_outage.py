@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from django.test import Client, override_settings
 
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert, Decision
 from alerts.services.actions import redispatch_stale_action_requests
 from remediation import metrics
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest, AuditEvent, Decision
+from remediation.models import AuditEvent
 from tests.factories import TEST_PASSWORD, RuleFactory, RuleMatcherFactory
 from tests.redis_server import RedisServer, need_redis_server
 from tests.webhooks import payload

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from alerts.models import ActionRequest
 from alerts.services import actions
-from remediation import metrics
+from remediation import hooks, metrics
 from remediation.choices import ActionRequestStatus
-from remediation.models import ActionRequest
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
@@ -116,10 +116,10 @@ def dies_mid_handler(action_request_id: int) -> None:
     raise SystemExit("SIGKILL stand-in: the worker is gone before the transaction commits")
 
 
-def test_it_leaves_an_atomic_request_pending_when_the_worker_dies_mid_handler(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_leaves_an_atomic_request_pending_when_the_worker_dies_mid_handler(hook_registry) -> None:  # type: ignore[no-untyped-def]
     request = ActionRequestFactory(kind="remediate")
-    monkeypatch.setattr(actions, "HANDLERS", {})
-    actions.register_handler("remediate", f"{__name__}.dies_mid_handler", atomic=True)
+    hook_registry.unregister("handler", "remediate")
+    hook_registry.register_handler("remediate", f"{__name__}.dies_mid_handler", atomic=True)
     with pytest.raises(SystemExit):
         actions.dispatch_action_request(request.pk)
     request.refresh_from_db()
@@ -127,4 +127,4 @@ def test_it_leaves_an_atomic_request_pending_when_the_worker_dies_mid_handler(mo
 
 
 def test_it_registers_the_remediate_handler_as_atomic() -> None:
-    assert actions.HANDLERS["remediate"] == ("alerts.services.remediate.handle_remediate", True)
+    assert hooks.handler("remediate") == hooks.Handler("alerts.services.remediate.handle_remediate", atomic=True)

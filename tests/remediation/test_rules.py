@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert, Decision, Rule
 from alerts.services.rules import active_rules, save_rule
-from remediation.models import ActionRequest, Decision, Rule
 from runbooks.services.definitions import save_runbook
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload

@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from remediation.models import AuditEvent, KillSwitch, MaintenanceWindow, Rule, RuleMatcher
+from alerts.models import Rule, RuleMatcher
+from remediation.models import AuditEvent
+from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.definitions import save_runbook
 from tests.factories import AlertFactory, MaintenanceWindowFactory, RuleFactory, RuleMatcherFactory
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.models import Alert
+from alerts.models import Alert, Decision, Rule
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import invalidate_rules
 from alerts.services.webhook_tokens import create_webhook_token, set_webhook_token_scope
-from remediation.models import Decision, Rule
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
@@ -111,13 +110,14 @@ def test_it_runs_a_rules_runbook_only_on_servers_its_scope_allows(post_hook) -> 
 def test_it_rotates_a_tokens_secret_keeping_its_source_and_episodes(post_hook, admin_user) -> None:  # type: ignore[no-untyped-def]
     from django.test import Client
 
-    from remediation.models import AuditEvent, WebhookToken
+    from alerts.models import WebhookToken
+    from remediation.models import AuditEvent
 
     token, old = create_webhook_token("team-a", actor="test", scope={"all_rules": True})
     assert post_hook(am_payload("web-a:9100"), token=old).json()["created"] == 1
     browser = Client()
     browser.force_login(admin_user)
-    page = browser.post("/admin/remediation/webhooktoken/", {"action": "rotate", "_selected_action": [token.pk]})
+    page = browser.post("/admin/alerts/webhooktoken/", {"action": "rotate", "_selected_action": [token.pk]})
     new = page.content.decode().split("<pre", 1)[1].split(">", 1)[1].split("</pre>", 1)[0].strip()
     assert new.startswith("rwh_") and new != old and "no-store" in page["Cache-Control"]
     assert post_hook(am_payload("web-a:9100", "resolved"), token=old).status_code == 401

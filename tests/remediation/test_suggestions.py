@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.utils import timezone
 
-from alerts.models import Alert
-from remediation.models import AuditEvent, Rule, Suggestion
+from alerts.models import Alert, Rule, Suggestion
+from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
@@ -168,15 +168,15 @@ def test_it_shows_suggestions_read_only_in_the_admin(client, api_as, suggested, 
     api_as(operator).post(_url(suggested), {}, format="json")
     execution = Execution.objects.get()
     client.force_login(admin_user)
-    listing = client.get("/admin/remediation/suggestion/").content.decode()
+    listing = client.get("/admin/alerts/suggestion/").content.decode()
     assert "restart on ServiceDown" in listing and "restart-service" in listing and "operator" in listing
     assert f"#{execution.pk} restart-service" in listing
-    detail = client.get(f"/admin/remediation/suggestion/{suggested.pk}/change/").content.decode()
+    detail = client.get(f"/admin/alerts/suggestion/{suggested.pk}/change/").content.decode()
     assert "api_token" in detail and "s3cr3t-label-value" not in detail and "nginx" in detail
     assert f"/admin/runbooks/execution/{execution.pk}/change/" in detail and 'name="_save"' not in detail
-    assert client.get("/admin/remediation/suggestion/add/").status_code == 403
-    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert client.post(f"/admin/remediation/suggestion/{suggested.pk}/change/", {"params": "{}"}).status_code == 403
+    assert client.get("/admin/alerts/suggestion/add/").status_code == 403
+    assert client.post(f"/admin/alerts/suggestion/{suggested.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/alerts/suggestion/{suggested.pk}/change/", {"params": "{}"}).status_code == 403
     assert Suggestion.objects.get().params == suggested.params
 
 

@@ -69,12 +69,17 @@ VERIFY = f"""
 import django, json
 django.setup()
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django_q.models import Schedule
+from alerts.models import Decision, Rule, WebhookToken
+from runbooks.models import Execution, MaintenanceWindow
 from rest_framework.test import APIClient
 from remediation.models import Credential
 from remediation.services.housekeeping import housekeeping_jobs
 from remediation.services.credentials import use_credential
 
+MOVED = ("rule", "rulematcher", "decision", "actionrequest", "suggestion", "webhooktoken", "maintenancewindow",
+         "killswitch")
 client = APIClient(SERVER_NAME="localhost")
 reply = client.post("/api/v1/auth/token/", {{"username": "upgrade-admin", "password": {ADMIN_PASSWORD!r}}})
 client.credentials(HTTP_AUTHORIZATION="Bearer " + reply.json()["access"])
@@ -83,11 +88,21 @@ for name in ("alerts", "rules", "runbooks", "executions", "servers", "credential
              "maintenance-windows", "terminal-sessions"):
     page = client.get(f"/api/v1/{{name}}/")
     seen[name] = [page.status_code, len(page.json()["results"])]
-held = Group.objects.get(name="Operator").permissions.all()
-operator = {{f"{{p.content_type.app_label}}.{{p.codename}}" for p in held}}
+def held(group):
+    return {{f"{{p.content_type.app_label}}.{{p.codename}}" for p in Group.objects.get(name=group).permissions.all()}}
+operator, admin = held("Operator"), held("Admin")
 secrets = use_credential(Credential.objects.get(name="kept"), actor=None, purpose="upgrade check")
+left_behind = ContentType.objects.filter(app_label="remediation", model__in=MOVED).values_list("model", flat=True)
+execution = Execution.objects.get()
 print(json.dumps({{"api": seen, "secret": secrets.password,
                   "operator_views_grants": "remediation.view_terminalgrant" in operator,
+                  "operator_views_moved": sorted(p for p in operator if p.split(".")[1].split("_", 1)[1] in MOVED),
+                  "admin_changes_moved": sorted(p for p in admin if p.startswith("change_", p.index(".") + 1)
+                                                and p.split("_", 1)[1] in MOVED),
+                  "content_types_left_behind": sorted(left_behind),
+                  "execution_rule": [execution.rule._meta.label, execution.rule.name],
+                  "rows": [Rule.objects.count(), Decision.objects.count(), WebhookToken.objects.count(),
+                           MaintenanceWindow.objects.count()],
                   "schedules_are_the_jobs": sorted(Schedule.objects.values_list("name", flat=True))
                       == sorted(job.name for job in housekeeping_jobs())}}))
 """
@@ -164,4 +179,20 @@ def test_it_upgrades_a_database_made_before_the_redesign(tmp_path: Path, upgrade
     }
     assert checked["secret"] == CREDENTIAL_SECRET
     assert checked["operator_views_grants"]
+    # Rules, decisions, suggestions and tokens went to alerts, windows and the kill switch to runbooks: their
+    # permissions and the groups holding them followed, no content type stayed behind, the rows read back there.
+    assert checked["operator_views_moved"] == sorted(
+        [f"alerts.view_{m}" for m in ("actionrequest", "decision", "rule", "rulematcher", "suggestion", "webhooktoken")]
+        + ["runbooks.view_killswitch", "runbooks.view_maintenancewindow"]
+    )
+    assert checked["admin_changes_moved"] == sorted(
+        [
+            f"alerts.change_{m}"
+            for m in ("actionrequest", "decision", "rule", "rulematcher", "suggestion", "webhooktoken")
+        ]
+        + ["runbooks.change_killswitch", "runbooks.change_maintenancewindow"]
+    )
+    assert checked["content_types_left_behind"] == []
+    assert checked["execution_rule"] == ["alerts.Rule", "restart web"]
+    assert checked["rows"] == [1, 1, 1, 1]
     assert checked["schedules_are_the_jobs"]  # one row per registered job, none left behind

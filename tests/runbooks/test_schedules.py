@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_q.models import Schedule
 
-from remediation.models import AuditEvent, KillSwitch
-from runbooks.models import Execution, ScheduleRun
+from remediation.models import AuditEvent
+from runbooks.models import Execution, KillSwitch, ScheduleRun
 from runbooks.services.definitions import save_runbook
 from runbooks.services.schedule_runs import fire_schedule
 from runbooks.services.schedules import (

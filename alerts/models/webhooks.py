@@ -40,7 +40,7 @@ class WebhookToken(models.Model):
     # to all_rules and all_servers, the behaviour they had.
     all_rules = models.BooleanField(default=False, help_text="Its alerts may reach every rule.")
     rules = models.ManyToManyField(
-        "remediation.Rule",
+        "alerts.Rule",
         blank=True,
         related_name="+",
         help_text="Otherwise only these rules (rules may also name sources).",
@@ -50,6 +50,7 @@ class WebhookToken(models.Model):
     servers = models.ManyToManyField("remediation.Server", blank=True, related_name="+", help_text="…or these servers.")
 
     class Meta:
+        db_table = "remediation_webhooktoken"  # kept from the kernel, where tokens lived until alerts 0004
         ordering = ["name"]
 
     def __str__(self) -> str:

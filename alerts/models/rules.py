@@ -32,8 +32,7 @@ class Rule(models.Model):
     continue_matching = models.BooleanField(
         default=False, help_text="Keep evaluating later rules after this one matches (as Alertmanager's continue)."
     )
-    # Remediate rules: which runbook runs where, how, and the guardrails around it. The runbook is a string
-    # reference: the core never imports the runbooks app (except the pipeline module that starts executions).
+    # Remediate rules: which runbook runs where, how, and the guardrails around it.
     runbook = models.ForeignKey(
         "runbooks.Runbook", null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
     )
@@ -68,6 +67,7 @@ class Rule(models.Model):
     )
 
     class Meta:
+        db_table = "remediation_rule"  # kept from the kernel, where rules lived until alerts 0004
         ordering = ["priority", "id"]
 
     def __str__(self) -> str:
@@ -100,6 +100,7 @@ class RuleMatcher(models.Model):
     value = models.TextField(blank=True)
 
     class Meta:
+        db_table = "remediation_rulematcher"
         ordering = ["id"]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ class MaintenanceWindow(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "remediation_maintenancewindow"  # kept from the kernel, where it lived until runbooks 0010
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -87,6 +88,7 @@ class KillSwitch(models.Model):
     )
 
     class Meta:
+        db_table = "remediation_killswitch"
         verbose_name_plural = "kill switch"
 
     def __str__(self) -> str:

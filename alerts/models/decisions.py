@@ -11,12 +11,9 @@ from remediation.choices import ActionRequestStatus, DecisionOutcome, RuleAction
 class Decision(models.Model):
     """The rules' verdict on one alert episode in one status: matched rules, action, suppressions."""
 
-    # String reference: the core never imports the alerts app.
     alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="decisions")
     status = models.CharField(max_length=16, help_text="The alert status this decision was made for.")
-    rule = models.ForeignKey(
-        "remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
-    )
+    rule = models.ForeignKey("alerts.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
     rule_name = models.CharField(max_length=200, blank=True, help_text="Name of the first matched rule, kept.")
     action = models.CharField(max_length=16, choices=RuleAction.choices, blank=True)
     outcome = models.CharField(max_length=16, choices=DecisionOutcome.choices)
@@ -25,6 +22,7 @@ class Decision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "remediation_decision"  # kept from the kernel, where decisions lived until alerts 0004
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["alert", "status"], name="decision_one_per_alert_status")]
 
@@ -37,7 +35,7 @@ class ActionRequest(models.Model):
 
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="action_requests")
     alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="action_requests")
-    rule = models.ForeignKey("remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey("alerts.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(
         max_length=16, choices=[(RuleAction.ANALYZE, "Analyze"), (RuleAction.REMEDIATE, "Remediate")]
     )
@@ -48,6 +46,7 @@ class ActionRequest(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "remediation_actionrequest"
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["decision", "rule", "kind"], name="action_request_once_per_decision")
@@ -63,8 +62,7 @@ class Suggestion(models.Model):
 
     action_request = models.OneToOneField(ActionRequest, on_delete=models.CASCADE, related_name="suggestion")
     alert = models.ForeignKey("alerts.Alert", on_delete=models.CASCADE, related_name="suggestions")
-    rule = models.ForeignKey("remediation.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    # String references: the core never imports the runbooks app (except the pipeline module).
+    rule = models.ForeignKey("alerts.Rule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     runbook = models.ForeignKey("runbooks.Runbook", on_delete=models.CASCADE, related_name="+")
     target_ids = models.JSONField(default=list, help_text="The servers resolved from the alert.")
     params = models.JSONField(default=dict, blank=True, help_text="Runbook parameters filled from the alert.")
@@ -78,6 +76,7 @@ class Suggestion(models.Model):
     )
 
     class Meta:
+        db_table = "remediation_suggestion"
         ordering = ["id"]
 
     def __str__(self) -> str:
