@@ -336,6 +336,26 @@ REDISPATCH_AFTER_SECONDS = env.int("REDISPATCH_AFTER_SECONDS", default=120)
 # Upper bound on targets running one step at once in one execution (a runbook may ask for fewer).
 RUNBOOK_MAX_PARALLEL = env.int("RUNBOOK_MAX_PARALLEL", default=50)
 
+# --- notifications (remediation/notifications/, docs/notifications.md) -------------------------------------------
+# The portal's public address, used to build links in messages (the signed approval link).
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000")
+# The same event for the same episode is sent to a channel at most once per this many seconds.
+NOTIFY_REPEAT_SECONDS = env.int("NOTIFY_REPEAT_SECONDS", default=900)
+# Attempts per delivery, the first retry's wait (doubled per attempt) and each HTTP/SMTP call's timeout.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30)
+NOTIFY_TIMEOUT_SECONDS = env.float("NOTIFY_TIMEOUT_SECONDS", default=5.0)
+# How long the signed link in a message (to the approval card) stays valid.
+NOTIFY_LINK_MAX_AGE_SECONDS = env.int("NOTIFY_LINK_MAX_AGE_SECONDS", default=24 * 3600)
+# Email channels: Django's SMTP backend, configured from the environment.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="remediation-engine@localhost")
+
 # --- WebSockets (remediation/sockets.py) ------------------------------------------------------------------------
 # Open sockets (chat, execution output, terminal) re-check their user's account, login session, permission and grant
 # this often, besides at once when a service changes access and before every action, so access removed outside the

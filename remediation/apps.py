@@ -18,11 +18,13 @@ class RemediationConfig(AppConfig):
         # Permissions of models added by later migrations join the roles they belong to.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="remediation.sync_roles")
         post_migrate.connect(upsert_after_migrate, sender=self, dispatch_uid="remediation.housekeeping")
-        metrics.register_collectors(metrics.WorkerCollector())
+        metrics.register_collectors(metrics.WorkerCollector(), metrics.NotificationCollector())
         hooks.register_job(
             "remediation.worker_heartbeat", "remediation.tasks.record_heartbeat", 1, intended_kwarg="intended"
         )
         hooks.register_job("remediation.purge_old_data", "remediation.tasks.purge_old_data", 24 * 60)
+        hooks.register_job("remediation.send_due_notifications", "remediation.tasks.send_due_notifications", 1)
+        hooks.register_purger("remediation.notifications.delivery.purge_deliveries")
 
 
 def upsert_after_migrate(sender: AppConfig, **kwargs: object) -> None:

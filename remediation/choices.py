@@ -91,3 +91,39 @@ class BreakerState(models.TextChoices):
     CLOSED = "closed", "Closed"
     OPEN = "open", "Open"
     HALF_OPEN = "half_open", "Half-open (one trial allowed)"
+
+
+class ChannelKind(models.TextChoices):
+    SLACK = "slack", "Slack incoming webhook"
+    TEAMS = "teams", "Teams / Mattermost incoming webhook"
+    WEBHOOK = "webhook", "Generic JSON webhook (HMAC-SHA256 signed)"
+    EMAIL = "email", "Email"
+
+
+class NotificationSeverity(models.TextChoices):
+    INFO = "info", "Info"
+    WARNING = "warning", "Warning"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {NotificationSeverity.INFO: 0, NotificationSeverity.WARNING: 1, NotificationSeverity.CRITICAL: 2}
+
+
+class NotificationEvent(models.TextChoices):
+    APPROVAL_REQUESTED = "approval.requested", "Approval requested"
+    EXECUTION_FAILED = "execution.failed", "Execution failed"
+    EXECUTION_RECOVERED = "execution.succeeded_after_retries", "Execution succeeded after retries"
+    BREAKER_OPENED = "breaker.opened", "Circuit breaker opened"
+    BREAKER_CLOSED = "breaker.closed", "Circuit breaker closed"
+    REMEDIATION_SUPPRESSED = "remediation.suppressed", "Remediation suppressed"
+    VERIFICATION_FAILED = "verification.failed", "Verification failed (alert still firing after the window)"
+    KILL_SWITCH_ENGAGED = "kill_switch.engaged", "Kill switch engaged"
+    KILL_SWITCH_RELEASED = "kill_switch.released", "Kill switch released"
+    INVESTIGATION_NEEDS_APPROVAL = "investigation.needs_approval", "Investigation needs approval"
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"

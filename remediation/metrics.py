@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from django.db import DatabaseError
 from prometheus_client import Counter, Info
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,41 @@ class WorkerCollector(Collector):
         )
         oldest.add_metric([], report["oldest_queued_task_seconds"] or 0.0)
         yield oldest
+
+
+class NotificationCollector(Collector):
+    """Notification deliveries that ended sent or failed, by event kind (read from the delivery log at scrape time).
+
+    Deliveries are made by workers, so a process-local counter in the web process would never move; the log rows
+    are the count (they only shrink when retention purges them, which Prometheus reads as a counter reset).
+    """
+
+    def describe(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily("remediation_notifications", "", labels=["kind", "status"])
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        from django.db.models import Count
+
+        from remediation.choices import DeliveryStatus
+        from remediation.models import NotificationDelivery
+
+        family = CounterMetricFamily(
+            "remediation_notifications", "Notification deliveries by event kind and outcome", labels=["kind", "status"]
+        )
+        ended = [DeliveryStatus.SENT, DeliveryStatus.FAILED]
+        try:
+            rows = list(
+                NotificationDelivery.objects.filter(status__in=ended)
+                .values("event", "status")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+        except DatabaseError:
+            logger.warning("notification metrics unavailable: database error", exc_info=True)
+            return
+        for row in rows:
+            family.add_metric([row["event"], row["status"]], row["n"])
+        yield family
 
 
 _registered: set[type[Collector]] = set()

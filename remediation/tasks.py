@@ -15,3 +15,17 @@ def purge_old_data() -> dict[str, int]:
     from remediation.services.retention import purge_old_data as purge
 
     return purge()
+
+
+def deliver_notification(delivery_id: int) -> str:
+    """Make one attempt at sending one notification delivery (retries are re-queued by `send_due_notifications`)."""
+    from remediation.notifications.delivery import deliver
+
+    return deliver(delivery_id)
+
+
+def send_due_notifications() -> int:
+    """Queue notification deliveries whose retry is due (scheduled every minute)."""
+    from remediation.notifications.delivery import send_due
+
+    return send_due()

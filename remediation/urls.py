@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from remediation.notifications.views import open_notification_link
 from remediation.views import audit, pages, servers
 
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
     path("servers/", servers.server_list, name="servers"),
+    path("notifications/link/", open_notification_link, name="notification-link"),
 ]

@@ -183,6 +183,7 @@ def unreachable_port() -> int:
     return sshd_module.free_port()
 
 
+from tests.receivers import receiver, smtp_server  # noqa: E402, F401  (notification receivers on loopback)
 from tests.webhooks import (  # noqa: E402, F401  (fixtures shared by alerts and rules tests)
     both_hook_clients,
     hook_client,

@@ -52,7 +52,7 @@ class RuleAdmin(admin.ModelAdmin):
     ]
     list_filter = ["enabled", "action", "status_filter", "mode"]
     list_select_related = ["runbook"]
-    filter_horizontal = ["target_servers", "scope_servers"]
+    filter_horizontal = ["target_servers", "scope_servers", "notification_channels"]
     readonly_fields = ["breaker_reset_at"]
     search_fields = ["name", "description", "matchers__name", "matchers__value"]
     ordering = ["priority", "id"]

@@ -70,7 +70,9 @@ class RuleViewSet(viewsets.ModelViewSet):
     serializer_class = RuleSerializer
     permission_classes = [ModelPerms]
     perm_model = "alerts.rule"
-    queryset = Rule.objects.prefetch_related("matchers", "target_servers", "scope_servers").order_by("priority", "id")
+    queryset = Rule.objects.prefetch_related(
+        "matchers", "target_servers", "scope_servers", "notification_channels"
+    ).order_by("priority", "id")
 
     def perform_create(self, serializer: RuleSerializer) -> None:  # type: ignore[override]
         self._save(serializer, Rule())
@@ -83,6 +85,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         matchers = data.pop("matchers", None)
         servers = data.pop("target_servers", None)
         scope = data.pop("scope_servers", None)
+        channels = data.pop("notification_channels", None)
         for name, value in data.items():
             setattr(rule, name, value)
         if rule.pk is None:
@@ -94,6 +97,7 @@ class RuleViewSet(viewsets.ModelViewSet):
                 actor=self.request.user,
                 target_servers=servers,
                 scope_servers=scope,
+                notification_channels=channels,
             )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc

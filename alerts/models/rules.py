@@ -54,6 +54,12 @@ class Rule(models.Model):
     scope_servers = models.ManyToManyField(
         "remediation.Server", blank=True, related_name="+", help_text="…or these servers."
     )
+    notification_channels = models.ManyToManyField(
+        "remediation.NotificationChannel",
+        blank=True,
+        related_name="rules",
+        help_text="Where this rule's events are sent, with its runbook's (none: the default channels).",
+    )
     cooldown_seconds = models.PositiveIntegerField(default=300, help_text="Per (rule, target); 0 = none.")
     max_per_hour = models.PositiveIntegerField(default=20, help_text="Executions started per hour; 0 = no limit.")
     breaker_threshold = models.PositiveIntegerField(default=3, help_text="Failures that open the breaker; 0 = off.")

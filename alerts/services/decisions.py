@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from alerts import metrics
 from alerts.models import ActionRequest, Decision
+from alerts.services import notices
 from alerts.services.actions import enqueue_action_requests
 from alerts.services.rules import Verdict, active_rules, evaluate
 from remediation.bulk import bulk_insert
@@ -86,6 +87,8 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
             request.decision = decision
             requests.append(request)
         metrics.ALERT_DECISIONS.labels(action=decision.action or "none", outcome=decision.outcome).inc()
+    for event, decision in zip(events, decisions, strict=True):
+        _notify_suppressed(event, decision)
     resolved = [e.alert_id for e in events if e.status == "resolved"]
     if resolved:
         from alerts.services.remediate import record_resolutions  # the one module importing the runbooks app
@@ -95,6 +98,17 @@ def record_decisions(events: list[DecisionEvent], *, now: dt.datetime) -> list[D
         ActionRequest.objects.bulk_create(requests)
         enqueue_action_requests(*(r.pk for r in requests))
     return decisions
+
+
+def _notify_suppressed(event: DecisionEvent, decision: Decision) -> None:
+    """Tell people a remediation was suppressed when the decision was made (not when a rule said ignore)."""
+    rules = {rule.name: rule for rule in event.verdict.matched}
+    for entry in decision.suppressions:
+        if entry["action"] == RuleAction.REMEDIATE and entry["reason"] != SuppressionReason.IGNORED:
+            rule = rules.get(entry["rule"])
+            notices.remediation_suppressed(
+                alert_id=decision.alert_id, rule=rule, reason=entry["reason"], detail=entry["detail"]
+            )
 
 
 def simulate_alert(

@@ -16,11 +16,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from alerts.models import ActionRequest, Decision, Rule, Suggestion
+from alerts.services import notices
 from alerts.services.actions import finish_action_request
 from alerts.services.targets import resolve_servers, scope_refusals
-from remediation.actors import may
-from remediation.choices import SYSTEM_ACTOR, DecisionOutcome, RemediationMode, SuppressionReason
+from remediation.actors import Actor, may
+from remediation.choices import (
+    SYSTEM_ACTOR,
+    BreakerState,
+    DecisionOutcome,
+    NotificationEvent,
+    RemediationMode,
+    SuppressionReason,
+)
 from remediation.models import Server
+from remediation.notifications import notify
 from remediation.permissions import CHANGE_RULE, EXECUTE_RUNBOOK
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
@@ -29,6 +38,7 @@ from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
 from runbooks.services import guardrails, verification
+from runbooks.services import notices as runbook_notices
 from runbooks.services.execute import ExecutionRefused, refusals_audited, request_execution
 from runbooks.templating import TEXT, TemplateProblem, render
 
@@ -183,6 +193,8 @@ def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
         after={"rule": rule_name, "reason": reason},
         reason=detail,
     )
+    if reason != SuppressionReason.RESOLVED:  # a resolved alert needs no one
+        notices.remediation_suppressed(alert_id=request.alert_id, rule=request.rule, reason=reason, detail=detail)
     return Outcome(f"suppressed ({reason}): {detail}", reason=reason)
 
 
@@ -287,6 +299,9 @@ def reset_breaker(rule: Rule, *, actor: Any, reason: str) -> Rule:
         raise ValueError("Say why the breaker is reset.")
     before = breaker_of(rule)
     rule.breaker_reset_at = timezone.now()
+    if before["state"] != BreakerState.CLOSED:
+        summary = f"circuit breaker of rule {rule.name!r} closed by {Actor.of(actor).display}: {reason.strip()}"
+        notify(runbook_notices.breaker_event(NotificationEvent.BREAKER_CLOSED, rule, summary, reset=True))
     rule.save(update_fields=["breaker_reset_at"])
     record_event(
         actor=actor,

@@ -209,6 +209,7 @@ RULE_FIELDS = (
     "scope_all_servers",
     "scope_tags",
     "scope_servers",
+    "notification_channels",
     "cooldown_seconds",
     "max_per_hour",
     "breaker_threshold",
@@ -234,8 +235,9 @@ def save_rule(
     actor: ActorLike,
     target_servers: list[Any] | None = None,
     scope_servers: list[Any] | None = None,
+    notification_channels: list[Any] | None = None,
 ) -> Rule:
-    """Create or update a rule and (when given) replace its matchers, fixed servers and scope servers; audited."""
+    """Create or update a rule and (when given) replace its matchers, servers, scope and channels; audited."""
     created = rule.pk is None
     before = None if created else rule_snapshot(Rule.objects.get(pk=rule.pk))
     rule.full_clean()
@@ -250,6 +252,8 @@ def save_rule(
         rule.target_servers.set(target_servers)
     if scope_servers is not None:
         rule.scope_servers.set(scope_servers)
+    if notification_channels is not None:
+        rule.notification_channels.set(notification_channels)
     record_rule_saved(rule, before, actor=actor)
     return rule
 

@@ -8,6 +8,7 @@ from remediation.admin import (  # noqa: F401  (registers the ModelAdmins)
     audit,
     grants,
     inventory,
+    notifications,
     queue,
     users,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmutableError, ProductPermission
 from remediation.models.grants import TerminalGrant
 from remediation.models.inventory import Credential, CredentialKind, Environment, Server
+from remediation.models.notifications import NotificationChannel, NotificationDelivery
 from remediation.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "Environment",
+    "NotificationChannel",
+    "NotificationDelivery",
     "ProductPermission",
     "Server",
     "TerminalGrant",

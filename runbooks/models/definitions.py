@@ -57,6 +57,12 @@ class Runbook(models.Model):
     allowed_policy_rules = models.JSONField(
         default=list, blank=True, help_text="Names of overridable command-policy rules this runbook may break."
     )
+    notification_channels = models.ManyToManyField(
+        "remediation.NotificationChannel",
+        blank=True,
+        related_name="runbooks",
+        help_text="Where this runbook's events are sent (none: the default channels).",
+    )
     version = models.PositiveIntegerField(default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

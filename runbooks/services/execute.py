@@ -20,7 +20,7 @@ from remediation.permissions import OVERRIDE_MAINTENANCE
 from remediation.services.audit import ActorLike, record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook, RunbookVersion
-from runbooks.services import live
+from runbooks.services import live, notices
 from runbooks.services.guardrails import Suppressor, server_labels
 from runbooks.services.plan import latest_version, plan_version
 from runbooks.services.scope import OutOfScope, check_scope
@@ -146,7 +146,9 @@ def request_execution(
             raise ExecutionRefused("the plan has problems; nothing was run", plan)
         execution = _create_execution(ask, version, plan)
         _record_requested(ask, execution, version)
-        if not ask.held:
+        if ask.held:
+            notices.approval_requested(execution)
+        else:
             enqueue(execution.pk)
     return execution
 
@@ -270,6 +272,7 @@ def reap_expired_leases() -> int:
             continue
         execution.refresh_from_db()
         record_event(actor=SYSTEM_ACTOR, action="execution.reaped", obj=execution, reason=reason)
+        notices.execution_finished(execution, breaker=None)
         live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
         reaped += 1
     return reaped

@@ -7,9 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from remediation.actors import user_of
+from remediation.actors import Actor, user_of
 from remediation.services.audit import ActorLike, diff, record_event, snapshot
 from runbooks.models import KillSwitch, MaintenanceWindow
+from runbooks.services import notices
 
 WINDOW_FIELDS = (
     "name",
@@ -66,4 +67,6 @@ def set_kill_switch(engaged: bool, *, reason: str, actor: ActorLike) -> KillSwit
         after={"engaged": switch.engaged, "reason": switch.reason},
         reason=switch.reason,
     )
+    if before["engaged"] != switch.engaged:
+        notices.kill_switch_changed(switch, by=Actor.of(actor).display)
     return switch

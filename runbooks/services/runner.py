@@ -18,7 +18,7 @@ from remediation.choices import SYSTEM_ACTOR
 from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
-from runbooks.services import live, verification
+from runbooks.services import live, notices, verification
 from runbooks.services.plan import plan_version
 from runbooks.services.step_loop import Runner
 
@@ -55,6 +55,7 @@ def run_execution(execution_id: int) -> str:
 
 def finish(execution: Execution, owner: str, status: str, reason: str, captured: dict[str, Any]) -> str:
     """Record the final status, unless the reaper already took the execution away from this worker."""
+    breaker = notices.breaker_before(execution)
     moved = Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.RUNNING, lease_owner=owner).update(
         status=status, status_reason=reason, finished_at=timezone.now(), lease_expires_at=None, variables=captured
     )
@@ -66,6 +67,7 @@ def finish(execution: Execution, owner: str, status: str, reason: str, captured:
         actor=SYSTEM_ACTOR, action="execution.finished", obj=execution, after={"status": status}, reason=reason
     )
     live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
+    notices.execution_finished(execution, breaker=breaker)
     if execution.alert_episode_id is not None:
         verification.verify_finished(execution.pk)
     return status

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
+from runbooks.services import notices
 
 FINISHED = [ExecutionStatus.SUCCEEDED, ExecutionStatus.FAILED, ExecutionStatus.ERROR]
 
@@ -37,11 +38,12 @@ def verify(execution: Execution) -> bool:
         return False
     window = dt.timedelta(seconds=execution.runbook.verification_window_seconds)
     within = execution.resolved_at - execution.finished_at <= window
-    return bool(
-        Execution.objects.filter(pk=execution.pk, resolved_within_window__isnull=True).update(
-            resolved_within_window=within
-        )
+    recorded = Execution.objects.filter(pk=execution.pk, resolved_within_window__isnull=True).update(
+        resolved_within_window=within
     )
+    if recorded and not within:
+        notices.verification_failed(execution, still_firing=False)
+    return bool(recorded)
 
 
 def verify_finished(execution_id: int) -> bool:
@@ -66,9 +68,14 @@ def close_overdue(*, now: dt.datetime | None = None) -> int:
         .select_related("runbook")
         if e.finished_at and e.finished_at + dt.timedelta(seconds=e.runbook.verification_window_seconds) < now
     ]
-    return Execution.objects.filter(pk__in=overdue, resolved_within_window__isnull=True).update(
-        resolved_within_window=False
-    )
+    closed = 0
+    for execution in Execution.objects.filter(pk__in=overdue).select_related("runbook"):
+        if Execution.objects.filter(pk=execution.pk, resolved_within_window__isnull=True).update(
+            resolved_within_window=False
+        ):
+            notices.verification_failed(execution, still_firing=True)
+            closed += 1
+    return closed
 
 
 def execution_stats(runs: QuerySet[Execution]) -> dict[str, Any]:

@@ -56,6 +56,8 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
     "auth.user": model(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "auth.group": model(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "remediation.auditevent": model(APPROVE, NOBODY, NOBODY, NOBODY),
+    "remediation.notificationchannel": EDITED_BY_ADMIN,
+    "remediation.notificationdelivery": model(READ, NOBODY, NOBODY, NOBODY),
     "remediation.credential": model(ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "remediation.server": model(
         READ,

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Suggestion
-from remediation.models import AuditEvent
+from remediation.models import AuditEvent, NotificationDelivery
 from runbooks.choices import ExecutionStatus
 from runbooks.services.definitions import save_runbook
 from tests.access_routes import Route, all_routes
@@ -36,6 +36,7 @@ from tests.factories import (
     TerminalSessionFactory,
     UserFactory,
 )
+from tests.factories.notifications import NotificationChannelFactory
 from tests.factories.runbooks import RunbookScheduleFactory
 from tests.remediation.matrix import (  # the cast and role sets  # noqa: F401  (a fixture)
     ADMIN,
@@ -96,6 +97,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "server-test": {POST: ONLY_ADMIN},
     "credential-list": {GET: ONLY_ADMIN, POST: ONLY_ADMIN},
     "credential-detail": crud(read=ONLY_ADMIN),
+    "notification-channel-list": {GET: READ, POST: ONLY_ADMIN},
+    "notification-channel-detail": crud(),
+    "notification-delivery-list": {GET: READ},
+    "notification-delivery-detail": {GET: READ},
+    "notification-link": {GET: EVERYONE},  # no valid token here: a 400 page for anyone; a valid one asks to sign in
     "rule-list": {GET: READ, POST: ONLY_ADMIN},
     "rule-simulate": {POST: READ},
     "rule-detail": crud(),
@@ -185,6 +191,7 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
     suggestion = Suggestion.objects.create(
         action_request=request, alert=alert, runbook=execution.runbook, target_ids=[server.pk]
     )
+    channel = NotificationChannelFactory()
     own: dict[str, dict[str, Any]] = {}
     for name, user in users.items():
         if user is None:
@@ -196,6 +203,8 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
     return {
         "server": server.pk,
         "credential": CredentialFactory().pk,
+        "channel": channel.pk,
+        "delivery": NotificationDelivery.objects.create(channel=channel, event="execution.failed", severity="info").pk,
         "rule": RuleFactory().pk,
         "window": MaintenanceWindowFactory().pk,
         "alert": alert.pk,
@@ -215,6 +224,8 @@ PATH_OBJECTS = {
     "audit-event": "audit",
     "server": "server",
     "credential": "credential",
+    "notification-channel": "channel",
+    "notification-delivery": "delivery",
     "rule": "rule",
     "maintenance-window": "window",
     "alert": "alert",

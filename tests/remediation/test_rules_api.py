@@ -180,7 +180,7 @@ def test_it_lists_rules_and_windows_in_a_fixed_number_of_queries(api_as, viewer,
         RuleMatcherFactory(rule=RuleFactory())
         MaintenanceWindowFactory()
     api = api_as(viewer)
-    with django_assert_max_num_queries(7):  # permissions (2), count, page, matchers, target and scope servers
+    with django_assert_max_num_queries(8):  # permissions (2), count, page, matchers, target and scope servers, channels
         rules = api.get("/api/v1/rules/").json()
     assert rules["count"] == 15 and len(rules["results"][0]["matchers"]) == 1
     with django_assert_max_num_queries(4):  # permissions (2), count, page

@@ -65,6 +65,28 @@ with connection.cursor() as cursor:
 print(json.dumps(counts))
 """
 
+CONTENT_TYPES = """
+import django, json
+django.setup()
+from django.contrib.contenttypes.models import ContentType
+print(json.dumps(sorted(ContentType.objects.values_list("pk", flat=True))))
+"""
+
+# Rows that models added since the old code bring (their content types, permissions and the roles' grants of them).
+ADDED_MODEL_ROWS = """
+import django, json, sys
+django.setup()
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+old = set(json.loads(sys.argv[1]))
+new = [pk for pk in ContentType.objects.values_list("pk", flat=True) if pk not in old]  # a moved model keeps its pk
+print(json.dumps({
+    "django_content_type": len(new),
+    "auth_permission": Permission.objects.filter(content_type__in=new).count(),
+    "auth_group_permissions": Group.permissions.through.objects.filter(permission__content_type__in=new).count(),
+}))
+"""
+
 VERIFY = f"""
 import django, json
 django.setup()
@@ -157,8 +179,11 @@ def test_it_upgrades_a_database_made_before_the_redesign(tmp_path: Path, upgrade
     _run(old, env, "manage.py", "migrate", "--noinput")
     _run(old, env, "-c", FILL)
     before = json.loads(_run(old, env, "-c", COUNT))
+    old_types = _run(old, env, "-c", CONTENT_TYPES)
     _run(ROOT, env, "manage.py", "migrate", "--noinput")
     after = json.loads(_run(ROOT, env, "-c", COUNT))
+    for table, rows in json.loads(_run(ROOT, env, "-c", ADDED_MODEL_ROWS, old_types)).items():
+        after[table] -= rows  # what every old row kept is compared below; new models' rows are on top of them
     assert after.pop("django_migrations") > before.pop("django_migrations")  # the new migrations ran
     # Housekeeping schedules are upserted by name: the old rows are kept, jobs added since get one row each.
     assert after.pop("django_q_schedule") >= before.pop("django_q_schedule")
