@@ -10,7 +10,10 @@ from remediation import hooks
 
 # What each installed app registers in its ready(), by kind; the kernel's own jobs included.
 EXPECTED = {
-    "remediation": {"job": ["remediation.worker_heartbeat", "remediation.purge_old_data"]},
+    "remediation": {
+        "job": ["remediation.worker_heartbeat", "remediation.purge_old_data", "remediation.send_due_notifications"],
+        "purger": ["remediation.notifications.delivery.purge_deliveries"],
+    },
     "alerts": {
         "handler": ["remediate"],
         "purger": ["alerts.retention.purge_alerts"],
@@ -48,12 +51,18 @@ def test_every_installed_app_registered_its_hooks_at_startup() -> None:
 def test_every_registered_hook_names_a_callable() -> None:
     paths = hooks.purgers() + [job.func for job in hooks.jobs()]
     paths += [found.func for kind in hooks.handled_kinds() if (found := hooks.handler(kind)) is not None]
-    assert len(paths) == 20  # 6 purgers, 12 jobs, 2 handlers
+    assert len(paths) == 22  # 7 purgers, 13 jobs, 2 handlers
     assert all(callable(import_string(path)) for path in paths)
 
 
 def test_purgers_run_in_installed_apps_order() -> None:
-    assert [path.split(".")[0] for path in hooks.purgers()] == ["alerts", *["runbooks"] * 3, "ai", "terminal"]
+    assert [path.split(".")[0] for path in hooks.purgers()] == [
+        "remediation",
+        "alerts",
+        *["runbooks"] * 3,
+        "ai",
+        "terminal",
+    ]
 
 
 def test_registering_the_same_hook_twice_changes_nothing(hook_registry) -> None:  # type: ignore[no-untyped-def]
