@@ -18,6 +18,7 @@ from ai.services.providers import (
     probe_provider,
     save_provider,
 )
+from remediation.actors import Actor
 from remediation.admin.users import AuditedAdminMixin
 from remediation.permissions import CHANGE_PROVIDER
 from remediation.services.audit import record_event
@@ -89,7 +90,7 @@ class ProviderAdmin(admin.ModelAdmin):
         elif form.cleaned_data.get("new_api_key"):
             key = form.cleaned_data["new_api_key"]
         target = Provider.objects.get(pk=obj.pk) if change else Provider()
-        saved = save_provider(target, data, actor=request.user, api_key=key)
+        saved = save_provider(target, data, actor=Actor.of(request.user), api_key=key)
         obj.pk = saved.pk
 
     def log_addition(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]  # no LogEntry: audited
@@ -99,16 +100,16 @@ class ProviderAdmin(admin.ModelAdmin):
         return None
 
     def delete_model(self, request: HttpRequest, obj: Provider) -> None:
-        delete_provider(obj, actor=request.user)
+        delete_provider(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
-            delete_provider(provider, actor=request.user)
+            delete_provider(provider, actor=Actor.of(request.user))
 
     @admin.action(description="Test provider (one tiny request)", permissions=["change"])
     def test_providers(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset:
-            result = probe_provider(provider, actor=request.user)
+            result = probe_provider(provider, actor=Actor.of(request.user))
             if result.ok:
                 self.message_user(request, f"{provider}: answered in {result.latency_ms} ms.", messages.SUCCESS)
             else:
@@ -162,5 +163,5 @@ class ChatSessionAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any) -> Any:
         session = ChatSession.objects.filter(pk=object_id).first()
         if session is not None and self.has_view_permission(request, session):
-            record_event(actor=request.user, action="chat.transcript_viewed", obj=session)
+            record_event(actor=Actor.of(request.user), action="chat.transcript_viewed", obj=session)
         return super().change_view(request, object_id, *args, **kwargs)

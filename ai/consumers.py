@@ -18,6 +18,7 @@ from ai.choices import MessageStatus
 from ai.llm import ProviderError, ensure_loaded, stream
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.services import chat, proposals
+from remediation.actors import Actor
 from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, LiveAccessConsumer
 
 MAX_MESSAGE = 8000
@@ -89,7 +90,7 @@ class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "detail": "A reply is still being written; stop it first."})
             return
         try:
-            prepared = await database_sync_to_async(chat.start_reply)(self.session, text, actor=user)
+            prepared = await database_sync_to_async(chat.start_reply)(self.session, text, actor=Actor.of(user))
         except chat.ChatUnavailable as exc:
             await self.send_json({"type": "error", "detail": str(exc)})
             return
@@ -136,7 +137,7 @@ class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
         decide = proposals.confirm_proposal if kind == "confirm" else proposals.decline_proposal
         try:
             proposal = await database_sync_to_async(self._proposal)(proposal_id)
-            proposal = await database_sync_to_async(decide)(proposal, actor=user)
+            proposal = await database_sync_to_async(decide)(proposal, actor=Actor.of(user))
         except (proposals.ProposalRefused, ChatProposal.DoesNotExist, ValueError, TypeError) as exc:
             await self.send_json({"type": "error", "detail": str(exc) or "No such proposal."})
             return

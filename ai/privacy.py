@@ -8,7 +8,7 @@ from django.conf import settings
 
 from ai.llm import plain_key
 from ai.models import Provider, SensitiveLabel
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 from remediation.models import Credential
 from remediation.redaction import mask_data
 from remediation.services.credentials import use_credential
@@ -28,7 +28,7 @@ def known_secret_values() -> list[str]:
     for credential in Credential.objects.all():
         if any(credential.secret_status().values()):
             # The audited decryption: each use is recorded with its purpose, never the value.
-            secrets = use_credential(credential, actor=SYSTEM_ACTOR, purpose="mask its values in an AI prompt")
+            secrets = use_credential(credential, actor=Actor.system(), purpose="mask its values in an AI prompt")
             values += [v for v in (secrets.password, secrets.private_key, secrets.passphrase, secrets.token) if v]
     return [value for value in values if value]
 

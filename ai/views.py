@@ -12,6 +12,7 @@ from ai.models import ChatSession
 from ai.services.analysis import AnalysisRateLimited, request_analysis
 from ai.services.chat import can_chat, create_session
 from alerts.models import Alert
+from remediation.actors import Actor
 from remediation.net import AuthenticatedHttpRequest
 from remediation.permissions import ANALYZE_ALERT, USE_CHAT
 
@@ -23,7 +24,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The portal's "Analyze" button (same service, rate limit and audit as the API)."""
     alert = get_object_or_404(Alert, pk=alert_id)
     try:
-        _, created = request_analysis(alert, actor=request.user, force=bool(request.POST.get("force")))
+        _, created = request_analysis(alert, actor=Actor.of(request.user), force=bool(request.POST.get("force")))
         messages.success(request, "Analysis queued." if created else "This episode already has an analysis.")
     except AnalysisRateLimited as exc:
         messages.error(request, str(exc))

@@ -13,6 +13,7 @@ from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, filter_alerts
+from remediation.actors import Actor
 from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
 from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
@@ -74,7 +75,7 @@ def suggestion_run(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpRes
     # Only holders of the override permission are shown the field; anyone else's reason is ignored.
     override = request.POST.get("override_reason", "") if request.user.has_perm(OVERRIDE_PERMISSION) else ""
     try:
-        execution = remediate.run_suggestion(suggestion, actor=request.user, override_reason=override)
+        execution = remediate.run_suggestion(suggestion, actor=Actor.of(request.user), override_reason=override)
     except ExecutionRefused as exc:
         messages.error(request, f"Not started: {exc}")
         return redirect("alerts:detail", pk=pk)
@@ -89,7 +90,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Acknowledge from the portal (audited by the service)."""
     alert = get_object_or_404(Alert, pk=pk)
     try:
-        acknowledge_alert(alert, actor=request.user, reason=request.POST.get("reason", ""))
+        acknowledge_alert(alert, actor=Actor.of(request.user), reason=request.POST.get("reason", ""))
         messages.success(request, "Alert acknowledged.")
     except AlreadyAcknowledged as exc:
         messages.info(request, str(exc))

@@ -33,15 +33,16 @@ from alerts.models import Rule, RuleMatcher
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 from runbooks.services.definitions import save_runbook
 credential = Credential.objects.create(name="key", kind=CredentialKind.SSH_KEY, private_key={key!r})
 server = Server.objects.create(name="web-1", hostname={host!r}, port={port}, username={user!r}, credential=credential)
-pin_host_key(server, actor="bench", known_hosts_line={known!r})
-runbook = save_runbook({{"name": "restart", "steps": [{{"name": "s", "command": "echo ok"}}]}}, actor="bench")
+pin_host_key(server, actor=Actor.of("bench"), known_hosts_line={known!r})
+runbook = save_runbook({{"name": "restart", "steps": [{{"name": "s", "command": "echo ok"}}]}}, actor=Actor.of("bench"))
 rule = Rule.objects.create(name="r", action="remediate", runbook=runbook, cooldown_seconds=0, max_per_hour=0,
                            breaker_threshold=0, scope_all_servers=True)
 RuleMatcher.objects.create(rule=rule, name="alertname", value="ServiceDown")
-print(create_webhook_token("am", actor="bench", scope={{"all_rules": True, "all_servers": True}})[1])
+print(create_webhook_token("am", actor=Actor.of("bench"), scope={{"all_rules": True, "all_servers": True}})[1])
 """
 
 

@@ -44,6 +44,7 @@ django.setup()
 import paramiko  # noqa: E402  (the baseline only; the engine goes through remediation/ssh/)
 from django.core.management import call_command  # noqa: E402
 
+from remediation.actors import Actor  # noqa: E402
 from remediation.models import Credential, CredentialKind, Server  # noqa: E402
 from remediation.services.inventory import pin_host_key  # noqa: E402
 from runbooks.models import Execution  # noqa: E402
@@ -54,7 +55,7 @@ from tests.sshd import ensure_test_user, make_client_key, start_sshd  # noqa: E4
 
 
 def engine(runbook, ids: list[int]) -> float:  # type: ignore[no-untyped-def]
-    execution = request_execution(runbook, actor="bench", target_ids=ids)
+    execution = request_execution(runbook, actor=Actor.of("bench"), target_ids=ids)
     run_execution(execution.pk)
     execution = Execution.objects.get(pk=execution.pk)
     errors = {r.error for r in execution.step_runs.exclude(error="")}
@@ -130,7 +131,7 @@ def main() -> None:
             server = Server.objects.create(
                 name=f"bench-{i}", hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential
             )
-            pin_host_key(server, actor="bench", known_hosts_line=sshd.known_hosts_line())
+            pin_host_key(server, actor=Actor.of("bench"), known_hosts_line=sshd.known_hosts_line())
             servers.append(server.pk)
         key_file = WORK / "bench_key"
         key_file.write_text(key.private_text)
@@ -138,7 +139,8 @@ def main() -> None:
         steps = {"echo": "echo ok", "sleep": "sleep 1"}
         runbooks = {
             name: save_runbook(
-                {"name": f"fanout-{name}", "max_parallel": 50, "steps": [{"name": name, "command": cmd}]}, actor="bench"
+                {"name": f"fanout-{name}", "max_parallel": 50, "steps": [{"name": name, "command": cmd}]},
+                actor=Actor.of("bench"),
             )
             for name, cmd in steps.items()
         }

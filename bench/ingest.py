@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SETUP = """
 from alerts.models import Rule, RuleMatcher, WebhookToken
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 WebhookToken.objects.filter(name="bench").delete()
 Rule.objects.filter(name__startswith="bench-").delete()
 for i, (name, op, value, action) in enumerate([
@@ -36,7 +37,7 @@ for i, (name, op, value, action) in enumerate([
 ]):
     rule = Rule.objects.create(name=f"bench-{i}", priority=i, action=action)
     RuleMatcher.objects.create(rule=rule, name=name, op=op, value=value)
-print(create_webhook_token("bench", actor="system", scope={"all_rules": True, "all_servers": True})[1])
+print(create_webhook_token("bench", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True})[1])
 """
 
 

@@ -49,19 +49,21 @@ from alerts.models import Rule, RuleMatcher
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 from runbooks.services.definitions import save_runbook
 credential = Credential.objects.create(name="soak-key", kind=CredentialKind.SSH_KEY, private_key={key!r})
 for i in range({servers}):
     server = Server.objects.create(name=f"soak-{{i:02d}}", hostname={host!r}, port={port}, username={user!r},
                                    credential=credential)
-    pin_host_key(server, actor="bench", known_hosts_line={known!r})
+    pin_host_key(server, actor=Actor.of("bench"), known_hosts_line={known!r})
 runbook = save_runbook({{"name": "soak-write", "parameters": [{{"name": "lines", "required": True,
     "pattern": "[0-9]{{1,6}}"}}], "steps": [{{"name": "write", "command": "seq -w 1 {{{{ params.lines }}}}",
-    "timeout_seconds": 60}}]}}, actor="bench")
+    "timeout_seconds": 60}}]}}, actor=Actor.of("bench"))
 rule = Rule.objects.create(name="soak", action="remediate", runbook=runbook, cooldown_seconds=0, max_per_hour=0,
-                           breaker_threshold=0, parameters={{"lines": "{{{{ labels.lines }}}}"}})
+                           breaker_threshold=0, scope_all_servers=True,
+                           parameters={{"lines": "{{{{ labels.lines }}}}"}})
 RuleMatcher.objects.create(rule=rule, name="alertname", value="SoakDown")
-print(create_webhook_token("soak", actor="bench")[1])
+print(create_webhook_token("soak", actor=Actor.of("bench"), scope={{"all_rules": True, "all_servers": True}})[1])
 """
 
 

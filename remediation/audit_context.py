@@ -1,6 +1,7 @@
 """Who is asking from where: the audit context, set once at each edge and read by the audit writer.
 
-The HTTP middleware, the WebSocket consumers and the worker task wrapper set it; services never see a request.
+The HTTP middleware and the WebSocket consumers set it; worker jobs run with the empty one. Services never see a
+request.
 """
 
 from __future__ import annotations

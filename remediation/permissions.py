@@ -34,6 +34,10 @@ VIEW_CREDENTIAL = "remediation.view_credential"
 ADD_CREDENTIAL = "remediation.add_credential"
 CHANGE_CREDENTIAL = "remediation.change_credential"
 DELETE_CREDENTIAL = "remediation.delete_credential"
+VIEW_NOTIFICATIONCHANNEL = "remediation.view_notificationchannel"
+ADD_NOTIFICATIONCHANNEL = "remediation.add_notificationchannel"
+CHANGE_NOTIFICATIONCHANNEL = "remediation.change_notificationchannel"
+DELETE_NOTIFICATIONCHANNEL = "remediation.delete_notificationchannel"
 
 # runbooks
 VIEW_RUNBOOK = "runbooks.view_runbook"

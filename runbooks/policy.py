@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from remediation.actors import Actor
 from runbooks.models import CommandPolicyRule
 
 
@@ -44,7 +44,7 @@ def check_commands(
     return found
 
 
-def save_policy_rule(rule: CommandPolicyRule, *, actor: Any) -> CommandPolicyRule:
+def save_policy_rule(rule: CommandPolicyRule, *, actor: Actor) -> CommandPolicyRule:
     """Create or change a blocklist rule and audit it (command_policy.changed)."""
     from remediation.services.audit import diff, record_event, snapshot
 
@@ -56,7 +56,7 @@ def save_policy_rule(rule: CommandPolicyRule, *, actor: Any) -> CommandPolicyRul
     return rule
 
 
-def delete_policy_rule(rule: CommandPolicyRule, *, actor: Any) -> None:
+def delete_policy_rule(rule: CommandPolicyRule, *, actor: Actor) -> None:
     """Remove a blocklist rule and audit it."""
     from remediation.services.audit import record_event, snapshot
 

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 
+from remediation.actors import Actor
 from remediation.net import scope_client_ip
 from remediation.sockets import (
     ACCESS_REVOKED,
@@ -77,7 +78,9 @@ class TerminalConsumer(LiveAccessConsumer):
         # Not the shared DB thread: an SSH connect can take seconds and must not stall other consumers.
         open_session = database_sync_to_async(sessions.open_session, thread_sensitive=False)
         try:
-            opened = await open_session(actor=user, server=self.server, cols=cols, rows=rows, client_ip=self.client_ip)
+            opened = await open_session(
+                actor=Actor.of(user), server=self.server, cols=cols, rows=rows, client_ip=self.client_ip
+            )
         except sessions.TerminalDenied as denied:
             await self._finish(denied.reason, denied.message)
             return
@@ -106,7 +109,11 @@ class TerminalConsumer(LiveAccessConsumer):
             self.bridge.stop(reason)
             await running
             await database_sync_to_async(sessions.close_session)(
-                session.pk, actor=user, reason=reason, bytes_in=recorder.bytes_in, bytes_out=recorder.bytes_out
+                session.pk,
+                actor=Actor.of(user),
+                reason=reason,
+                bytes_in=recorder.bytes_in,
+                bytes_out=recorder.bytes_out,
             )
         if reason != EndReason.USER_CLOSED:
             await self._finish(reason, EndReason(reason).label)

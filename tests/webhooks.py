@@ -17,6 +17,7 @@ from django.test import Client
 
 from alerts.asgi import WebhookRoute
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 
 PAYLOADS = Path(__file__).resolve().parent / "payloads"
 
@@ -32,7 +33,9 @@ def payload_bytes(name: str) -> bytes:
 @pytest.fixture
 def webhook_token(db) -> str:  # type: ignore[no-untyped-def]
     # Unrestricted, as tokens from before scopes were migrated; tests/alerts/test_sources.py covers scoped ones.
-    _, raw = create_webhook_token("alertmanager-test", actor="system", scope={"all_rules": True, "all_servers": True})
+    _, raw = create_webhook_token(
+        "alertmanager-test", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True}
+    )
     return raw
 
 

@@ -14,6 +14,7 @@ from ai.markdown import render_markdown
 from ai.models import Analysis
 from ai.services.analysis import AnalysisRateLimited, request_analysis
 from alerts.models import Alert
+from remediation.actors import Actor
 from remediation.api.permissions import HasPerm
 from remediation.permissions import ANALYZE_ALERT, VIEW_ANALYSIS
 
@@ -75,7 +76,9 @@ class AnalyzeAlertView(APIView):
         body = AnalyzeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            analysis, created = request_analysis(alert, actor=request.user, force=body.validated_data["force"])
+            analysis, created = request_analysis(
+                alert, actor=Actor.of(request.user), force=body.validated_data["force"]
+            )
         except AnalysisRateLimited as exc:
             response = Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             response["Retry-After"] = str(exc.retry_after)

@@ -21,6 +21,7 @@ from ai.api.serializers import (
 from ai.models import ChatSession, Provider
 from ai.services.chat import create_session
 from ai.services.providers import UNSET, delete_provider, probe_provider, save_provider
+from remediation.actors import Actor
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import HasPerm
 from remediation.permissions import CHANGE_PROVIDER, USE_CHAT
@@ -42,7 +43,7 @@ class ProviderViewSet(viewsets.ModelViewSet):
         data: dict[str, Any] = dict(serializer.validated_data)
         key = data.pop("api_key", UNSET)
         try:
-            return save_provider(instance, data, actor=self.request.user, api_key=key)
+            return save_provider(instance, data, actor=Actor.of(self.request.user), api_key=key)
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
 
@@ -53,13 +54,13 @@ class ProviderViewSet(viewsets.ModelViewSet):
         serializer.instance = self._save(serializer, self.get_object())
 
     def perform_destroy(self, instance: Provider) -> None:
-        delete_provider(instance, actor=self.request.user)
+        delete_provider(instance, actor=Actor.of(self.request.user))
 
     @extend_schema(request=None, responses={200: ProbeResultSerializer})
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
         """One tiny request to the provider; reports latency or the error."""
-        result = probe_provider(self.get_object(), actor=request.user)
+        result = probe_provider(self.get_object(), actor=Actor.of(request.user))
         return Response(ProbeResultSerializer(result).data, status=status.HTTP_200_OK)
 
 

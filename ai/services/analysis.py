@@ -21,8 +21,8 @@ from ai.privacy import known_secret_values, redact, sensitive_names
 from ai.prompts import PROMPT_VERSION, analysis_messages
 from ai.services.providers import default_provider
 from ai.validation import ParsedAnalysis, parse_analysis
-from remediation.actors import user_of
-from remediation.services.audit import ActorLike, record_event
+from remediation.actors import Actor, user_of
+from remediation.services.audit import record_event
 
 RUN_TASK = "ai.tasks.run_analysis"
 RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -86,7 +86,7 @@ def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Anal
 
 
 @transaction.atomic
-def request_analysis(alert: Any, *, actor: ActorLike, force: bool = False) -> tuple[Analysis, bool]:
+def request_analysis(alert: Any, *, actor: Actor, force: bool = False) -> tuple[Analysis, bool]:
     """An operator asks (rate limited per user): (analysis, created); the episode's existing one unless forced."""
     user = user_of(actor)
     _check_rate(user.pk if user is not None else 0)
@@ -108,7 +108,7 @@ def analysis_for_rule(alert: Any, *, rule_name: str) -> Analysis | None:
     analysis = _create(alert, trigger=AnalysisTrigger.RULE, forced=False)
     if analysis is not None:
         record_event(
-            actor=None,
+            actor=Actor.system(),
             action="analysis.requested",
             obj=analysis,
             after={"alert": alert.pk, "forced": False},

@@ -20,6 +20,7 @@ from ai.privacy import known_secret_values, redact
 from ai.prompts import chat_system_message, proposal_tool
 from ai.services.proposals import create_proposal
 from ai.services.providers import default_provider
+from remediation.actors import Actor
 from remediation.permissions import USE_CHAT
 from remediation.redaction import mask_text
 from remediation.services.audit import record_event
@@ -43,7 +44,7 @@ def create_session(user: User, *, title: str = "", alert: Any = None) -> ChatSes
         title = f"About {alert}"
     session = ChatSession.objects.create(user=user, title=title[:200], alert=alert, provider=default_provider())
     after = {"title": session.title, "alert": alert.pk if alert is not None else None}
-    record_event(actor=user, action="chat.session_created", obj=session, after=after)
+    record_event(actor=Actor.of(user), action="chat.session_created", obj=session, after=after)
     return session
 
 
@@ -94,7 +95,7 @@ class PreparedReply:
 
 
 @transaction.atomic
-def start_reply(session: ChatSession, text: str, *, actor: User) -> PreparedReply:
+def start_reply(session: ChatSession, text: str, *, actor: Actor) -> PreparedReply:
     """Persist the user's turn (secrets masked), open an assistant message, and build the trimmed prompt."""
     provider = session.provider if session.provider and session.provider.enabled else default_provider()
     if provider is None:
@@ -142,7 +143,7 @@ def finish_reply(
         if call.name == PROPOSAL_TOOL and (proposal := create_proposal(assistant, call.arguments)) is not None:
             proposals.append(proposal)
     record_event(
-        actor=assistant.session.user,
+        actor=Actor.of(assistant.session.user),
         action="chat.reply",
         obj=assistant.session,
         after={"status": status, "content": assistant.content, "proposals": [p.runbook_name for p in proposals]},

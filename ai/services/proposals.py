@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from ai.catalogue import runbook_catalogue
 from ai.choices import ProposalStatus
 from ai.models import ChatMessage, ChatProposal
+from remediation.actors import Actor, may
 from remediation.models import Server
 from remediation.permissions import EXECUTE_RUNBOOK
 from remediation.redaction import mask_text
@@ -56,7 +56,8 @@ def create_proposal(message: ChatMessage, arguments: str) -> ChatProposal | None
     targets = [str(t)[:200] for t in data.get("targets") or [] if isinstance(t, str | int)][:50]
     target_ids = _target_ids(targets)
     runbook = Runbook.objects.get(name=data["runbook"])
-    plan = plan_runbook(runbook, params=params, target_ids=target_ids, alert=_alert_of(message))
+    # the model's proposal is a preview for the chat: the owner's scope is checked when they confirm it
+    plan = plan_runbook(runbook, params=params, target_ids=target_ids, alert=_alert_of(message), actor=Actor.system())
     return ChatProposal.objects.create(
         session=message.session,
         message=message,
@@ -78,7 +79,7 @@ def _claim(proposal: ChatProposal, status: str) -> ChatProposal:
 
 
 @transaction.atomic
-def decline_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
+def decline_proposal(proposal: ChatProposal, *, actor: Actor) -> ChatProposal:
     """The user says no; nothing is requested."""
     locked = _claim(proposal, ProposalStatus.DECLINED)
     locked.save(update_fields=["status", "decided_at"])
@@ -87,9 +88,9 @@ def decline_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
 
 
 @transaction.atomic
-def confirm_proposal(proposal: ChatProposal, *, actor: User) -> ChatProposal:
+def confirm_proposal(proposal: ChatProposal, *, actor: Actor) -> ChatProposal:
     """The owner confirms: a normal execution request with trigger `chat` (approval and policy still apply)."""
-    if not actor.has_perm(EXECUTE_RUNBOOK):
+    if not may(actor, EXECUTE_RUNBOOK):
         raise ProposalRefused("Requesting runbook executions needs the execute permission.")
     locked = _claim(proposal, ProposalStatus.CONFIRMED)
     runbook = Runbook.objects.filter(name=locked.runbook_name).first()

@@ -13,11 +13,11 @@ from django.utils import timezone
 from ai.choices import ProviderHealth
 from ai.llm import ProviderConfig, ProviderError, plain_key, probe
 from ai.models import Provider
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import SYSTEM, Actor
 from remediation.permissions import CHANGE_PROVIDER
 from remediation.redaction import mask_text
 from remediation.services.access import require_permission
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 
 SECRET_FIELDS = ("api_key",)
 UNSET = object()
@@ -62,7 +62,7 @@ def save_provider(
     provider: Provider,
     data: dict[str, Any],
     *,
-    actor: ActorLike,
+    actor: Actor,
     api_key: Any = UNSET,
 ) -> Provider:
     """Create or update a provider from validated data; `api_key` replaces the key ("" clears it), else it stays.
@@ -103,7 +103,7 @@ def save_provider(
 
 
 @transaction.atomic
-def delete_provider(provider: Provider, *, actor: ActorLike) -> None:
+def delete_provider(provider: Provider, *, actor: Actor) -> None:
     """Delete a provider (analyses and chats keep its name and model)."""
     before = _snapshot(provider)
     record_event(actor=actor, action="provider.deleted", obj=provider, before=before)
@@ -152,7 +152,7 @@ def record_health(provider: Provider, result: ProbeResult) -> str:
     return previous
 
 
-def probe_provider(provider: Provider, *, actor: ActorLike) -> ProbeResult:
+def probe_provider(provider: Provider, *, actor: Actor) -> ProbeResult:
     """Send one tiny request and report latency or the error (masked); recorded as its health, audited.
 
     Needs ai.change_provider: the request spends the provider's key."""
@@ -169,7 +169,7 @@ def probe_provider(provider: Provider, *, actor: ActorLike) -> ProbeResult:
     return result
 
 
-def check_provider_health(*, actor: ActorLike = SYSTEM_ACTOR) -> dict[str, str]:
+def check_provider_health(*, actor: Actor = SYSTEM) -> dict[str, str]:
     """Probe every enabled provider and record its health; a change of status is audited."""
     statuses: dict[str, str] = {}
     for provider in Provider.objects.filter(enabled=True).order_by("name"):

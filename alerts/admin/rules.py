@@ -16,6 +16,7 @@ from alerts.models import Decision, Rule, RuleMatcher
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
+from remediation.actors import Actor
 
 
 class RuleMatcherInline(admin.TabularInline):
@@ -93,19 +94,19 @@ class RuleAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        record_rule_saved(form.instance, request._rule_before, actor=request.user)  # type: ignore[attr-defined]
+        record_rule_saved(form.instance, request._rule_before, actor=Actor.of(request.user))  # type: ignore[attr-defined]
 
     def delete_model(self, request: HttpRequest, obj: Rule) -> None:
-        delete_rule(obj, actor=request.user)
+        delete_rule(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
-            delete_rule(rule, actor=request.user)
+            delete_rule(rule, actor=Actor.of(request.user))
 
     @admin.action(description="Reset the circuit breaker (forget earlier failures)", permissions=["change"])
     def reset_breakers(self, request: HttpRequest, queryset: QuerySet[Rule]) -> None:
         for rule in queryset:
-            remediate.reset_breaker(rule, actor=request.user, reason="reset from the admin")
+            remediate.reset_breaker(rule, actor=Actor.of(request.user), reason="reset from the admin")
         self.message_user(request, f"Reset {queryset.count()} breaker(s); audited as rule.breaker_reset.")
 
     @admin.action(description="Replay over the alerts of the last 7 days", permissions=["view"])

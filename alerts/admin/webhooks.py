@@ -17,6 +17,7 @@ from alerts.services.webhook_tokens import (
     set_webhook_token_rate_limit,
     set_webhook_token_scope,
 )
+from remediation.actors import Actor
 
 SCOPE = ("all_rules", "rules", "all_servers", "server_tags", "servers")
 
@@ -47,12 +48,12 @@ class WebhookTokenAdmin(admin.ModelAdmin):
         if change:
             stored = WebhookToken.objects.get(pk=obj.pk)
             if obj.rate_limit != stored.rate_limit:
-                set_webhook_token_rate_limit(stored, obj.rate_limit, actor=request.user)
-            set_webhook_token_scope(stored, scope, actor=request.user)
+                set_webhook_token_rate_limit(stored, obj.rate_limit, actor=Actor.of(request.user))
+            set_webhook_token_scope(stored, scope, actor=Actor.of(request.user))
             return
-        token, raw = create_webhook_token(obj.name, actor=request.user, scope=scope)
+        token, raw = create_webhook_token(obj.name, actor=Actor.of(request.user), scope=scope)
         if obj.rate_limit:
-            set_webhook_token_rate_limit(token, obj.rate_limit, actor=request.user)
+            set_webhook_token_rate_limit(token, obj.rate_limit, actor=Actor.of(request.user))
         obj.pk, obj.token_hash, obj.prefix, obj.created_at = token.pk, token.token_hash, token.prefix, token.created_at
         request._webhook_token_raw = raw  # type: ignore[attr-defined]  # rendered once by response_add, never stored
 
@@ -69,7 +70,7 @@ class WebhookTokenAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Rotate one token at a time (its new secret is shown once).", messages.ERROR)
             return None
-        token, raw = rotate_webhook_token(queryset.get(), actor=request.user)
+        token, raw = rotate_webhook_token(queryset.get(), actor=Actor.of(request.user))
         return self._show_once(request, token, raw)
 
     def _show_once(self, request: HttpRequest, obj: WebhookToken, raw: str) -> HttpResponse:
@@ -87,5 +88,5 @@ class WebhookTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[WebhookToken]) -> None:
         for token in queryset:
-            revoke_webhook_token(token, actor=request.user)
+            revoke_webhook_token(token, actor=Actor.of(request.user))
         self.message_user(request, f"Revoked {queryset.count()} token(s).")

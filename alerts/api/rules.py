@@ -17,6 +17,7 @@ from alerts.models import Rule, RuleMatcher
 from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import RULE_FIELDS, delete_rule, replay_rule, save_rule
+from remediation.actors import Actor
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.permissions import CHANGE_RULE, VIEW_RULE
@@ -94,7 +95,7 @@ class RuleViewSet(viewsets.ModelViewSet):
             serializer.instance = save_rule(
                 rule,
                 matchers,
-                actor=self.request.user,
+                actor=Actor.of(self.request.user),
                 target_servers=servers,
                 scope_servers=scope,
                 notification_channels=channels,
@@ -103,7 +104,7 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: Rule) -> None:
-        delete_rule(instance, actor=self.request.user)
+        delete_rule(instance, actor=Actor.of(self.request.user))
 
     @extend_schema(request=SimulateSerializer, responses=dict)
     @action(detail=False, methods=["post"])
@@ -138,7 +139,9 @@ class RuleViewSet(viewsets.ModelViewSet):
             raise PermissionDenied("Resetting a breaker needs the change rule permission.")
         body = ResetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        rule = remediate.reset_breaker(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
+        rule = remediate.reset_breaker(
+            self.get_object(), actor=Actor.of(request.user), reason=body.validated_data["reason"]
+        )
         return Response({"breaker": remediate.breaker_of(rule)})
 
     def _need_view(self) -> None:

@@ -23,6 +23,7 @@ from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert
 from alerts.services.queries import AlertFilterError, filter_alerts
+from remediation.actors import Actor
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import HasPerm
 from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
@@ -81,7 +82,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         try:
             remediate.run_suggestion(
                 suggestion,
-                actor=request.user,
+                actor=Actor.of(request.user),
                 override_reason=body.validated_data["override_reason"],
             )
         except remediate.SuggestionUsed as exc:
@@ -102,7 +103,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         body = AcknowledgeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            alert = acknowledge_alert(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
+            alert = acknowledge_alert(
+                self.get_object(), actor=Actor.of(request.user), reason=body.validated_data["reason"]
+            )
         except AlreadyAcknowledged as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(AlertDetailSerializer(self.get_queryset().get(pk=alert.pk)).data)

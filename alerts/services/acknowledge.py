@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Alert
-from remediation.actors import user_of
-from remediation.services.audit import ActorLike, record_event
+from remediation.actors import Actor, user_of
+from remediation.services.audit import record_event
 
 
 class AlreadyAcknowledged(Exception):
@@ -15,7 +15,7 @@ class AlreadyAcknowledged(Exception):
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor: ActorLike, reason: str = "") -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "") -> Alert:
     """Mark an episode acknowledged by `actor`; audited as alert.acknowledged."""
     locked = Alert.objects.select_for_update().get(pk=alert.pk)
     if locked.acknowledged_at is not None:

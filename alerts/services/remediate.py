@@ -19,9 +19,8 @@ from alerts.models import ActionRequest, Decision, Rule, Suggestion
 from alerts.services import notices
 from alerts.services.actions import finish_action_request
 from alerts.services.targets import resolve_servers, scope_refusals
-from remediation.actors import Actor, may
+from remediation.actors import Actor, may, user_of
 from remediation.choices import (
-    SYSTEM_ACTOR,
     BreakerState,
     DecisionOutcome,
     NotificationEvent,
@@ -33,7 +32,7 @@ from remediation.notifications import notify
 from remediation.permissions import CHANGE_RULE, EXECUTE_RUNBOOK
 from remediation.redaction import mask_data
 from remediation.services.access import require_permission
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution
 from runbooks.models.runs import ACTIVE_STATUSES
@@ -135,7 +134,7 @@ def _start(request: ActionRequest, rule: Rule, target_ids: list[int], params: di
         # and its refusal is audited after that savepoint (kept, as this transaction commits the suppression).
         execution = request_execution(
             rule.runbook,
-            actor=SYSTEM_ACTOR,
+            actor=Actor.system(),
             params=params,
             target_ids=target_ids,
             dry_run=shadow,
@@ -173,7 +172,7 @@ def _suggest(request: ActionRequest, rule: Rule, target_ids: list[int], params: 
         "targets": target_ids,
         "params": params,
     }
-    record_event(actor=SYSTEM_ACTOR, action="remediation.suggested", obj=request.alert, after=after)
+    record_event(actor=Actor.system(), action="remediation.suggested", obj=request.alert, after=after)
     return Outcome(f"suggested runbook {rule.runbook.name!r} on {len(target_ids)} target(s) (not run)")
 
 
@@ -187,7 +186,7 @@ def _suppress(request: ActionRequest, reason: str, detail: str) -> Outcome:
         decision.outcome = DecisionOutcome.SUPPRESSED
     decision.save(update_fields=["suppressions", "outcome"])
     record_event(
-        actor=SYSTEM_ACTOR,
+        actor=Actor.system(),
         action="remediation.suppressed",
         obj=request.alert,
         after={"rule": rule_name, "reason": reason},
@@ -202,7 +201,7 @@ class SuggestionUsed(ExecutionRefused):
     """The suggestion was already started, or another execution is active for its episode."""
 
 
-def run_suggestion(suggestion: Suggestion, *, actor: ActorLike, override_reason: str = "") -> Execution:
+def run_suggestion(suggestion: Suggestion, *, actor: Actor, override_reason: str = "") -> Execution:
     """An operator starts a suggested run: a manual request tied to the episode, started at most once.
 
     The kill switch, maintenance windows, command policy, runbook approval and the one-active-execution-per-episode
@@ -220,7 +219,9 @@ def run_suggestion(suggestion: Suggestion, *, actor: ActorLike, override_reason:
     with audited, transaction.atomic():
         # The conditional UPDATE claims the suggestion: a second click waits for the first, then finds it used.
         now = timezone.now()
-        if not Suggestion.objects.filter(pk=suggestion.pk, used_at__isnull=True).update(used_at=now, used_by=actor):
+        if not Suggestion.objects.filter(pk=suggestion.pk, used_at__isnull=True).update(
+            used_at=now, used_by=user_of(actor)
+        ):
             raise SuggestionUsed(f"suggestion #{suggestion.pk} was already started; it runs once")
         row = Suggestion.objects.select_related("alert", "runbook").get(pk=suggestion.pk)  # fresh alert status
         execution = _request_suggested(row, actor, override_reason)
@@ -231,7 +232,7 @@ def run_suggestion(suggestion: Suggestion, *, actor: ActorLike, override_reason:
     return execution
 
 
-def _request_suggested(suggestion: Suggestion, actor: ActorLike, override_reason: str) -> Execution:
+def _request_suggested(suggestion: Suggestion, actor: Actor, override_reason: str) -> Execution:
     alert = suggestion.alert
     if alert.status == "resolved":
         raise ExecutionRefused(f"alert #{alert.pk} has resolved; a resolved alert never starts an execution")
@@ -292,7 +293,7 @@ def breaker_of(rule: Rule, *, now: dt.datetime | None = None) -> dict[str, Any]:
 
 
 @transaction.atomic
-def reset_breaker(rule: Rule, *, actor: Any, reason: str) -> Rule:
+def reset_breaker(rule: Rule, *, actor: Actor, reason: str) -> Rule:
     """An admin closes the breaker: failures before now are forgotten; audited with the reason. Needs change_rule."""
     require_permission(actor, CHANGE_RULE)
     if not reason.strip():

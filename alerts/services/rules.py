@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import Rule, RuleMatcher
+from remediation.actors import Actor
 from remediation.choices import RuleAction, StatusFilter
 from remediation.matchers import Matcher, compile_matcher
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 
 logger = logging.getLogger(__name__)
 VERSION_KEY = "remediation:rules:version"
@@ -232,7 +233,7 @@ def save_rule(
     rule: Rule,
     matchers: list[dict[str, str]] | None,
     *,
-    actor: ActorLike,
+    actor: Actor,
     target_servers: list[Any] | None = None,
     scope_servers: list[Any] | None = None,
     notification_channels: list[Any] | None = None,
@@ -258,7 +259,7 @@ def save_rule(
     return rule
 
 
-def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: ActorLike) -> None:
+def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: Actor) -> None:
     """Audit a rule change (`rule.created` / `rule.updated`) and invalidate compiled rules after commit."""
     after = rule_snapshot(rule)
     old, new = diff(before, after)
@@ -268,7 +269,7 @@ def record_rule_saved(rule: Rule, before: dict[str, Any] | None, *, actor: Actor
 
 
 @transaction.atomic
-def delete_rule(rule: Rule, *, actor: ActorLike) -> None:
+def delete_rule(rule: Rule, *, actor: Actor) -> None:
     """Delete a rule (its decisions keep the rule's name); audited."""
     before = rule_snapshot(rule)
     record_event(actor=actor, action="rule.deleted", obj=rule, before=before)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from alerts.models import WebhookToken
 from alerts.services.webhook_tokens import create_webhook_token, revoke_webhook_token, rotate_webhook_token
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 
 TEST_SOURCE = "send_test_alert"
 
@@ -67,13 +67,13 @@ def issue_test_token() -> tuple[WebhookToken, str]:
     source). Tokens of the older per-run test sources (`send_test_alert-…`) are revoked.
     """
     for earlier in WebhookToken.objects.filter(name__startswith=f"{TEST_SOURCE}-", revoked_at__isnull=True):
-        revoke_webhook_token(earlier, actor=SYSTEM_ACTOR)
+        revoke_webhook_token(earlier, actor=Actor.system())
     token = WebhookToken.objects.select_for_update().filter(name=TEST_SOURCE).first()
     if token is not None:
-        return rotate_webhook_token(token, actor=SYSTEM_ACTOR)
+        return rotate_webhook_token(token, actor=Actor.system())
     # The test alert goes where a real one would: every rule (rules may still name the sources they hear) and every
     # server the rules' own scopes allow; an operator runs this command on purpose.
-    return create_webhook_token(TEST_SOURCE, actor=SYSTEM_ACTOR, scope={"all_rules": True, "all_servers": True})
+    return create_webhook_token(TEST_SOURCE, actor=Actor.system(), scope={"all_rules": True, "all_servers": True})
 
 
 def post_delivery(url: str, token: str, payload: dict[str, Any], *, timeout: float = 10.0) -> tuple[int, str]:

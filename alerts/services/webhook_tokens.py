@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.models import WebhookToken, hash_token
-from remediation.actors import user_of
+from remediation.actors import Actor, user_of
 from remediation.jobs import BrokerUnavailable
 from remediation.permissions import CHANGE_WEBHOOKTOKEN
 from remediation.services.access import require_permission
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 
 logger = logging.getLogger(__name__)
 TOKEN_PREFIX = "rwh_"  # noqa: S105 (a marker that makes leaked tokens greppable, not a secret)
@@ -40,9 +40,7 @@ SCOPE_FIELDS = ("all_rules", "all_servers", "server_tags")
 
 
 @transaction.atomic
-def create_webhook_token(
-    name: str, *, actor: ActorLike, scope: dict[str, Any] | None = None
-) -> tuple[WebhookToken, str]:
+def create_webhook_token(name: str, *, actor: Actor, scope: dict[str, Any] | None = None) -> tuple[WebhookToken, str]:
     """Create a token for a named source; returns the row and the raw token (its only appearance anywhere).
 
     `scope`: all_rules, all_servers, server_tags, rules, servers (nothing allowed when not given).
@@ -61,7 +59,7 @@ def create_webhook_token(
 
 
 @transaction.atomic
-def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: ActorLike) -> WebhookToken:
+def set_webhook_token_scope(token: WebhookToken, scope: dict[str, Any], *, actor: Actor) -> WebhookToken:
     """Change which rules a source's alerts reach and which servers they may target; audited. Needs
     change_webhooktoken."""
     require_permission(actor, CHANGE_WEBHOOKTOKEN)
@@ -138,7 +136,7 @@ def source_allows_server(source: str, server: Any) -> str:
 
 
 @transaction.atomic
-def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor: ActorLike) -> WebhookToken:
+def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor: Actor) -> WebhookToken:
     """Give one token its own delivery limit ('' = WEBHOOK_RATE_LIMIT); audited; seen everywhere within 2 s.
 
     Needs change_webhooktoken.
@@ -161,7 +159,7 @@ def set_webhook_token_rate_limit(token: WebhookToken, rate_limit: str, *, actor:
 
 
 @transaction.atomic
-def rotate_webhook_token(token: WebhookToken, *, actor: ActorLike) -> tuple[WebhookToken, str]:
+def rotate_webhook_token(token: WebhookToken, *, actor: Actor) -> tuple[WebhookToken, str]:
     """A new secret for the same source (name, scope and episodes stay); the old secret stops working at once in this
     process and within 2 s in others; a revoked token becomes active again. Audited; returns the row and the raw.
     Needs change_webhooktoken."""
@@ -177,7 +175,7 @@ def rotate_webhook_token(token: WebhookToken, *, actor: ActorLike) -> tuple[Webh
 
 
 @transaction.atomic
-def revoke_webhook_token(token: WebhookToken, *, actor: ActorLike) -> WebhookToken:
+def revoke_webhook_token(token: WebhookToken, *, actor: Actor) -> WebhookToken:
     """Revoke a token (kept for its history); audited. Revoking twice changes nothing. Needs change_webhooktoken."""
     require_permission(actor, CHANGE_WEBHOOKTOKEN)
     if token.revoked_at is None:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from remediation import ssh
+from remediation.actors import Actor
 from remediation.models import Credential, Server
 from remediation.models.inventory import SECRET_FIELDS
 from remediation.permissions import PIN_HOST_KEY, TEST_SERVER
@@ -51,7 +52,7 @@ class CredentialForm(forms.ModelForm):
         try:
             credential_service.validate_credential(
                 self.instance,
-                actor=self.request.user if self.request else None,
+                actor=Actor.of(self.request.user if self.request else None),
                 fields=fields,
                 secrets=secrets,
                 clear=clear,
@@ -87,18 +88,18 @@ class CredentialAdmin(admin.ModelAdmin):
         fields, secrets, clear = form.parts()
         if change:
             saved = credential_service.update_credential(
-                obj, actor=request.user, fields=fields, secrets=secrets, clear=clear
+                obj, actor=Actor.of(request.user), fields=fields, secrets=secrets, clear=clear
             )
         else:
-            saved = credential_service.create_credential(actor=request.user, fields=fields, secrets=secrets)
+            saved = credential_service.create_credential(actor=Actor.of(request.user), fields=fields, secrets=secrets)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Credential) -> None:
-        credential_service.delete_credential(obj, actor=request.user)
+        credential_service.delete_credential(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Credential]) -> None:
         for credential in queryset:
-            credential_service.delete_credential(credential, actor=request.user)
+            credential_service.delete_credential(credential, actor=Actor.of(request.user))
 
 
 class ServerForm(forms.ModelForm):
@@ -155,30 +156,30 @@ class ServerAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Server, form: Any, change: bool) -> None:
         data = {name: form.cleaned_data[name] for name in inventory_service.SERVER_FIELDS if name in form.cleaned_data}
         if change:
-            saved = inventory_service.update_server(obj, actor=request.user, data=data)
+            saved = inventory_service.update_server(obj, actor=Actor.of(request.user), data=data)
         else:
-            saved = inventory_service.create_server(actor=request.user, data=data)
+            saved = inventory_service.create_server(actor=Actor.of(request.user), data=data)
         if form.cleaned_data.get("known_hosts_line"):
             try:
                 saved = inventory_service.pin_host_key(
-                    saved, actor=request.user, known_hosts_line=form.cleaned_data["known_hosts_line"]
+                    saved, actor=Actor.of(request.user), known_hosts_line=form.cleaned_data["known_hosts_line"]
                 )
             except ValidationError as exc:
                 messages.error(request, f"Host key not pinned: {' '.join(exc.messages)}")
         obj.pk, obj._state.adding = saved.pk, False
 
     def delete_model(self, request: HttpRequest, obj: Server) -> None:
-        inventory_service.delete_server(obj, actor=request.user)
+        inventory_service.delete_server(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
-            inventory_service.delete_server(server, actor=request.user)
+            inventory_service.delete_server(server, actor=Actor.of(request.user))
 
     @admin.action(description="Fetch and pin host key", permissions=["pin"])
     def fetch_and_pin_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
             try:
-                pinned = inventory_service.pin_host_key(server, actor=request.user)
+                pinned = inventory_service.pin_host_key(server, actor=Actor.of(request.user))
             except inventory_service.InventoryError as exc:
                 messages.error(request, f"{server.name}: {exc}")
                 continue
@@ -187,7 +188,7 @@ class ServerAdmin(admin.ModelAdmin):
     @admin.action(description="Test connection", permissions=["test"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
         for server in queryset:
-            tested = inventory_service.run_connection_test(server, actor=request.user)
+            tested = inventory_service.run_connection_test(server, actor=Actor.of(request.user))
             summary = "; ".join(
                 f"{s['stage']}: {'ok' if s['ok'] else 'FAILED'} ({s['detail']})" for s in tested.last_test_result
             )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from remediation.actors import Actor
 from remediation.admin.readonly import ReadOnlyAdminMixin
 from remediation.choices import NotificationEvent
 from remediation.models import NotificationChannel, NotificationDelivery
@@ -85,18 +86,18 @@ class NotificationChannelAdmin(admin.ModelAdmin):
         fields, secret, clear = form.parts()
         if change:
             saved = channel_service.update_channel(
-                obj, actor=request.user, fields=fields, secret=secret, clear_secret=clear
+                obj, actor=Actor.of(request.user), fields=fields, secret=secret, clear_secret=clear
             )
         else:
-            saved = channel_service.create_channel(actor=request.user, fields=fields, secret=secret)
+            saved = channel_service.create_channel(actor=Actor.of(request.user), fields=fields, secret=secret)
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: NotificationChannel) -> None:
-        channel_service.delete_channel(obj, actor=request.user)
+        channel_service.delete_channel(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[NotificationChannel]) -> None:
         for channel in queryset:
-            channel_service.delete_channel(channel, actor=request.user)
+            channel_service.delete_channel(channel, actor=Actor.of(request.user))
 
 
 @admin.register(NotificationDelivery)

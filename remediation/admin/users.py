@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from remediation.actors import Actor
 from remediation.roles import NEVER_GRANTED_APPS
 from remediation.services.access import access_changed
 from remediation.services.admin_changes import capture, record_admin_delete, record_admin_save
@@ -44,14 +45,14 @@ class AuditedAdminMixin:
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
         captured = request._audit_captured  # type: ignore[attr-defined]
-        record_admin_save(form.instance, captured, actor=request.user, secret_fields=self.secret_fields)
+        record_admin_save(form.instance, captured, actor=Actor.of(request.user), secret_fields=self.secret_fields)
         holders = request._access_holders | self.access_holders(form.instance)  # type: ignore[attr-defined]
         access_changed(holders, cause=f"{form.instance._meta.label_lower}.saved")
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         captured, pk, holders = capture(obj, secret_fields=self.secret_fields), obj.pk, self.access_holders(obj)
         super().delete_model(request, obj)  # type: ignore[misc]
-        record_admin_delete(obj, captured, pk, actor=request.user)
+        record_admin_delete(obj, captured, pk, actor=Actor.of(request.user))
         access_changed(holders, cause=f"{obj._meta.label_lower}.deleted")
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
@@ -73,8 +74,8 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         captured = capture(user, secret_fields=self.secret_fields) if user is not None else None
         response = super().user_change_password(request, id, form_url)
         if user is not None and captured is not None and request.method == "POST" and response.status_code == 302:
-            record_admin_save(user, captured, actor=request.user, secret_fields=self.secret_fields)
-            revoke_user_tokens(user, actor=request.user, reason="password changed")
+            record_admin_save(user, captured, actor=Actor.of(request.user), secret_fields=self.secret_fields)
+            revoke_user_tokens(user, actor=Actor.of(request.user), reason="password changed")
             access_changed([user.pk], cause="auth.user.password_changed")
         return response
 
@@ -86,7 +87,7 @@ class AuditedUserAdmin(AuditedAdminMixin, UserAdmin):
         was_active = stored.get("is_active", False)
         super().save_related(request, form, formsets, change)
         if was_active and not form.instance.is_active:
-            revoke_user_tokens(form.instance, actor=request.user, reason="deactivated")
+            revoke_user_tokens(form.instance, actor=Actor.of(request.user), reason="deactivated")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Below superuser nobody makes a superuser or hands out single permissions (roles are the groups)."""

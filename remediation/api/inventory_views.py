@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from remediation.actors import Actor
 from remediation.api.errors import invalid_input
 from remediation.api.inventory_serializers import (
     CredentialSerializer,
@@ -75,7 +76,7 @@ class ServerViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         try:
             serializer.instance = inventory_service.create_server(
-                actor=self.request.user, data=serializer.validated_data
+                actor=Actor.of(self.request.user), data=serializer.validated_data
             )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
@@ -84,14 +85,14 @@ class ServerViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = inventory_service.update_server(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
-                actor=self.request.user,
+                actor=Actor.of(self.request.user),
                 data=serializer.validated_data,
             )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: Server) -> None:
-        inventory_service.delete_server(instance, actor=self.request.user)
+        inventory_service.delete_server(instance, actor=Actor.of(self.request.user))
 
     @extend_schema(request=PinHostKeySerializer, responses=ServerSerializer)
     @action(detail=True, methods=["post"], url_path="pin-host-key")
@@ -100,7 +101,9 @@ class ServerViewSet(viewsets.ModelViewSet):
         body = PinHostKeySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            server = inventory_service.pin_host_key(self.get_object(), actor=request.user, **body.validated_data)
+            server = inventory_service.pin_host_key(
+                self.get_object(), actor=Actor.of(request.user), **body.validated_data
+            )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
         except inventory_service.InventoryError as exc:
@@ -111,7 +114,7 @@ class ServerViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
         """Test reachability, host key, authentication and a harmless command; the result is stored."""
-        server = inventory_service.run_connection_test(self.get_object(), actor=request.user)
+        server = inventory_service.run_connection_test(self.get_object(), actor=Actor.of(request.user))
         return Response(ServerSerializer(server).data)
 
     @extend_schema(request=ImportSerializer, responses=ServerSerializer(many=True))
@@ -121,7 +124,9 @@ class ServerViewSet(viewsets.ModelViewSet):
         body = ImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            servers = import_servers(body.validated_data["content"], body.validated_data["format"], actor=request.user)
+            servers = import_servers(
+                body.validated_data["content"], body.validated_data["format"], actor=Actor.of(request.user)
+            )
         except ImportRejected as rejected:
             return Response({"detail": str(rejected), "rows": rejected.errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(ServerSerializer(servers, many=True).data, status=status.HTTP_201_CREATED)
@@ -152,7 +157,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
         fields, secrets, _clear = serializer.split()
         try:
             serializer.instance = credential_service.create_credential(
-                actor=self.request.user, fields=fields, secrets=secrets
+                actor=Actor.of(self.request.user), fields=fields, secrets=secrets
             )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
@@ -162,7 +167,7 @@ class CredentialViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = credential_service.update_credential(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
-                actor=self.request.user,
+                actor=Actor.of(self.request.user),
                 fields=fields,
                 secrets=secrets,
                 clear=clear,
@@ -172,6 +177,6 @@ class CredentialViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Credential) -> None:
         try:
-            credential_service.delete_credential(instance, actor=self.request.user)
+            credential_service.delete_credential(instance, actor=Actor.of(self.request.user))
         except ProtectedError as exc:
             raise ValidationError({"detail": "Servers still use this credential; reassign them first."}) from exc

@@ -11,10 +11,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from remediation.actors import Actor
+from remediation.api.errors import invalid_input
 from remediation.api.permissions import HasPerm, ModelPerms
 from remediation.choices import NotificationEvent
 from remediation.models import NotificationChannel, NotificationDelivery
 from remediation.notifications import channels as channel_service
+from remediation.permissions import (
+    ADD_NOTIFICATIONCHANNEL,
+    CHANGE_NOTIFICATIONCHANNEL,
+    DELETE_NOTIFICATIONCHANNEL,
+    VIEW_NOTIFICATIONCHANNEL,
+)
 
 
 class NotificationChannelSerializer(serializers.ModelSerializer):
@@ -76,24 +84,20 @@ class NotificationDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _invalid(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-
-
 class NotificationChannelViewSet(viewsets.ModelViewSet):
     """Notification channels; every change goes through the audited service."""
 
     serializer_class = NotificationChannelSerializer
     permission_classes = [HasPerm]
-    read_perm = "remediation.view_notificationchannel"
+    read_perm = VIEW_NOTIFICATIONCHANNEL
     WRITE_PERMS = {
-        "create": "remediation.add_notificationchannel",
-        "destroy": "remediation.delete_notificationchannel",
+        "create": ADD_NOTIFICATIONCHANNEL,
+        "destroy": DELETE_NOTIFICATIONCHANNEL,
     }
 
     @property
     def write_perm(self) -> str:
-        return self.WRITE_PERMS.get(self.action or "", "remediation.change_notificationchannel")
+        return self.WRITE_PERMS.get(self.action or "", CHANGE_NOTIFICATIONCHANNEL)
 
     def get_queryset(self) -> QuerySet[NotificationChannel]:
         return NotificationChannel.objects.all()
@@ -101,25 +105,27 @@ class NotificationChannelViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: NotificationChannelSerializer) -> None:  # type: ignore[override]
         fields, secret, _clear = serializer.split()
         try:
-            serializer.instance = channel_service.create_channel(actor=self.request.user, fields=fields, secret=secret)
+            serializer.instance = channel_service.create_channel(
+                actor=Actor.of(self.request.user), fields=fields, secret=secret
+            )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_update(self, serializer: NotificationChannelSerializer) -> None:  # type: ignore[override]
         fields, secret, clear = serializer.split()
         try:
             serializer.instance = channel_service.update_channel(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
-                actor=self.request.user,
+                actor=Actor.of(self.request.user),
                 fields=fields,
                 secret=secret,
                 clear_secret=clear,
             )
         except DjangoValidationError as exc:
-            raise _invalid(exc) from exc
+            raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: NotificationChannel) -> None:
-        channel_service.delete_channel(instance, actor=self.request.user)
+        channel_service.delete_channel(instance, actor=Actor.of(self.request.user))
 
 
 DELIVERY_FILTERS = [

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
+from remediation.actors import Actor
 from remediation.models import NotificationChannel
 from remediation.models.secrets import seal
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 
 CHANNEL_FIELDS = ("name", "kind", "url", "recipients", "enabled", "severity_floor", "events", "is_default")
 
@@ -40,7 +41,7 @@ def validate_channel(
 
 
 @transaction.atomic
-def create_channel(*, actor: ActorLike, fields: Mapping[str, Any], secret: str | None) -> NotificationChannel:
+def create_channel(*, actor: Actor, fields: Mapping[str, Any], secret: str | None) -> NotificationChannel:
     """Create a channel; raises ValidationError. Audited with the secret shown as stored, never its value."""
     channel = NotificationChannel()
     _apply(channel, fields, secret, False)
@@ -60,7 +61,7 @@ def create_channel(*, actor: ActorLike, fields: Mapping[str, Any], secret: str |
 def update_channel(
     channel: NotificationChannel,
     *,
-    actor: ActorLike,
+    actor: Actor,
     fields: Mapping[str, Any],
     secret: str | None = None,
     clear_secret: bool = False,
@@ -83,7 +84,7 @@ def update_channel(
 
 
 @transaction.atomic
-def delete_channel(channel: NotificationChannel, *, actor: ActorLike) -> None:
+def delete_channel(channel: NotificationChannel, *, actor: Actor) -> None:
     """Delete a channel and its delivery log."""
     before = _audit_snapshot(channel)
     pk, label = channel.pk, str(channel)

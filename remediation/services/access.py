@@ -7,24 +7,25 @@ from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+
+from remediation.actors import Actor, ActorKind, may
 
 logger = logging.getLogger(__name__)
 
 ACCESS_CHANGED = "access.changed"
 
 
-def require_permission(actor: User | AnonymousUser | str | None, permission: str) -> None:
-    """Refuse a person who is not active or lacks `permission`; the system actor (None or a name) passes.
+def require_permission(actor: Actor, permission: str) -> None:
+    """Refuse anonymous, and a person who is not active or lacks `permission`; the system actor passes.
 
     Services behind admin actions and API actions call this themselves, so an edge that forgets to check (or a new
     edge) cannot lend the service to someone who may not use it.
     """
-    if actor is None or isinstance(actor, str):
+    if actor.kind is ActorKind.SYSTEM:
         return
-    if not (actor.is_authenticated and actor.is_active and actor.has_perm(permission)):
+    if not may(actor, permission):
         raise PermissionDenied(f"This needs the {permission} permission.")
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db import models
 
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.actors import Actor
+from remediation.services.audit import diff, record_event, snapshot
 
 
 @dataclass
@@ -31,7 +32,7 @@ def capture(instance: models.Model, *, secret_fields: Iterable[str] = ()) -> Cap
 
 
 def record_admin_save(
-    instance: models.Model, captured: Captured, *, actor: ActorLike, secret_fields: Iterable[str] = ()
+    instance: models.Model, captured: Captured, *, actor: Actor, secret_fields: Iterable[str] = ()
 ) -> None:
     """Audit a create or update with its diff; a changed secret shows only as 'changed'."""
     secret = tuple(secret_fields)
@@ -53,7 +54,7 @@ def record_admin_save(
     )
 
 
-def record_admin_delete(instance: models.Model, captured: Captured, pk: Any, *, actor: ActorLike) -> None:
+def record_admin_delete(instance: models.Model, captured: Captured, pk: Any, *, actor: Actor) -> None:
     """Audit a deletion with what the row held."""
     record_event(
         actor=actor,

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from remediation import metrics
@@ -16,9 +15,6 @@ from remediation.actors import Actor
 from remediation.audit_context import current_audit_context
 from remediation.models import AuditEvent
 from remediation.redaction import MASK, mask_data
-
-# What edges hand services today (a user, a system label, nobody); record_event normalises it with Actor.of.
-ActorLike = User | AnonymousUser | str | None
 
 
 def _json_safe(value: Any) -> Any:
@@ -67,7 +63,7 @@ def diff(
 
 def record_event(
     *,
-    actor: Actor | ActorLike,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -82,7 +78,7 @@ def record_event(
 
     The caller's address and request id come from the audit context its edge set (remediation.audit_context).
     """
-    who = Actor.of(actor)
+    who = actor
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk

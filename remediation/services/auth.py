@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
 from remediation import metrics
+from remediation.actors import Actor
 from remediation.net import ratelimit_ip
 from remediation.services.access import access_changed
 from remediation.services.audit import record_event
@@ -113,7 +114,7 @@ def _login_failed(username: str, *, channel: str, result: str, reason: str) -> N
     """Count a refused sign-in and audit it as user.login_failed (the name as typed, cut to 150 characters)."""
     metrics.LOGINS.labels(channel=channel, result=result).inc()
     record_event(
-        actor=None,
+        actor=Actor.system(),
         action="user.login_failed",
         object_type="auth.user",
         object_repr=username[:150],
@@ -133,7 +134,7 @@ def log_in(request: HttpRequest, *, username: str, password: str, channel: str) 
         _login_failed(username, channel=channel, result="failed", reason="invalid credentials")
         raise LoginRefused("Invalid username or password.")
     metrics.LOGINS.labels(channel=channel, result="success").inc()
-    record_event(actor=user, action="user.logged_in", obj=user, after={"channel": channel})
+    record_event(actor=Actor.of(user), action="user.logged_in", obj=user, after={"channel": channel})
     return user
 
 
@@ -143,5 +144,5 @@ def log_out(request: HttpRequest) -> None:
     # The session is gone before the connections are told, so their re-check sees it gone.
     logout(request)
     if user.is_authenticated:
-        record_event(actor=user, action="user.logged_out", obj=user)
+        record_event(actor=Actor.of(user), action="user.logged_out", obj=user)
         access_changed([user.pk], cause="logged_out")

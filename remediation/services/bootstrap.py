@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import transaction
 
+from remediation.actors import Actor
 from remediation.choices import Role
 from remediation.roles import sync_roles
 from remediation.services.audit import record_event
@@ -36,7 +37,9 @@ def create_admin(*, username: str, email: str, password: str) -> None:
     user.set_password(password)
     user.save()
     user.groups.add(Group.objects.get(name=Role.ADMIN))
-    record_event(actor="bootstrap", action="user.created", obj=user, after={"username": username, "role": Role.ADMIN})
+    record_event(
+        actor=Actor.of("bootstrap"), action="user.created", obj=user, after={"username": username, "role": Role.ADMIN}
+    )
 
 
 def generate_password() -> str:

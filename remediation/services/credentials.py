@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from remediation import ssh
+from remediation.actors import Actor
 from remediation.models import Credential, CredentialKind
 from remediation.models.inventory import SECRET_FIELDS
 from remediation.models.secrets import EncryptedSecretField, SecretDecryptionError, seal, unseal
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 
 CREDENTIAL_FIELDS = ("name", "kind", "username", "description", "allowed_origins")
 
@@ -35,7 +36,7 @@ class Secrets:
     token: str | None = field(default=None, repr=False)
 
 
-def use_credential(credential: Credential, *, actor: ActorLike, purpose: str) -> Secrets:
+def use_credential(credential: Credential, *, actor: Actor, purpose: str) -> Secrets:
     """The one place secrets are decrypted; audits `credential.used` with the purpose (never the value)."""
     present = [name for name in SECRET_FIELDS if getattr(credential, name)]
     record_event(
@@ -58,7 +59,7 @@ def _audit_snapshot(credential: Credential) -> dict[str, Any]:
     return data
 
 
-def _describe_key(credential: Credential, secrets: Mapping[str, str], *, actor: ActorLike) -> None:
+def _describe_key(credential: Credential, secrets: Mapping[str, str], *, actor: Actor) -> None:
     """Check a new SSH key / passphrase pair opens, and record the key's type and fingerprint."""
     if credential.kind != CredentialKind.SSH_KEY or not ({"private_key", "passphrase"} & set(secrets)):
         return
@@ -81,7 +82,7 @@ def _apply(
     secrets: Mapping[str, str],
     clear: Iterable[str],
     *,
-    actor: ActorLike,
+    actor: Actor,
 ) -> dict[str, str]:
     """Set plain fields, seal replaced secrets and clear the named ones; returns {field: 'changed'} marks."""
     for name in CREDENTIAL_FIELDS:
@@ -106,7 +107,7 @@ def _apply(
 def validate_credential(
     credential: Credential | None,
     *,
-    actor: ActorLike,
+    actor: Actor,
     fields: Mapping[str, Any],
     secrets: Mapping[str, str],
     clear: Iterable[str] = (),
@@ -119,7 +120,7 @@ def validate_credential(
 @transaction.atomic
 def create_credential(
     *,
-    actor: ActorLike,
+    actor: Actor,
     fields: Mapping[str, Any],
     secrets: Mapping[str, str],
 ) -> Credential:
@@ -142,7 +143,7 @@ def create_credential(
 def update_credential(
     credential: Credential,
     *,
-    actor: ActorLike,
+    actor: Actor,
     fields: Mapping[str, Any],
     secrets: Mapping[str, str] | None = None,
     clear: Iterable[str] = (),
@@ -172,7 +173,7 @@ def update_credential(
 
 
 @transaction.atomic
-def delete_credential(credential: Credential, *, actor: ActorLike) -> None:
+def delete_credential(credential: Credential, *, actor: Actor) -> None:
     """Delete an unused credential (servers using it protect it)."""
     # Recorded first (with the row's id and name), in the same transaction: a refused delete leaves no event.
     record_event(actor=actor, action="credential.deleted", obj=credential, before=_audit_snapshot(credential))
@@ -199,7 +200,7 @@ def _encrypted_fields() -> list[tuple[type[models.Model], str]]:
     ]
 
 
-def rotate_encryption_key(*, old_key: str, new_key: str, actor: ActorLike) -> RotationReport:
+def rotate_encryption_key(*, old_key: str, new_key: str, actor: Actor) -> RotationReport:
     """Re-encrypt every stored secret from `old_key` to `new_key` in one transaction (idempotent).
 
     A value that already opens with the new key is left alone, so a second run is harmless; a value that opens

@@ -13,11 +13,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from remediation import ssh
-from remediation.actors import user_of
+from remediation.actors import Actor, user_of
 from remediation.models import Server
 from remediation.permissions import PIN_HOST_KEY, TEST_SERVER
 from remediation.services.access import require_permission
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 from remediation.services.credentials import CredentialUnavailable, Secrets, use_credential
 
 SERVER_FIELDS = (
@@ -95,7 +95,7 @@ def build_server(data: Mapping[str, Any], server: Server | None = None) -> Serve
 
 
 @transaction.atomic
-def create_server(*, actor: ActorLike, data: Mapping[str, Any]) -> Server:
+def create_server(*, actor: Actor, data: Mapping[str, Any]) -> Server:
     """Create a server (no host key pinned yet); audited."""
     server = build_server(data)
     server.save()
@@ -104,14 +104,14 @@ def create_server(*, actor: ActorLike, data: Mapping[str, Any]) -> Server:
 
 
 @transaction.atomic
-def update_server(server: Server, *, actor: ActorLike, data: Mapping[str, Any]) -> Server:
+def update_server(server: Server, *, actor: Actor, data: Mapping[str, Any]) -> Server:
     """Change a server; a new address or port drops the pinned host key (it belonged to the old endpoint)."""
     server = Server.objects.select_for_update().get(pk=server.pk)
     before = _snapshot(server)
     endpoint = (server.hostname, server.port)
     build_server(data, server)
     if (server.hostname, server.port) != endpoint and server.host_key:
-        _set_host_key(server, None, actor=None)
+        _set_host_key(server, None, actor=Actor.system())
     server.save()
     old, new = diff(before, _snapshot(server))
     if old or new:
@@ -120,14 +120,14 @@ def update_server(server: Server, *, actor: ActorLike, data: Mapping[str, Any]) 
 
 
 @transaction.atomic
-def delete_server(server: Server, *, actor: ActorLike) -> None:
+def delete_server(server: Server, *, actor: Actor) -> None:
     """Delete a server; audited with its last state."""
     # Recorded first (with the row's id and name), in the same transaction: a refused delete leaves no event.
     record_event(actor=actor, action="server.deleted", obj=server, before=_snapshot(server))
     server.delete()
 
 
-def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: ActorLike) -> None:
+def _set_host_key(server: Server, key: ssh.HostKey | None, *, actor: Actor) -> None:
     server.host_key_type = key.key_type if key else ""
     server.host_key = key.key_base64 if key else ""
     server.host_key_fingerprint = key.fingerprint if key else ""
@@ -142,7 +142,7 @@ def pinned_key(server: Server) -> ssh.HostKey | None:
 def pin_host_key(
     server: Server,
     *,
-    actor: ActorLike,
+    actor: Actor,
     known_hosts_line: str = "",
     expected_fingerprint: str = "",
 ) -> Server:
@@ -178,7 +178,7 @@ def pin_host_key(
 def ssh_target(
     server: Server,
     *,
-    actor: ActorLike,
+    actor: Actor,
     purpose: str,
     allow_disabled: bool = False,
 ) -> ssh.Target:
@@ -205,7 +205,7 @@ def connection_target(server: Server, secrets: Secrets) -> ssh.Target:
 
 
 @contextlib.contextmanager
-def server_session(server: Server, *, actor: ActorLike, purpose: str) -> Iterator[ssh.Connection]:
+def server_session(server: Server, *, actor: Actor, purpose: str) -> Iterator[ssh.Connection]:
     """`with server_session(server, actor=…, purpose=…) as client:` — an authenticated, host-key-checked client."""
     target = ssh_target(server, actor=actor, purpose=purpose)
     with ssh.session(target, timeouts=configured_timeouts()) as client:
@@ -232,7 +232,7 @@ def _host_key_stage(server: Server, timeouts: ssh.Timeouts) -> dict[str, Any]:
     return _stage("host_key", True, f"Matches the pinned key {server.host_key_fingerprint}.")
 
 
-def _run_stages(server: Server, *, actor: ActorLike) -> list[dict[str, Any]]:
+def _run_stages(server: Server, *, actor: Actor) -> list[dict[str, Any]]:
     timeouts = configured_timeouts()
     stages: list[dict[str, Any]] = []
     try:
@@ -256,7 +256,7 @@ def _run_stages(server: Server, *, actor: ActorLike) -> list[dict[str, Any]]:
     return stages
 
 
-def run_connection_test(server: Server, *, actor: ActorLike) -> Server:
+def run_connection_test(server: Server, *, actor: Actor) -> Server:
     """Check reachability, host key, authentication and a harmless command; store and audit the result."""
     require_permission(actor, TEST_SERVER)
     stages = _run_stages(server, actor=actor)

@@ -11,8 +11,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from remediation.actors import Actor
 from remediation.models import Credential, Server
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from remediation.services.inventory import build_server, create_server
 
 COLUMNS = ("name", "hostname", "port", "username", "credential", "environment", "tags", "aliases", "description")
@@ -97,7 +98,7 @@ def validate_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return valid
 
 
-def import_servers(text: str, fmt: str, *, actor: ActorLike) -> list[Server]:
+def import_servers(text: str, fmt: str, *, actor: Actor) -> list[Server]:
     """Create every server of the file in one transaction (each audited), or raise ImportRejected."""
     valid = validate_rows(parse_rows(text, fmt))
     servers: list[Server] = []

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from remediation import hooks
-from remediation.choices import SYSTEM_ACTOR
-from remediation.services.audit import ActorLike, record_event
+from remediation.actors import SYSTEM, Actor
+from remediation.services.audit import record_event
 
 # A purger is `fn(now) -> {what: count}`; each app registers its own by dotted path (`remediation.hooks.register_purger`
 # in its ready()), so the core finds them without importing a feature app.
@@ -29,7 +29,7 @@ def registered_purgers() -> list[str]:
     return hooks.purgers()
 
 
-def purge_old_data(*, actor: ActorLike = SYSTEM_ACTOR, now: dt.datetime | None = None) -> dict[str, int]:
+def purge_old_data(*, actor: Actor = SYSTEM, now: dt.datetime | None = None) -> dict[str, int]:
     """Run every registered purger once; returns and audits what each removed."""
     now = now or timezone.now()
     removed: dict[str, int] = {}

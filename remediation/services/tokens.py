@@ -14,8 +14,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from remediation.choices import SYSTEM_ACTOR
-from remediation.services.audit import ActorLike, record_event
+from remediation.actors import Actor
+from remediation.services.audit import record_event
 
 
 @dataclass
@@ -66,18 +66,18 @@ def rotate_refresh_token(raw: str) -> dict[str, str]:
         if BlacklistedToken.objects.filter(token=row).exists():
             # Rotated or revoked tokens never come back from an honest client: someone else may hold the newest one.
             if user is not None:
-                revoke_user_tokens(user, actor=SYSTEM_ACTOR, reason="a revoked refresh token was presented again")
+                revoke_user_tokens(user, actor=Actor.system(), reason="a revoked refresh token was presented again")
             refused = "it was already used or revoked"
         else:
             refused = _still_valid_for(token, user)
             if not refused and user is not None:
                 BlacklistedToken.objects.create(token=row)
                 pair = issue_tokens(user)
-                record_event(actor=user, action="user.token_refreshed", obj=user)
+                record_event(actor=Actor.of(user), action="user.token_refreshed", obj=user)
                 return pair
     # Outside the transaction: the revocation above must stand although this call fails.
     record_event(
-        actor=None,
+        actor=Actor.system(),
         action="user.token_refused",
         object_type="auth.user",
         object_id=row.user_id or "",
@@ -91,10 +91,10 @@ def revoke_refresh_token(raw: str, *, everywhere: bool = False) -> int:
     with transaction.atomic():
         _token, row = _stored(raw)
         if everywhere and row.user is not None:
-            return revoke_user_tokens(row.user, actor=row.user, reason="logout everywhere")
+            return revoke_user_tokens(row.user, actor=Actor.of(row.user), reason="logout everywhere")
         created = BlacklistedToken.objects.get_or_create(token=row)[1]
         record_event(
-            actor=row.user,
+            actor=Actor.of(row.user),
             action="user.token_revoked",
             object_type="auth.user",
             object_id=row.user_id or "",
@@ -104,7 +104,7 @@ def revoke_refresh_token(raw: str, *, everywhere: bool = False) -> int:
         return int(created)
 
 
-def revoke_user_tokens(user: User, *, actor: ActorLike, reason: str) -> int:
+def revoke_user_tokens(user: User, *, actor: Actor, reason: str) -> int:
     """Revoke every unexpired refresh token of `user` (password change, deactivation, logout); audited with a count."""
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token_id=pk) for pk in live.values_list("pk", flat=True)]

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from remediation.actors import Actor
 from remediation.permissions import MANAGE_KILL_SWITCH
 from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.maintenance import delete_maintenance_window, save_maintenance_window, set_kill_switch
@@ -20,14 +21,14 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
     search_fields = ["name", "reason"]
 
     def save_model(self, request: HttpRequest, obj: MaintenanceWindow, form: Any, change: bool) -> None:
-        save_maintenance_window(obj, actor=request.user)
+        save_maintenance_window(obj, actor=Actor.of(request.user))
 
     def delete_model(self, request: HttpRequest, obj: MaintenanceWindow) -> None:
-        delete_maintenance_window(obj, actor=request.user)
+        delete_maintenance_window(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MaintenanceWindow]) -> None:
         for window in queryset:
-            delete_maintenance_window(window, actor=request.user)
+            delete_maintenance_window(window, actor=Actor.of(request.user))
 
 
 @admin.register(KillSwitch)
@@ -50,4 +51,4 @@ class KillSwitchAdmin(admin.ModelAdmin):
         return super().get_queryset(request)
 
     def save_model(self, request: HttpRequest, obj: KillSwitch, form: Any, change: bool) -> None:
-        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=request.user)
+        set_kill_switch(obj.engaged, reason=obj.reason or "changed in admin", actor=Actor.of(request.user))

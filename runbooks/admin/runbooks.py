@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 
+from remediation.actors import Actor
 from remediation.permissions import AUTHOR_RUNBOOK
 from remediation.redaction import mask_data
 from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookSchedule, ScheduleRun, Step, StepRun
@@ -119,11 +120,12 @@ class RunbookAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        commit_version(form.instance, self._before, actor=request.user)
+        commit_version(form.instance, self._before, actor=Actor.of(request.user))
 
     @admin.action(description="Plan (render every step; contacts nothing)", permissions=["view"])
     def plan(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> HttpResponse:
-        plans = [(runbook, plan_runbook(runbook)) for runbook in queryset if runbook.versions.exists()]
+        actor = Actor.of(request.user)
+        plans = [(runbook, plan_runbook(runbook, actor=actor)) for runbook in queryset if runbook.versions.exists()]
         context = {**self.admin_site.each_context(request), "plans": plans, "title": "Runbook plans"}
         return TemplateResponse(request, "admin/runbooks/plan.html", context)
 
@@ -136,10 +138,10 @@ class CommandPolicyRuleAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "overridable"]
 
     def save_model(self, request: HttpRequest, obj: CommandPolicyRule, form: Any, change: bool) -> None:
-        save_policy_rule(obj, actor=request.user)
+        save_policy_rule(obj, actor=Actor.of(request.user))
 
     def delete_model(self, request: HttpRequest, obj: CommandPolicyRule) -> None:
-        delete_policy_rule(obj, actor=request.user)
+        delete_policy_rule(obj, actor=Actor.of(request.user))
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -232,7 +234,7 @@ class RunbookScheduleAdmin(admin.ModelAdmin):
             def clean(self) -> dict[str, Any]:
                 data = super().clean()
                 try:  # a form error (what was typed is kept), not a failure in save_model
-                    schedules.check_schedule_scope(user, data.get("target_ids"))
+                    schedules.check_schedule_scope(Actor.of(user), data.get("target_ids"))
                 except ValidationError as exc:
                     self.add_error("target_ids", exc.messages)
                 return data
@@ -243,24 +245,24 @@ class RunbookScheduleAdmin(admin.ModelAdmin):
         values = {field: form.cleaned_data[field] for field in schedules.EDITABLE if field in form.cleaned_data}
         if change:
             current = RunbookSchedule.objects.get(pk=obj.pk)
-            schedules.update_schedule(current, actor=request.user, **values)
+            schedules.update_schedule(current, actor=Actor.of(request.user), **values)
         else:
-            form.instance = schedules.create_schedule(actor=request.user, **values)
+            form.instance = schedules.create_schedule(actor=Actor.of(request.user), **values)
             obj.pk = form.instance.pk
 
     def delete_model(self, request: HttpRequest, obj: RunbookSchedule) -> None:
-        schedules.delete_schedule(obj, actor=request.user)
+        schedules.delete_schedule(obj, actor=Actor.of(request.user))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.delete_schedule(schedule, actor=request.user)
+            schedules.delete_schedule(schedule, actor=Actor.of(request.user))
 
     @admin.action(description="Pause the selected schedules", permissions=["change"])
     def pause(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, False, actor=request.user)
+            schedules.set_schedule_enabled(schedule, False, actor=Actor.of(request.user))
 
     @admin.action(description="Resume the selected schedules", permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
         for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, True, actor=request.user)
+            schedules.set_schedule_enabled(schedule, True, actor=Actor.of(request.user))

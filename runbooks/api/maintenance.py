@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from remediation.actors import Actor
 from remediation.api.errors import invalid_input
 from remediation.api.permissions import ModelPerms
 from remediation.permissions import MANAGE_KILL_SWITCH, VIEW_KILLSWITCH
@@ -58,12 +59,12 @@ class MaintenanceWindowViewSet(viewsets.ModelViewSet):
         for name, value in serializer.validated_data.items():
             setattr(window, name, value)
         try:
-            serializer.instance = save_maintenance_window(window, actor=self.request.user)
+            serializer.instance = save_maintenance_window(window, actor=Actor.of(self.request.user))
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: MaintenanceWindow) -> None:
-        delete_maintenance_window(instance, actor=self.request.user)
+        delete_maintenance_window(instance, actor=Actor.of(self.request.user))
 
 
 class KillSwitchSerializer(serializers.ModelSerializer):
@@ -95,6 +96,6 @@ class KillSwitchView(APIView):
         switch = set_kill_switch(
             body.validated_data["engaged"],
             reason=body.validated_data["reason"],
-            actor=request.user,
+            actor=Actor.of(request.user),
         )
         return Response(KillSwitchSerializer(switch).data)

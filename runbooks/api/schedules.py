@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from remediation.actors import Actor
 from remediation.api.errors import invalid_input
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.permissions import ModelPerms
@@ -51,7 +52,9 @@ class ScheduleViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         try:
-            serializer.instance = service.create_schedule(actor=self.request.user, **serializer.validated_data)
+            serializer.instance = service.create_schedule(
+                actor=Actor.of(self.request.user), **serializer.validated_data
+            )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
 
@@ -59,27 +62,27 @@ class ScheduleViewSet(viewsets.ModelViewSet):
         try:
             serializer.instance = service.update_schedule(
                 serializer.instance,  # type: ignore[arg-type]  # an update always has its instance
-                actor=self.request.user,
+                actor=Actor.of(self.request.user),
                 **serializer.validated_data,
             )
         except DjangoValidationError as exc:
             raise invalid_input(exc) from exc
 
     def perform_destroy(self, instance: RunbookSchedule) -> None:
-        service.delete_schedule(instance, actor=self.request.user)
+        service.delete_schedule(instance, actor=Actor.of(self.request.user))
 
     @extend_schema(request=None, responses=ScheduleSerializer)
     @action(detail=True, methods=["post"])
     def pause(self, request: Request, pk: str | None = None) -> Response:
         """Stop firing until resumed (nothing is recorded while paused)."""
-        schedule = service.set_schedule_enabled(self.get_object(), False, actor=request.user)
+        schedule = service.set_schedule_enabled(self.get_object(), False, actor=Actor.of(request.user))
         return Response(self.get_serializer(schedule).data)
 
     @extend_schema(request=None, responses=ScheduleSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         """Fire again from the next intended run after now."""
-        schedule = service.set_schedule_enabled(self.get_object(), True, actor=request.user)
+        schedule = service.set_schedule_enabled(self.get_object(), True, actor=Actor.of(request.user))
         return Response(self.get_serializer(schedule).data)
 
     @extend_schema(responses=ScheduleRunSerializer(many=True))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from remediation.actors import Actor
 from remediation.redaction import mask_data
 from runbooks.models import Execution, Runbook, Step, StepRun
 from runbooks.services import approvals
@@ -158,7 +159,7 @@ class ExecutionDetailSerializer(ExecutionSerializer):
         """The triggering alert's AI analysis, for readers holding ai.view_analysis (null otherwise)."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        return approvals.analysis_data(approvals.analysis_for(execution, actor=user)) if user else None
+        return approvals.analysis_data(approvals.analysis_for(execution, actor=Actor.of(user))) if user else None
 
     class Meta(ExecutionSerializer.Meta):
         fields = [*ExecutionSerializer.Meta.fields, "alert", "plan", "variables", "step_runs", "analysis"]

@@ -13,6 +13,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from remediation.actors import Actor
 from remediation.api.pagination import NewestFirstCursorPagination
 from remediation.api.parsers import ObjectJSONParser
 from remediation.api.permissions import HasPerm
@@ -59,7 +60,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @extend_schema(request=s.RunbookWriteSerializer, responses=s.RunbookSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            runbook = save_runbook(dict(request.data), actor=request.user)
+            runbook = save_runbook(dict(request.data), actor=Actor.of(request.user))
         except DefinitionError as exc:
             raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbook).data, status=status.HTTP_201_CREATED)
@@ -67,14 +68,14 @@ class RunbookViewSet(viewsets.ModelViewSet):
     @extend_schema(request=s.RunbookWriteSerializer, responses=s.RunbookSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            runbook = save_runbook(dict(request.data), actor=request.user, runbook=self.get_object())
+            runbook = save_runbook(dict(request.data), actor=Actor.of(request.user), runbook=self.get_object())
         except DefinitionError as exc:
             raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbook).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
-            delete_runbook(self.get_object(), actor=request.user)
+            delete_runbook(self.get_object(), actor=Actor.of(request.user))
         except DefinitionError as exc:
             return Response({"detail": str(exc.errors["non_field_errors"][0])}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -93,7 +94,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
                 params=data["params"],
                 target_ids=data["targets"],
                 alert=data["alert"],
-                actor=request.user,
+                actor=Actor.of(request.user),
             )
         except OutOfScope as exc:
             raise PermissionDenied(str(exc)) from None
@@ -110,7 +111,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         try:
             execution = execute_service.request_execution(
                 self.get_object(),
-                actor=request.user,
+                actor=Actor.of(request.user),
                 params=data["params"],
                 target_ids=data["targets"],
                 dry_run=data["dry_run"],
@@ -145,7 +146,7 @@ class RunbookViewSet(viewsets.ModelViewSet):
         if not isinstance(text, str):
             raise ValidationError({"yaml": ["send the YAML as an application/yaml body or a 'yaml' string field"]})
         try:
-            runbooks = import_yaml(text, actor=request.user)
+            runbooks = import_yaml(text, actor=Actor.of(request.user))
         except DefinitionError as exc:
             raise ValidationError(exc.errors) from exc
         return Response(s.RunbookSerializer(runbooks, many=True).data)
@@ -176,7 +177,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         _need(request, CANCEL_EXECUTION)
         try:
-            execution = execute_service.cancel_execution(self.get_object(), actor=request.user)
+            execution = execute_service.cancel_execution(self.get_object(), actor=Actor.of(request.user))
         except execute_service.ExecutionRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(s.ExecutionSerializer(execution).data)
@@ -198,7 +199,7 @@ class ExecutionViewSet(viewsets.ReadOnlyModelViewSet):
         body = s.ApprovalDecisionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            execution = service(self.get_object(), actor=request.user, reason=body.validated_data["reason"])
+            execution = service(self.get_object(), actor=Actor.of(request.user), reason=body.validated_data["reason"])
         except approvals.ApprovalForbidden as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
         except approvals.ApprovalRefused as exc:

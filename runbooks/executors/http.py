@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
 from runbooks.specs import HTTP_METHOD, StepSpec
@@ -145,7 +145,7 @@ class HttpExecutor(Executor):
             raise CredentialUnbound(problem)
         key = ("credential", name)
         if key not in cache:
-            cache[key] = use_credential(Credential.objects.get(name=name), actor=SYSTEM_ACTOR, purpose=purpose)
+            cache[key] = use_credential(Credential.objects.get(name=name), actor=Actor.system(), purpose=purpose)
         secrets = cache[key]
         if secrets.kind == CredentialKind.API_TOKEN:
             value = f"Bearer {secrets.token or ''}"

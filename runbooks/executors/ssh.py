@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from remediation import ssh
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 from runbooks.choices import ErrorKind
 from runbooks.executors.base import Action, Executor, Outcome, StepIO, register
 from runbooks.specs import StepSpec
@@ -69,7 +69,7 @@ class SshExecutor(Executor):
             raise ValueError(f"server {server.name!r} has no credential")
         key = ("credential", server.credential_id)
         if key not in cache:
-            cache[key] = use_credential(server.credential, actor=SYSTEM_ACTOR, purpose=purpose)
+            cache[key] = use_credential(server.credential, actor=Actor.system(), purpose=purpose)
         secrets = cache[key]
         action.payload["connection"] = connection_target(server, secrets)
         found = (secrets.password, secrets.private_key, secrets.passphrase)

@@ -10,12 +10,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from remediation.actors import may
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor, may, user_of
 from remediation.grants import APPROVE_PERM
 from remediation.permissions import APPROVE_EXECUTION, VIEW_ANALYSIS
 from remediation.redaction import mask_data
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import live
@@ -33,10 +32,10 @@ class ApprovalForbidden(ApprovalRefused):
     """This actor may not decide: no approve permission, or approving their own request."""
 
 
-def _check(execution: Execution, actor: ActorLike, *, approving: bool) -> None:
+def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
     if not may(actor, APPROVE_PERMISSION):
         raise ApprovalForbidden("you need the approve permission")
-    if approving and execution.requested_by_id is not None and execution.requested_by_id == actor.pk:  # type: ignore[union-attr]
+    if approving and execution.requested_by_id is not None and execution.requested_by_id == actor.user_id:
         raise ApprovalForbidden("you cannot approve your own request; ask another approver")
     if execution.status != ExecutionStatus.AWAITING_APPROVAL:
         raise ApprovalRefused(f"execution #{execution.pk} is {execution.status}, not awaiting approval")
@@ -44,12 +43,12 @@ def _check(execution: Execution, actor: ActorLike, *, approving: bool) -> None:
         _check_scope(execution, actor)
 
 
-def _check_scope(execution: Execution, actor: ActorLike) -> None:
+def _check_scope(execution: Execution, actor: Actor) -> None:
     """The approver must be allowed on every target, and a person who requested it must still be (grants change)."""
     try:
         check_scope(actor, execution.target_ids, perm=APPROVE_PERM)
         if execution.requested_by is not None:
-            check_scope(execution.requested_by, execution.target_ids, who="the requester")
+            check_scope(Actor.of(execution.requested_by), execution.target_ids, who="the requester")
     except OutOfScope as exc:
         raise ApprovalForbidden(str(exc)) from None
 
@@ -59,7 +58,7 @@ def _broadcast(execution: Execution) -> None:
     transaction.on_commit(lambda: live.broadcast(execution.pk, {"type": "status", "execution": state}))
 
 
-def approve_execution(execution: Execution, *, actor: ActorLike, reason: str = "") -> Execution:
+def approve_execution(execution: Execution, *, actor: Actor, reason: str = "") -> Execution:
     """Approve: the execution is queued to run exactly the plan that was shown (re-checked when it starts)."""
     expire_due(now=timezone.now(), ids=[execution.pk])  # committed first: an expired request stays expired
     with transaction.atomic():
@@ -70,7 +69,7 @@ def approve_execution(execution: Execution, *, actor: ActorLike, reason: str = "
             row.pk,
             [ExecutionStatus.AWAITING_APPROVAL],
             ExecutionStatus.PENDING,
-            approved_by=actor,
+            approved_by=user_of(actor),
             approved_at=now,
             decision_reason=reason.strip(),
         )
@@ -88,7 +87,7 @@ def approve_execution(execution: Execution, *, actor: ActorLike, reason: str = "
 
 
 @transaction.atomic
-def reject_execution(execution: Execution, *, actor: ActorLike, reason: str) -> Execution:
+def reject_execution(execution: Execution, *, actor: Actor, reason: str) -> Execution:
     """Reject with a reason: the execution ends as `rejected` and never runs."""
     if not reason.strip():
         raise ApprovalRefused("say why the request is rejected")
@@ -98,7 +97,7 @@ def reject_execution(execution: Execution, *, actor: ActorLike, reason: str) -> 
         row.pk,
         [ExecutionStatus.AWAITING_APPROVAL],
         ExecutionStatus.REJECTED,
-        approved_by=actor,
+        approved_by=user_of(actor),
         approved_at=timezone.now(),
         decision_reason=reason.strip(),
         status_reason=f"rejected: {reason.strip()}",
@@ -117,7 +116,7 @@ def expire_execution(execution: Execution, *, reason: str) -> bool:
     ):
         return False
     execution.refresh_from_db()
-    record_event(actor=SYSTEM_ACTOR, action="execution.expired", obj=execution, reason=reason)
+    record_event(actor=Actor.system(), action="execution.expired", obj=execution, reason=reason)
     _broadcast(execution)
     return True
 
@@ -160,7 +159,7 @@ def _analysis_model() -> Any | None:
         return None
 
 
-def analysis_for(execution: Execution, *, actor: ActorLike = None) -> Any | None:
+def analysis_for(execution: Execution, *, actor: Actor | None = None) -> Any | None:
     """The triggering alert's AI analysis (latest valid one, else latest), when the actor may read analyses."""
     if actor is not None and not may(actor, ANALYSIS_PERMISSION):
         return None

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import JSONField, OuterRef, ProtectedError, QuerySet, Subquery
 
-from remediation.actors import user_of
-from remediation.services.audit import ActorLike, diff, record_event
+from remediation.actors import Actor, user_of
+from remediation.services.audit import diff, record_event
 from runbooks import templating
 from runbooks.choices import StepKind
 from runbooks.executors import get_executor
@@ -199,7 +199,7 @@ def _collect(errors: dict[str, list[str]], prefix: str, check: Any) -> None:
 def save_runbook(
     data: dict[str, Any],
     *,
-    actor: ActorLike,
+    actor: Actor,
     runbook: Runbook | None = None,
     action: str = "",
 ) -> Runbook:
@@ -223,7 +223,7 @@ def commit_version(
     runbook: Runbook,
     before: dict[str, Any] | None,
     *,
-    actor: ActorLike,
+    actor: Actor,
     action: str = "",
 ) -> Runbook:
     """After a runbook and its steps were saved (API, YAML or admin): freeze a new version and audit the change."""
@@ -239,7 +239,7 @@ def commit_version(
     return runbook
 
 
-def snapshot_version(runbook: Runbook, *, actor: ActorLike) -> RunbookVersion:
+def snapshot_version(runbook: Runbook, *, actor: Actor) -> RunbookVersion:
     """Freeze the runbook's current definition as its next version (no audit: the caller audits the change)."""
     Runbook.objects.filter(pk=runbook.pk).update(version=runbook.version + 1)
     runbook.version += 1
@@ -251,7 +251,7 @@ def snapshot_version(runbook: Runbook, *, actor: ActorLike) -> RunbookVersion:
     )
 
 
-def delete_runbook(runbook: Runbook, *, actor: ActorLike) -> None:
+def delete_runbook(runbook: Runbook, *, actor: Actor) -> None:
     """Delete a runbook that never ran; runbooks with executions must be disabled instead."""
     before, pk = definition_of(runbook), runbook.pk
     try:

@@ -13,11 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation import metrics
-from remediation.actors import may, user_of
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor, may, user_of
 from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.permissions import OVERRIDE_MAINTENANCE
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus, Trigger
 from runbooks.models import Execution, Runbook, RunbookVersion
 from runbooks.services import live, notices
@@ -76,7 +75,7 @@ def redispatch_pending() -> int:
 
 
 @contextmanager
-def refusals_audited(runbook: Runbook, *, actor: ActorLike, **details: Any) -> Iterator[None]:
+def refusals_audited(runbook: Runbook, *, actor: Actor, **details: Any) -> Iterator[None]:
     """Audit an ExecutionRefused raised inside as `execution.refused`, after the atomic block inside rolled back.
 
     Written inside that block, the refusal would be rolled back with it. A caller that wraps a request in its own
@@ -97,7 +96,7 @@ class _Request:
     """One call of request_execution, its inputs normalised (no params: {}, no targets: [], no origin: {})."""
 
     runbook: Runbook
-    actor: ActorLike
+    actor: Actor
     params: dict[str, Any]
     target_ids: list[Any]
     dry_run: bool
@@ -111,7 +110,7 @@ class _Request:
 def request_execution(
     runbook: Runbook,
     *,
-    actor: ActorLike,
+    actor: Actor,
     params: dict[str, Any] | None = None,
     target_ids: list[Any] | None = None,
     dry_run: bool = False,
@@ -207,9 +206,7 @@ def _record_requested(ask: _Request, execution: Execution, version: RunbookVersi
     record_event(actor=ask.actor, action="execution.requested", obj=execution, after=after)
 
 
-def check_guards(
-    runbook: Runbook, target_ids: list[Any], *, actor: ActorLike, manual: bool, override_reason: str
-) -> None:
+def check_guards(runbook: Runbook, target_ids: list[Any], *, actor: Actor, manual: bool, override_reason: str) -> None:
     """Real runs obey the kill switch; manual runs also obey maintenance windows unless overridden (audited)."""
     suppressor = Suppressor(timezone.now())
     if suppressor.kill_switch is not None:
@@ -233,7 +230,7 @@ def check_guards(
 
 
 @transaction.atomic
-def cancel_execution(execution: Execution, *, actor: ActorLike) -> Execution:
+def cancel_execution(execution: Execution, *, actor: Actor) -> Execution:
     """Cancel a queued execution at once, or flag a running one (its runner stops within seconds)."""
     user = user_of(actor)
     waiting = [ExecutionStatus.PENDING, ExecutionStatus.AWAITING_APPROVAL]
@@ -271,7 +268,7 @@ def reap_expired_leases() -> int:
         if not moved:
             continue
         execution.refresh_from_db()
-        record_event(actor=SYSTEM_ACTOR, action="execution.reaped", obj=execution, reason=reason)
+        record_event(actor=Actor.system(), action="execution.reaped", obj=execution, reason=reason)
         notices.execution_finished(execution, breaker=None)
         live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
         reaped += 1

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation.actors import Actor, user_of
-from remediation.services.audit import ActorLike, diff, record_event, snapshot
+from remediation.services.audit import diff, record_event, snapshot
 from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services import notices
 
@@ -27,7 +27,7 @@ WINDOW_FIELDS = (
 
 
 @transaction.atomic
-def save_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) -> MaintenanceWindow:
+def save_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> MaintenanceWindow:
     """Validate and save a window; audited as maintenance_window.created / .updated."""
     created = window.pk is None
     before = None if created else snapshot(MaintenanceWindow.objects.get(pk=window.pk), fields=WINDOW_FIELDS)
@@ -40,7 +40,7 @@ def save_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) -> M
 
 
 @transaction.atomic
-def delete_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) -> None:
+def delete_maintenance_window(window: MaintenanceWindow, *, actor: Actor) -> None:
     """Delete a window; audited as maintenance_window.deleted."""
     before = snapshot(window, fields=WINDOW_FIELDS)
     record_event(actor=actor, action="maintenance_window.deleted", obj=window, before=before)
@@ -48,7 +48,7 @@ def delete_maintenance_window(window: MaintenanceWindow, *, actor: ActorLike) ->
 
 
 @transaction.atomic
-def set_kill_switch(engaged: bool, *, reason: str, actor: ActorLike) -> KillSwitch:
+def set_kill_switch(engaged: bool, *, reason: str, actor: Actor) -> KillSwitch:
     """Engage or release the global kill switch; audited as kill_switch.changed (a reason is required)."""
     if not reason.strip():
         raise ValueError("Say why the kill switch is changed.")

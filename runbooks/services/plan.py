@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from remediation.actors import Actor
 from remediation.redaction import mask_data, mask_text
 from runbooks.choices import StepKind
 from runbooks.executors import Action, get_executor
@@ -128,7 +129,7 @@ def plan_runbook(
     params: dict[str, Any] | None = None,
     target_ids: list[Any] | None = None,
     alert: dict[str, Any] | None = None,
-    actor: Any = None,
+    actor: Actor,
 ) -> Plan:
     """Plan the runbook's current version (read-only: nothing is stored, nothing is contacted).
 

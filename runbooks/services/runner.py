@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 from remediation.services.audit import record_event
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
@@ -36,7 +36,7 @@ def run_execution(execution_id: int) -> str:
     if not Execution.objects.claim(execution_id, owner, settings.RUNBOOK_LEASE_SECONDS):
         return "not claimed"
     execution = Execution.objects.select_related("version", "runbook").get(pk=execution_id)
-    record_event(actor=SYSTEM_ACTOR, action="execution.started", obj=execution, after={"worker": owner})
+    record_event(actor=Actor.system(), action="execution.started", obj=execution, after={"worker": owner})
     live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
     changed = stale_plan(execution)
     if changed:
@@ -64,7 +64,7 @@ def finish(execution: Execution, owner: str, status: str, reason: str, captured:
         return "lost lease"
     execution.refresh_from_db()
     record_event(
-        actor=SYSTEM_ACTOR, action="execution.finished", obj=execution, after={"status": status}, reason=reason
+        actor=Actor.system(), action="execution.finished", obj=execution, after={"status": status}, reason=reason
     )
     live.broadcast(execution.pk, {"type": "status", "execution": live.execution_state(execution)})
     notices.execution_finished(execution, breaker=breaker)

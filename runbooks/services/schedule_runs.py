@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from remediation.choices import SYSTEM_ACTOR
+from remediation.actors import Actor
 from remediation.services.audit import record_event
 from runbooks.choices import FINISHED_STATUSES, OverlapPolicy, ScheduleRunStatus, Trigger
 from runbooks.models import Execution, RunbookSchedule, ScheduleRun
@@ -58,7 +58,7 @@ def _record_missed(
         ]
     )
     record_event(
-        actor=SYSTEM_ACTOR,
+        actor=Actor.system(),
         action="schedule.run_missed",
         obj=schedule,
         reason=reason,
@@ -84,7 +84,9 @@ def _owner_refused(schedule: RunbookSchedule) -> str:
     if schedule.created_by is None:
         return ""  # created by the system or from the shell (manage.py): no person's grants to apply
     try:
-        check_scope(schedule.created_by, schedule.target_ids, who=f"the schedule's owner {schedule.created_by}")
+        check_scope(
+            Actor.of(schedule.created_by), schedule.target_ids, who=f"the schedule's owner {schedule.created_by}"
+        )
     except OutOfScope as exc:
         return str(exc)
     return ""
@@ -106,7 +108,7 @@ def _run_or_skip(schedule: RunbookSchedule, intended: dt.datetime, now: dt.datet
     try:  # a savepoint of its own; its refusal is audited after that savepoint, so it is kept
         execution = request_execution(
             schedule.runbook,
-            actor=SYSTEM_ACTOR,
+            actor=Actor.system(),
             params=schedule.params,
             target_ids=schedule.target_ids,
             dry_run=schedule.dry_run,
@@ -129,6 +131,6 @@ def _record(schedule: RunbookSchedule, intended: dt.datetime, status: str, actio
     except IntegrityError:
         return "already handled"
     record_event(
-        actor=SYSTEM_ACTOR, action=action, obj=schedule, reason=reason, after={"scheduled_for": intended.isoformat()}
+        actor=Actor.system(), action=action, obj=schedule, reason=reason, after={"scheduled_for": intended.isoformat()}
     )
     return f"{status}: {reason}"

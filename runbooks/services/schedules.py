@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from remediation import jobs
-from remediation.actors import user_of
+from remediation.actors import Actor, user_of
 from remediation.permissions import CHANGE_RUNBOOKSCHEDULE
 from remediation.services.access import require_permission
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from runbooks.models import RunbookSchedule
 from runbooks.services.scope import OutOfScope, check_scope
 
@@ -45,7 +45,7 @@ def preview(schedule: RunbookSchedule, *, count: int = 5, now: dt.datetime | Non
     return schedule.next_runs(now or timezone.now(), count)
 
 
-def check_schedule_scope(actor: ActorLike, target_ids: Any) -> None:
+def check_schedule_scope(actor: Actor, target_ids: Any) -> None:
     """A person may schedule runs only on servers they may run on (ValidationError on `target_ids` otherwise)."""
     try:
         check_scope(actor, list(target_ids or []) if isinstance(target_ids, list) else [])
@@ -69,7 +69,7 @@ def arm(schedule: RunbookSchedule, now: dt.datetime) -> None:
 
 
 @transaction.atomic
-def create_schedule(*, actor: ActorLike, now: dt.datetime | None = None, **values: Any) -> RunbookSchedule:
+def create_schedule(*, actor: Actor, now: dt.datetime | None = None, **values: Any) -> RunbookSchedule:
     """Validate, save and arm a new schedule; audited as schedule.created."""
     schedule = RunbookSchedule(**values, created_by=user_of(actor))
     schedule.full_clean()
@@ -84,7 +84,7 @@ def create_schedule(*, actor: ActorLike, now: dt.datetime | None = None, **value
 def update_schedule(
     schedule: RunbookSchedule,
     *,
-    actor: ActorLike,
+    actor: Actor,
     now: dt.datetime | None = None,
     **changes: Any,
 ) -> RunbookSchedule:
@@ -107,7 +107,7 @@ def set_schedule_enabled(
     schedule: RunbookSchedule,
     enabled: bool,
     *,
-    actor: ActorLike,
+    actor: Actor,
     now: dt.datetime | None = None,
 ) -> RunbookSchedule:
     """Pause (no django-q2 row, nothing fires) or resume (armed from now on); audited schedule.paused/resumed."""
@@ -121,7 +121,7 @@ def set_schedule_enabled(
 
 
 @transaction.atomic
-def delete_schedule(schedule: RunbookSchedule, *, actor: ActorLike) -> None:
+def delete_schedule(schedule: RunbookSchedule, *, actor: Actor) -> None:
     """Delete a schedule, its django-q2 row and its history; audited as schedule.deleted."""
     record_event(actor=actor, action="schedule.deleted", obj=schedule, before=snapshot(schedule))
     jobs.remove_schedule(schedule.q2_name)

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 
-from remediation.services.audit import ActorLike
+from remediation.actors import Actor
 from runbooks.models import Runbook
 from runbooks.services.definitions import DefinitionError, definition_of, save_runbook
 
@@ -36,7 +36,7 @@ def parse_yaml(text: str) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def import_yaml(text: str, *, actor: ActorLike) -> list[Runbook]:
+def import_yaml(text: str, *, actor: Actor) -> list[Runbook]:
     """Create or update runbooks by name; all or nothing. Unchanged runbooks get no new version."""
     imported: list[Runbook] = []
     errors: dict[str, list[str]] = {}

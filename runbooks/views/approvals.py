@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.actors import Actor
 from remediation.permissions import VIEW_EXECUTION
 from runbooks.models import Execution
 from runbooks.services import approvals
@@ -19,7 +20,8 @@ from runbooks.services import approvals
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
     items = [
-        {"execution": e, "analysis": approvals.analysis_for(e, actor=request.user)} for e in approvals.approval_queue()
+        {"execution": e, "analysis": approvals.analysis_for(e, actor=Actor.of(request.user))}
+        for e in approvals.approval_queue()
     ]
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
@@ -33,7 +35,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)
     service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
     try:
-        service(execution, actor=request.user, reason=request.POST.get("reason", ""))
+        service(execution, actor=Actor.of(request.user), reason=request.POST.get("reason", ""))
         messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
     except approvals.ApprovalRefused as exc:
         messages.error(request, str(exc))

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.actors import Actor
 from remediation.permissions import EXECUTE_RUNBOOK, VIEW_RUNBOOK
 from runbooks.models import Runbook
 from runbooks.services import execute as execute_service
@@ -52,7 +53,7 @@ def runbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = None
     if runbook.versions.exists():
         try:
-            plan = plan_runbook(runbook, params=params, target_ids=targets, actor=request.user)
+            plan = plan_runbook(runbook, params=params, target_ids=targets, actor=Actor.of(request.user))
         except OutOfScope as exc:
             messages.error(request, str(exc))
     context = {
@@ -80,7 +81,7 @@ def runbook_execute(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         execution = execute_service.request_execution(
             runbook,
-            actor=request.user,
+            actor=Actor.of(request.user),
             params=params,
             target_ids=targets,
             dry_run=bool(request.POST.get("dry_run")),

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.actors import Actor
 from remediation.permissions import CANCEL_EXECUTION, VIEW_EXECUTION
 from runbooks.models import Execution
 from runbooks.services import execute as execute_service
@@ -48,7 +49,7 @@ def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def execution_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_or_404(Execution, pk=pk)
     try:
-        execute_service.cancel_execution(execution, actor=request.user)
+        execute_service.cancel_execution(execution, actor=Actor.of(request.user))
         messages.success(request, "Cancel requested.")
     except execute_service.ExecutionRefused as exc:
         messages.error(request, str(exc))

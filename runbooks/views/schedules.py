@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation.actors import Actor
 from remediation.permissions import CHANGE_RUNBOOKSCHEDULE, VIEW_RUNBOOKSCHEDULE
 from runbooks.models import RunbookSchedule
 from runbooks.services import schedules as service
@@ -45,6 +46,6 @@ def schedule_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause a running schedule or resume a paused one."""
     schedule = get_object_or_404(RunbookSchedule, pk=pk)
-    service.set_schedule_enabled(schedule, not schedule.enabled, actor=request.user)
+    service.set_schedule_enabled(schedule, not schedule.enabled, actor=Actor.of(request.user))
     messages.success(request, f"Schedule {schedule.name} {'resumed' if schedule.enabled else 'paused'}.")
     return redirect("runbooks:schedule", pk=pk)

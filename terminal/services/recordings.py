@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from remediation.actors import Actor
 from remediation.services.audit import record_event
 from terminal.choices import SessionStatus
 from terminal.models import TerminalSession
@@ -29,7 +30,7 @@ def purge_recordings(*, now: dt.datetime | None = None) -> int:
         count += 1
     if count:
         record_event(
-            actor=None,
+            actor=Actor.system(),
             action="terminal.recordings_purged",
             object_type="terminal.terminalsession",
             after={"count": count, "retention_days": days},

@@ -14,11 +14,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from remediation import ssh
+from remediation.actors import Actor, person_of
 from remediation.audit_context import AuditContext, audit_context
 from remediation.grants import OPEN_PERM, can_open_terminal
 from remediation.models import Server
 from remediation.permissions import REVIEW_TERMINALSESSION
-from remediation.services.audit import ActorLike, record_event
+from remediation.services.audit import record_event
 from remediation.services.credentials import CredentialUnavailable
 from remediation.services.inventory import InventoryError, configured_timeouts, ssh_target
 from terminal import metrics
@@ -85,7 +86,7 @@ def _check_concurrency(user: AuthUser) -> None:
         raise TerminalDenied(DenyReason.TOO_MANY, f"You already have {allowed} open terminal session(s).")
 
 
-def _connect(server: Server, *, actor: ActorLike, cols: int, rows: int, client_ip: str) -> Shell:
+def _connect(server: Server, *, actor: Actor, cols: int, rows: int, client_ip: str) -> Shell:
     """Decrypt the credential (audited) and start the shell; failures audited as terminal.refused."""
     try:
         target = ssh_target(server, actor=actor, purpose="terminal session")
@@ -99,18 +100,19 @@ def _connect(server: Server, *, actor: ActorLike, cols: int, rows: int, client_i
     raise TerminalDenied(reason, message)
 
 
-def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
+def open_session(*, actor: Actor, server: Server, cols: int, rows: int, client_ip: str = "") -> OpenedSession:
     """Connect a PTY shell, store the session row and start its recording; audits terminal.opened. Blocking."""
+    user = person_of(actor)
     cols, rows = clamp_size(cols, rows)
-    _check_concurrency(actor)
+    _check_concurrency(user)
     shell = _connect(server, actor=actor, cols=cols, rows=rows, client_ip=client_ip)
     try:
         with transaction.atomic():
             # Two tabs opening at once must not both slip under the limit: serialise on the user's row.
-            get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
-            _check_concurrency(actor)
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            _check_concurrency(user)
             session = TerminalSession(
-                user=actor,
+                user=user,
                 server=server,
                 server_name=server.name,
                 cols=cols,
@@ -128,7 +130,7 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
             resolve(session.recording_path),
             width=cols,
             height=rows,
-            title=f"{actor.get_username()}@{server.name}",
+            title=f"{user.get_username()}@{server.name}",
             record_input=session.recording_input,
         )
     except BaseException:
@@ -138,7 +140,7 @@ def open_session(*, actor: AuthUser, server: Server, cols: int, rows: int, clien
 
 
 def close_session(
-    session_id: int, *, actor: ActorLike, reason: str, bytes_in: int, bytes_out: int, detail: str = ""
+    session_id: int, *, actor: Actor, reason: str, bytes_in: int, bytes_out: int, detail: str = ""
 ) -> TerminalSession | None:
     """Mark an open session closed with its reason and byte counts; audits terminal.closed (once)."""
     now = timezone.now()
@@ -180,6 +182,6 @@ def reap_stale_sessions() -> int:
     cutoff = timezone.now() - dt.timedelta(seconds=settings.TERMINAL_MAX_SESSION_SECONDS + 60)
     count = 0
     for session in TerminalSession.objects.filter(status=SessionStatus.OPEN, started_at__lt=cutoff):
-        done = close_session(session.pk, actor=None, reason=EndReason.STALE, bytes_in=0, bytes_out=0)
+        done = close_session(session.pk, actor=Actor.system(), reason=EndReason.STALE, bytes_in=0, bytes_out=0)
         count += done is not None
     return count

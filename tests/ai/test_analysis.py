@@ -9,6 +9,7 @@ import pytest
 from ai import tasks
 from ai.models import Analysis, Provider
 from ai.services.analysis import AnalysisRateLimited, request_analysis
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from tests.factories import AlertFactory
 from tests.llm_server import LLMServer, Reply
@@ -30,7 +31,7 @@ def answer(**changes: object) -> Reply:
 
 
 def _request(alert, user, **kwargs):  # type: ignore[no-untyped-def]
-    analysis, created = request_analysis(alert, actor=user, **kwargs)
+    analysis, created = request_analysis(alert, actor=Actor.of(user), **kwargs)
     return analysis, created
 
 

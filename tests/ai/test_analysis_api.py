@@ -6,6 +6,7 @@ import pytest
 
 from ai import tasks
 from ai.models import Analysis
+from remediation.actors import Actor
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
 from tests.ai.test_analysis import answer
@@ -96,7 +97,7 @@ def test_it_hides_ai_actions_from_viewers(viewer, client) -> None:  # type: igno
 def test_it_links_a_recommended_runbook_to_the_normal_plan_and_request_page(  # type: ignore[no-untyped-def]
     operator, admin_user, client, provider, llm_server: LLMServer
 ) -> None:
-    runbook = save_runbook(RESTART, actor=admin_user)
+    runbook = save_runbook(RESTART, actor=Actor.of(admin_user))
     alert = AlertFactory()
     llm_server.push(answer(recommended_runbook={"name": "restart-service", "params": {"service": "nginx"}}))
     tasks.run_analysis(Analysis.objects.create(alert=alert, trigger="rule", provider=provider).pk)

@@ -10,6 +10,7 @@ import pytest
 from ai.models import ChatProposal
 from ai.services.proposals import ProposalRefused, confirm_proposal, decline_proposal
 from config.asgi import application
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
@@ -41,7 +42,7 @@ def _propose(server_name: str) -> Reply:
 def test_it_turns_a_confirmed_proposal_into_a_chat_execution_request(
     operator, admin_user, provider, llm_server: LLMServer
 ) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(RESTART, actor=admin_user)
+    save_runbook(RESTART, actor=Actor.of(admin_user))
     server = ServerFactory(
         name="web1", host_key_type="ssh-ed25519", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedForTheTest"
     )
@@ -84,22 +85,22 @@ def test_it_turns_a_confirmed_proposal_into_a_chat_execution_request(
 
 @pytest.mark.django_db
 def test_it_refuses_to_confirm_twice_or_without_the_execute_permission(operator, viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(RESTART, actor=admin_user)
+    save_runbook(RESTART, actor=Actor.of(admin_user))
     proposal = _stored_proposal(viewer)
     with pytest.raises(ProposalRefused):
-        confirm_proposal(proposal, actor=viewer)
+        confirm_proposal(proposal, actor=Actor.of(viewer))
     mine = _stored_proposal(operator)
-    assert decline_proposal(mine, actor=operator).status == "declined"
+    assert decline_proposal(mine, actor=Actor.of(operator)).status == "declined"
     with pytest.raises(ProposalRefused):
-        confirm_proposal(mine, actor=operator)
+        confirm_proposal(mine, actor=Actor.of(operator))
     assert not Execution.objects.exists()
 
 
 @pytest.mark.django_db
 def test_it_records_a_refused_plan_as_a_failed_proposal(operator, admin_user) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(RESTART, actor=admin_user)
+    save_runbook(RESTART, actor=Actor.of(admin_user))
     proposal = _stored_proposal(operator, targets=["no-such-server"])
-    decided = confirm_proposal(proposal, actor=operator)
+    decided = confirm_proposal(proposal, actor=Actor.of(operator))
     assert decided.status == "failed" and "plan has problems" in decided.error
     assert not Execution.objects.exists()
 

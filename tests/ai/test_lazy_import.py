@@ -25,9 +25,10 @@ user = get_user_model().objects.create_user("op", password={PASSWORD!r})
 user.groups.add(Group.objects.get(name="Operator"))
 from alerts.models import Rule, RuleMatcher
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 rule = Rule.objects.create(name="analyze-all", action="analyze")
 RuleMatcher.objects.create(rule=rule, name="alertname", op="=~", value=".+")
-print("TOKEN=" + create_webhook_token("probe", actor="system", scope={{"all_rules": True}})[1])
+print("TOKEN=" + create_webhook_token("probe", actor=Actor.of("system"), scope={{"all_rules": True}})[1])
 """
 QUEUED = "from alerts.models import ActionRequest; print(ActionRequest.objects.filter(kind='analyze').count())"
 

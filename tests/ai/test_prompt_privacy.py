@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ai import tasks
 from ai.services.analysis import request_analysis
+from remediation.actors import Actor
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
 from tests.ai.conftest import PROVIDER_KEY
@@ -44,7 +45,7 @@ VALID = {
 
 def _analyse(alert, operator, llm_server: LLMServer, answer: dict | None = None):  # type: ignore[no-untyped-def]
     llm_server.push(Reply(content=json.dumps(answer or VALID)))
-    analysis, _ = request_analysis(alert, actor=operator)
+    analysis, _ = request_analysis(alert, actor=Actor.of(operator))
     tasks.run_analysis(analysis.pk)
     analysis.refresh_from_db()
     return analysis, llm_server.requests[-1]
@@ -89,7 +90,7 @@ def test_it_sends_an_injected_annotation_only_as_quoted_data(operator, provider,
 
 
 def test_it_lets_a_hostile_answer_do_no_more_than_recommend(operator, admin_user, provider, llm_server) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(CLEANUP, actor=admin_user)
+    save_runbook(CLEANUP, actor=Actor.of(admin_user))
     alert = AlertFactory(annotations={"description": INJECTION})
     made_up = {**VALID, "recommended_runbook": {"name": "shell", "params": {"cmd": "rm -rf /"}, "reason": INJECTION}}
     analysis, _ = _analyse(alert, operator, llm_server, made_up)
@@ -98,7 +99,7 @@ def test_it_lets_a_hostile_answer_do_no_more_than_recommend(operator, admin_user
     assert "not in the catalogue" in analysis.validation_errors[0]
     # Even a catalogue runbook with hostile parameters is only a recommendation: nothing is requested or run.
     hostile = {**VALID, "recommended_runbook": {"name": "clean-tmp", "params": {"path": "/; rm -rf /"}}}
-    forced, _ = request_analysis(alert, actor=operator, force=True)
+    forced, _ = request_analysis(alert, actor=Actor.of(operator), force=True)
     llm_server.push(Reply(content=json.dumps(hostile)))
     assert tasks.run_analysis(forced.pk) == "succeeded"
     forced.refresh_from_db()

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from ai.llm import plain_key
 from ai.models import Provider
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from remediation.services.credentials import rotate_encryption_key
 from tests.ai.conftest import PROVIDER_KEY
@@ -138,7 +139,7 @@ def test_it_creates_a_provider_and_tests_it_from_the_admin(admin_user, client, l
 def test_it_re_encrypts_provider_keys_with_the_credential_key_rotation(settings) -> None:  # type: ignore[no-untyped-def]
     provider = ProviderFactory(api_key=PROVIDER_KEY)
     old, new = settings.CRYPTOGRAPHY_KEY, "rotated-key-" + "Zx9Cv8Bn7Mm6Ll5Kk4Jj3Hh2Gg1Ff0"
-    report = rotate_encryption_key(old_key=old, new_key=new, actor="system")
+    report = rotate_encryption_key(old_key=old, new_key=new, actor=Actor.of("system"))
     settings.CRYPTOGRAPHY_KEY = new
     provider.refresh_from_db()
     assert plain_key(provider.api_key) == PROVIDER_KEY and report is not None

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from tests.factories import AlertFactory, DecisionFactory, RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload
@@ -70,7 +71,7 @@ def test_it_shows_the_timeline_with_decisions_and_suppressions(post_hook, api_as
 
     rule = RuleFactory(name="restart-node", action="remediate")
     RuleMatcherFactory(rule=rule, name="job", op="=", value="node")
-    set_kill_switch(True, reason="freeze", actor=admin_user)
+    set_kill_switch(True, reason="freeze", actor=Actor.of(admin_user))
     post_hook(payload("am_firing_3alerts"))
     post_hook(payload("am_resolved_3alerts"))
     alert_id = api_as(viewer).get("/api/v1/alerts/").json()["results"][0]["id"]

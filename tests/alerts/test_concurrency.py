@@ -12,6 +12,7 @@ from django.test import Client
 
 from alerts.models import ActionRequest, Alert, Decision
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.realparts import need_postgresql
 from tests.webhooks import payload_bytes
@@ -50,7 +51,9 @@ def test_it_creates_one_episode_and_queues_once_under_parallel_delivery(task_que
     settings.WEBHOOK_RATE_LIMIT = "100000/m"
     rule = RuleFactory(name="analyze-node", action="analyze")
     RuleMatcherFactory(rule=rule, name="job", op="=", value="node")
-    _, token = create_webhook_token("parallel", actor="system", scope={"all_rules": True, "all_servers": True})
+    _, token = create_webhook_token(
+        "parallel", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True}
+    )
     results = _deliver_in_parallel(payload_bytes(name), token)
     assert [status for status, _ in results] == [202] * SENDERS
     assert sum(body["created"] for _, body in results) == alerts

@@ -19,7 +19,10 @@ from tests.webhooks import payload_bytes
 
 SECRET = "w" * 10 + "Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8Vb7Nm6Mn5Bv4"
 CRYPTO = "k" * 10 + "Mn8bV7cX6zL5kJ4hG3fD2sA1pO0iU9yT"
-MAKE_TOKEN = "from alerts.services.webhook_tokens import create_webhook_token as c; print(c('am', actor='t')[1])"
+MAKE_TOKEN = (
+    "from alerts.services.webhook_tokens import create_webhook_token as c; from remediation.actors import Actor; "
+    "print(c('am', actor=Actor.of('t'))[1])"
+)
 
 
 def _post(port: int, token: str, body: bytes, *, chunked: bool = False) -> tuple[int, dict[str, object]]:

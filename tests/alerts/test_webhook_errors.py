@@ -11,6 +11,7 @@ from django.db import OperationalError, connection
 
 from alerts.models import ActionRequest, Alert, Decision
 from alerts.services.webhook_tokens import create_webhook_token, revoke_webhook_token
+from remediation.actors import Actor
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload, payload_bytes
 
@@ -48,8 +49,8 @@ def test_it_refuses_missing_or_wrong_tokens_with_401(post_hook, unchanged, heade
 
 
 def test_it_refuses_a_revoked_token(post_hook, unchanged) -> None:  # type: ignore[no-untyped-def]
-    token, raw = create_webhook_token("old-source", actor="system")
-    revoke_webhook_token(token, actor="system")
+    token, raw = create_webhook_token("old-source", actor=Actor.of("system"))
+    revoke_webhook_token(token, actor=Actor.of("system"))
     assert post_hook(payload("am_firing_with_1_resolved"), token=raw).status_code == 401
 
 
@@ -112,7 +113,7 @@ def test_it_refuses_a_body_over_the_limit_with_413(post_hook, unchanged, setting
 def test_it_limits_each_token_with_429_and_retry_after(post_hook, settings) -> None:  # type: ignore[no-untyped-def]
     settings.WEBHOOK_RATE_LIMIT = "2/h"
     body = payload("am_firing_3alerts")
-    _, other = create_webhook_token("second-source", actor="system")
+    _, other = create_webhook_token("second-source", actor=Actor.of("system"))
     assert post_hook(body, token=other).status_code == 202
     assert post_hook(body, token=other).status_code == 202
     before = _state()
@@ -130,14 +131,14 @@ def test_it_applies_a_token_s_own_limit_over_the_default(post_hook, settings, ad
     from remediation.models import AuditEvent
 
     settings.WEBHOOK_RATE_LIMIT = "1000/m"
-    token, raw = create_webhook_token("noisy-source", actor="system")
-    set_webhook_token_rate_limit(token, "1/h", actor=admin_user)
+    token, raw = create_webhook_token("noisy-source", actor=Actor.of("system"))
+    set_webhook_token_rate_limit(token, "1/h", actor=Actor.of(admin_user))
     assert AuditEvent.objects.filter(action="webhook_token.updated", after__rate_limit="1/h").exists()
     body = payload("am_firing_3alerts")
     assert [post_hook(body, token=raw).status_code for _ in range(2)] == [202, 429]
     assert post_hook(body).status_code == 202  # the default still applies to the other token
     with pytest.raises(ValidationError) as refused:
-        set_webhook_token_rate_limit(WebhookToken.objects.get(pk=token.pk), "lots", actor=admin_user)
+        set_webhook_token_rate_limit(WebhookToken.objects.get(pk=token.pk), "lots", actor=Actor.of(admin_user))
     assert "rate_limit" in refused.value.message_dict
     assert WebhookToken.objects.get(pk=token.pk).rate_limit == "1/h"
 

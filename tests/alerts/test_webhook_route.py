@@ -13,6 +13,7 @@ from django.utils import timezone
 from alerts.asgi import WebhookRoute
 from alerts.models import Alert, Decision, WebhookToken
 from alerts.services import rules, webhook_tokens
+from remediation.actors import Actor
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import AsgiHookClient, payload_bytes
 
@@ -69,7 +70,7 @@ def test_it_stops_a_token_revoked_in_this_process_at_once(
     body = payload_bytes("am_firing_3alerts")
     assert client.post("/hooks/alertmanager/", body, HTTP_AUTHORIZATION=auth).status_code == 202
     with django_capture_on_commit_callbacks(execute=True):
-        webhook_tokens.revoke_webhook_token(WebhookToken.objects.get(), actor="system")
+        webhook_tokens.revoke_webhook_token(WebhookToken.objects.get(), actor=Actor.of("system"))
     assert client.post("/hooks/alertmanager/", body, HTTP_AUTHORIZATION=auth).status_code == 401
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.choices import NotificationEvent
 from remediation.models import NotificationDelivery, TerminalGrant
 from remediation.notifications.delivery import deliver
@@ -28,7 +29,9 @@ def test_the_link_in_the_message_leads_after_sign_in_to_the_card(  # type: ignor
     TerminalGrant.objects.create(user=operator, server=server)
     TerminalGrant.objects.create(user=approver, server=server)  # an approver must be allowed on every target
     runbook = restart_runbook(requires_approval=True)
-    execution = request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[server.pk])
+    execution = request_execution(
+        runbook, actor=Actor.of(operator), params={"service": "nginx"}, target_ids=[server.pk]
+    )
     delivery = NotificationDelivery.objects.get(event=NotificationEvent.APPROVAL_REQUESTED)
     assert deliver(delivery.pk) == "sent"
     [message] = receiver.verified()  # the HMAC signature checked out

@@ -27,7 +27,8 @@ RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "remedia
 METRICS_TOKEN = "metrics-token-for-the-loop-test"
 TOKEN = """
 from alerts.services.webhook_tokens import create_webhook_token
-_, raw = create_webhook_token("prometheus", actor="test", scope={})
+from remediation.actors import Actor
+_, raw = create_webhook_token("prometheus", actor=Actor.of("test"), scope={})
 print(raw)
 """
 

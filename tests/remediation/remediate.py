@@ -8,6 +8,7 @@ from typing import Any
 from alerts.models import ActionRequest, Rule
 from alerts.services.actions import dispatch_action_request
 from alerts.services.rules import invalidate_rules
+from remediation.actors import Actor
 from remediation.choices import ActionRequestStatus
 from runbooks.models import Runbook
 from runbooks.services.definitions import save_runbook
@@ -56,7 +57,7 @@ def restart_runbook(command: str = "echo restarting {{ params.service }}", **fie
         "steps": [{"name": "restart", "command": command}],
         **fields,
     }
-    return save_runbook(data, actor="test")
+    return save_runbook(data, actor=Actor.of("test"))
 
 
 def remediate_rule(runbook: Runbook, **fields: Any) -> Rule:

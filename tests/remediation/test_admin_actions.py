@@ -10,6 +10,7 @@ from ai.models import Provider
 from ai.services.providers import probe_provider
 from alerts.models import WebhookToken
 from alerts.services.webhook_tokens import revoke_webhook_token
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from tests.factories import ProviderFactory, ServerFactory, WebhookTokenFactory
 
@@ -41,7 +42,7 @@ def test_it_does_not_let_a_staff_viewer_revoke_a_webhook_token(staff_viewer, rol
     _act(client, "/admin/alerts/webhooktoken/", "revoke", token.pk)
     assert WebhookToken.objects.get(pk=token.pk).revoked_at is None
     with pytest.raises(PermissionDenied):
-        revoke_webhook_token(token, actor=staff_viewer)
+        revoke_webhook_token(token, actor=Actor.of(staff_viewer))
     assert not AuditEvent.objects.filter(action="webhook_token.revoked").exists()
     _act(_client(role_admin), "/admin/alerts/webhooktoken/", "revoke", token.pk)
     assert WebhookToken.objects.get(pk=token.pk).revoked_at is not None
@@ -54,7 +55,7 @@ def test_it_hides_providers_and_their_test_from_view_only_staff(staff_viewer, ro
     assert client.get(f"/admin/ai/provider/{provider.pk}/change/").status_code == 403
     assert _act(client, "/admin/ai/provider/", "test_providers", provider.pk).status_code == 403
     with pytest.raises(PermissionDenied):
-        probe_provider(provider, actor=staff_viewer)
+        probe_provider(provider, actor=Actor.of(staff_viewer))
     assert Provider.objects.get(pk=provider.pk).health_checked_at is None
     admin_page = _client(role_admin).get("/admin/ai/provider/")
     assert admin_page.status_code == 200 and 'value="test_providers"' in admin_page.content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from alerts.models import Rule, WebhookToken, hash_token
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.services.definitions import save_runbook
 from tests.factories import AlertFactory, RuleFactory, RuleMatcherFactory
@@ -149,7 +150,9 @@ def test_it_shows_a_missing_runbook_as_a_field_error_in_the_admin(admin_client_,
     errors = response.context["adminform"].form.errors
     assert errors["runbook"][0].startswith(f"A remediate rule in {mode} mode") and "choose the runbook" in str(errors)
     assert not Rule.objects.exists() and not AuditEvent.objects.filter(action="rule.created").exists()
-    runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
+    runbook = save_runbook(
+        {"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor=Actor.of("test")
+    )
     assert admin_client_.post("/admin/alerts/rule/add/", {**form, "runbook": runbook.pk}).status_code == 302
     assert Rule.objects.get().runbook == runbook
 

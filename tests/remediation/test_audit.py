@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.test import Client
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, AuditImmutableError
 from remediation.redaction import MASK
 from remediation.services.audit import record_event
@@ -23,7 +24,7 @@ URL = "/api/v1/audit-events/"
 @pytest.fixture
 def event(admin_user) -> AuditEvent:  # type: ignore[no-untyped-def]
     return record_event(
-        actor=admin_user,
+        actor=Actor.of(admin_user),
         action="rule.updated",
         object_type="remediation.rule",
         object_id=7,
@@ -44,8 +45,8 @@ def test_it_masks_secrets_in_before_after_and_reason(event: AuditEvent) -> None:
 
 
 def test_it_labels_system_actors(db) -> None:  # type: ignore[no-untyped-def]
-    assert record_event(actor=None, action="execution.reaped").actor_label == "system"
-    assert record_event(actor="scheduler", action="schedule.fired").actor_label == "scheduler"
+    assert record_event(actor=Actor.system(), action="execution.reaped").actor_label == "system"
+    assert record_event(actor=Actor.of("scheduler"), action="schedule.fired").actor_label == "scheduler"
 
 
 def test_it_refuses_update_through_the_model(event: AuditEvent) -> None:
@@ -120,7 +121,9 @@ def test_it_requires_authentication(api, event) -> None:  # type: ignore[no-unty
 
 def test_it_filters_and_paginates(api_as, admin_user) -> None:  # type: ignore[no-untyped-def]
     for n in range(7):
-        record_event(actor=admin_user, action="rule.created" if n % 2 else "runbook.created", object_repr=f"thing {n}")
+        record_event(
+            actor=Actor.of(admin_user), action="rule.created" if n % 2 else "runbook.created", object_repr=f"thing {n}"
+        )
     api = api_as(admin_user)
     assert {e["action"] for e in api.get(URL, {"action": "rule.*"}).json()["results"]} == {"rule.created"}
     assert api.get(URL, {"q": "thing 3"}).json()["results"][0]["object_repr"] == "thing 3"
@@ -134,7 +137,7 @@ def test_it_filters_and_paginates(api_as, admin_user) -> None:  # type: ignore[n
 
 
 def test_it_exports_csv_with_formula_cells_neutralised(api_as, admin_user) -> None:  # type: ignore[no-untyped-def]
-    record_event(actor=admin_user, action="rule.created", object_repr='=HYPERLINK("http://x")')
+    record_event(actor=Actor.of(admin_user), action="rule.created", object_repr='=HYPERLINK("http://x")')
     response = api_as(admin_user).get(URL + "export/", {"action": "rule.created"})
     assert response["Content-Type"] == "text/csv"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, Credential, CredentialKind
 from remediation.models.secrets import SealedSecret, SecretDecryptionError, unseal
 from remediation.services import credentials as service
@@ -36,7 +37,7 @@ def all_audit_text() -> str:
 @pytest.fixture
 def password_credential(admin_user) -> Credential:  # type: ignore[no-untyped-def]
     return service.create_credential(
-        actor=admin_user,
+        actor=Actor.of(admin_user),
         fields={"name": "db-root", "kind": CredentialKind.SSH_PASSWORD},
         secrets={"password": PASSWORD},
     )
@@ -44,7 +45,7 @@ def password_credential(admin_user) -> Credential:  # type: ignore[no-untyped-de
 
 def test_it_stores_no_plaintext_in_the_raw_row(password_credential, admin_user) -> None:  # type: ignore[no-untyped-def]
     service.create_credential(
-        actor=admin_user, fields={"name": "api", "kind": CredentialKind.API_TOKEN}, secrets={"token": TOKEN}
+        actor=Actor.of(admin_user), fields={"name": "api", "kind": CredentialKind.API_TOKEN}, secrets={"token": TOKEN}
     )
     stored = b"".join(raw_columns())
     assert b"db-root" in stored  # the query reads the real rows
@@ -80,7 +81,7 @@ def test_it_keeps_the_configured_key_visible_to_the_safety_checks() -> None:
 
 
 def test_it_decrypts_only_through_the_audited_use(password_credential, operator) -> None:  # type: ignore[no-untyped-def]
-    secrets = service.use_credential(password_credential, actor=operator, purpose="runbook restart-nginx")
+    secrets = service.use_credential(password_credential, actor=Actor.of(operator), purpose="runbook restart-nginx")
     assert secrets.password == PASSWORD and PASSWORD not in repr(secrets)
     event = AuditEvent.objects.get(action="credential.used")
     assert (event.actor_label, event.object_id) == ("operator", str(password_credential.pk))
@@ -90,7 +91,10 @@ def test_it_decrypts_only_through_the_audited_use(password_credential, operator)
 
 def test_it_audits_changes_with_secrets_masked(password_credential, admin_user) -> None:  # type: ignore[no-untyped-def]
     service.update_credential(
-        password_credential, actor=admin_user, fields={"description": "root"}, secrets={"password": "Another-pw-99"}
+        password_credential,
+        actor=Actor.of(admin_user),
+        fields={"description": "root"},
+        secrets={"password": "Another-pw-99"},
     )
     updated = AuditEvent.objects.get(action="credential.updated")
     assert updated.before == {"description": ""}
@@ -104,17 +108,21 @@ def test_it_audits_changes_with_secrets_masked(password_credential, admin_user) 
 def test_it_keeps_a_secret_that_is_not_resubmitted_and_clears_on_request(admin_user, authorized_keys) -> None:  # type: ignore[no-untyped-def]
     key = authorized_keys["ed25519_encrypted"]
     credential = service.create_credential(
-        actor=admin_user,
+        actor=Actor.of(admin_user),
         fields={"name": "deploy-key", "kind": CredentialKind.SSH_KEY},
         secrets={"private_key": key.private_text, "passphrase": key.passphrase},
     )
     assert (credential.key_type, credential.key_fingerprint) == ("ssh-ed25519", key.fingerprint)
-    service.update_credential(credential, actor=admin_user, fields={"description": "kept"})
+    service.update_credential(credential, actor=Actor.of(admin_user), fields={"description": "kept"})
     credential.refresh_from_db()
     assert credential.secret_status()["passphrase"] and credential.description == "kept"
     plain = authorized_keys["ed25519_openssh"]
     service.update_credential(
-        credential, actor=admin_user, fields={}, secrets={"private_key": plain.private_text}, clear=["passphrase"]
+        credential,
+        actor=Actor.of(admin_user),
+        fields={},
+        secrets={"private_key": plain.private_text},
+        clear=["passphrase"],
     )
     credential.refresh_from_db()
     assert not credential.passphrase and credential.key_fingerprint == plain.fingerprint
@@ -130,22 +138,26 @@ def test_it_keeps_a_secret_that_is_not_resubmitted_and_clears_on_request(admin_u
 def test_it_refuses_an_unreadable_key_or_a_wrong_passphrase(admin_user, authorized_keys) -> None:  # type: ignore[no-untyped-def]
     fields = {"name": "bad", "kind": CredentialKind.SSH_KEY}
     with pytest.raises(ValidationError, match="Not a supported private key"):
-        service.create_credential(actor=admin_user, fields=fields, secrets={"private_key": "not a key"})
+        service.create_credential(actor=Actor.of(admin_user), fields=fields, secrets={"private_key": "not a key"})
     key = authorized_keys["ed25519_encrypted"]
     with pytest.raises(ValidationError, match="could not be decrypted"):
         service.create_credential(
-            actor=admin_user, fields=fields, secrets={"private_key": key.private_text, "passphrase": "wrong-one"}
+            actor=Actor.of(admin_user),
+            fields=fields,
+            secrets={"private_key": key.private_text, "passphrase": "wrong-one"},
         )
     assert not Credential.objects.exists()
 
 
 def test_it_requires_the_secrets_of_each_kind(admin_user) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError) as missing:
-        service.create_credential(actor=admin_user, fields={"name": "x", "kind": CredentialKind.BASIC_AUTH}, secrets={})
+        service.create_credential(
+            actor=Actor.of(admin_user), fields={"name": "x", "kind": CredentialKind.BASIC_AUTH}, secrets={}
+        )
     assert set(missing.value.message_dict) == {"password", "username"}
     with pytest.raises(ValidationError) as extra:
         service.create_credential(
-            actor=admin_user,
+            actor=Actor.of(admin_user),
             fields={"name": "x", "kind": CredentialKind.API_TOKEN},
             secrets={"token": "t", "password": "p"},
         )
@@ -155,26 +167,26 @@ def test_it_requires_the_secrets_of_each_kind(admin_user) -> None:  # type: igno
 def test_it_rotates_every_secret_and_round_trips(password_credential, admin_user, settings) -> None:  # type: ignore[no-untyped-def]
     old_key = settings.CRYPTOGRAPHY_KEY
     before = bytes(raw_columns()[0])
-    report = service.rotate_encryption_key(old_key=old_key, new_key=NEW_KEY, actor="test")
+    report = service.rotate_encryption_key(old_key=old_key, new_key=NEW_KEY, actor=Actor.of("test"))
     assert (report.rotated, report.already_current) == (1, 0)
     assert bytes(raw_columns()[0]) != before
     settings.CRYPTOGRAPHY_KEY = NEW_KEY
     loaded = Credential.objects.get(pk=password_credential.pk)
-    assert service.use_credential(loaded, actor=admin_user, purpose="check").password == PASSWORD
-    again = service.rotate_encryption_key(old_key=old_key, new_key=NEW_KEY, actor="test")
+    assert service.use_credential(loaded, actor=Actor.of(admin_user), purpose="check").password == PASSWORD
+    again = service.rotate_encryption_key(old_key=old_key, new_key=NEW_KEY, actor=Actor.of("test"))
     assert (again.rotated, again.already_current) == (0, 1)
-    back = service.rotate_encryption_key(old_key=NEW_KEY, new_key=old_key, actor="test")
+    back = service.rotate_encryption_key(old_key=NEW_KEY, new_key=old_key, actor=Actor.of("test"))
     settings.CRYPTOGRAPHY_KEY = old_key
     assert back.rotated == 1 and unseal(Credential.objects.get(pk=password_credential.pk).password) == PASSWORD
 
 
 def test_it_changes_nothing_when_the_old_key_is_wrong(password_credential, admin_user) -> None:  # type: ignore[no-untyped-def]
     service.create_credential(
-        actor=admin_user, fields={"name": "api", "kind": CredentialKind.API_TOKEN}, secrets={"token": TOKEN}
+        actor=Actor.of(admin_user), fields={"name": "api", "kind": CredentialKind.API_TOKEN}, secrets={"token": TOKEN}
     )
     before = raw_columns()
     with pytest.raises(service.RotationRefused, match="2 stored secret"):
-        service.rotate_encryption_key(old_key="wrong-old-key-" + "z" * 30, new_key=NEW_KEY, actor="test")
+        service.rotate_encryption_key(old_key="wrong-old-key-" + "z" * 30, new_key=NEW_KEY, actor=Actor.of("test"))
     assert raw_columns() == before
     assert not AuditEvent.objects.filter(action="secrets.key_rotated").exists()
 
@@ -196,6 +208,8 @@ def test_it_rotates_from_the_command_with_keys_from_the_environment(password_cre
 
 def test_it_logs_no_secret_values(password_credential, operator, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level("DEBUG")
-    service.use_credential(password_credential, actor=operator, purpose="debug")
-    service.update_credential(password_credential, actor=operator, fields={}, secrets={"password": "Rotated-pw-12"})
+    service.use_credential(password_credential, actor=Actor.of(operator), purpose="debug")
+    service.update_credential(
+        password_credential, actor=Actor.of(operator), fields={}, secrets={"password": "Rotated-pw-12"}
+    )
     assert PASSWORD not in caplog.text and "Rotated-pw-12" not in caplog.text

@@ -10,6 +10,7 @@ from django.utils import timezone
 from alerts.models import ActionRequest, Decision
 from alerts.services import actions
 from alerts.tasks import dispatch_action_request
+from remediation.actors import Actor
 from remediation.choices import ActionRequestStatus
 from remediation.models import AuditEvent
 from runbooks.models import MaintenanceWindow
@@ -28,7 +29,7 @@ def remediate_rule():  # type: ignore[no-untyped-def]
 
 
 def test_it_suppresses_remediation_while_the_kill_switch_is_engaged(post_hook, remediate_rule, admin_user) -> None:  # type: ignore[no-untyped-def]
-    set_kill_switch(True, reason="incident 42", actor=admin_user)
+    set_kill_switch(True, reason="incident 42", actor=Actor.of(admin_user))
     post_hook(payload("am_firing_3alerts"))
     assert not ActionRequest.objects.exists()
     decision = Decision.objects.first()

@@ -21,13 +21,15 @@ SETUP = """
 from alerts.models import Rule, RuleMatcher
 from alerts.services.webhook_tokens import create_webhook_token
 from runbooks.services.definitions import save_runbook
+from remediation.actors import Actor
 runbook = save_runbook({"name": "restart-service", "parameters": [{"name": "service", "pattern": "[a-z]+"}],
-    "steps": [{"name": "restart", "command": "echo restarted {{ params.service }} as $(id -un)"}]}, actor="test")
+    "steps": [{"name": "restart", "command": "echo restarted {{ params.service }} as $(id -un)"}]},
+    actor=Actor.of("test"))
 rule = Rule.objects.create(name="restart", action="remediate", runbook=runbook, mode="auto", cooldown_seconds=0,
                            scope_all_servers=True,
                            parameters={"service": "{{ labels.service }}"})
 RuleMatcher.objects.create(rule=rule, name="alertname", value="ServiceDown")
-print(create_webhook_token("am", actor="test", scope={"all_rules": True, "all_servers": True})[1])
+print(create_webhook_token("am", actor=Actor.of("test"), scope={"all_rules": True, "all_servers": True})[1])
 """
 
 

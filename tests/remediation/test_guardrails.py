@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from alerts.models import ActionRequest, Decision
 from alerts.services.remediate import breaker_of, reset_breaker, start_remediation
+from remediation.actors import Actor
 from runbooks.models import Execution, KillSwitch
 from runbooks.services.maintenance import set_kill_switch
 from tests.factories.inventory import ServerFactory
@@ -105,7 +106,7 @@ def test_it_ignores_dry_runs_and_cancellations_and_admins_can_reset(fire, admin_
     assert breaker_of(rule, now=now)["state"] == "closed"
     Execution.objects.filter(rule=rule).update(dry_run=False)
     assert breaker_of(rule, now=now + dt.timedelta(seconds=1))["state"] == "open"
-    reset_breaker(rule, actor=admin_user, reason="fixed the disk")
+    reset_breaker(rule, actor=Actor.of(admin_user), reason="fixed the disk")
     assert breaker_of(rule)["state"] == "closed"
     from remediation.models import AuditEvent
 
@@ -127,10 +128,10 @@ def test_it_stops_for_a_maintenance_window_until_it_ends(fire) -> None:  # type:
 def test_it_stops_while_the_kill_switch_is_engaged(fire, admin_user) -> None:  # type: ignore[no-untyped-def]
     remediate_rule(restart_runbook())
     now = timezone.now()
-    engage = lambda: set_kill_switch(True, reason="incident 42", actor=admin_user)  # noqa: E731
+    engage = lambda: set_kill_switch(True, reason="incident 42", actor=Actor.of(admin_user))  # noqa: E731
     blocked = fire(1, now, between=engage)
     assert blocked.reason == "kill_switch" and "incident 42" in blocked.note and _reasons() == ["kill_switch"]
-    set_kill_switch(False, reason="over", actor=admin_user)
+    set_kill_switch(False, reason="over", actor=Actor.of(admin_user))
     assert KillSwitch.objects.get().engaged is False
     assert fire(2, now).execution_id
 

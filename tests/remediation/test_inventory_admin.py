@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, Credential, CredentialKind, Server
 from remediation.models.secrets import unseal
 from remediation.services import credentials as credential_service
@@ -23,7 +24,9 @@ def staff(client: Client, admin_user) -> Client:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def credential(admin_user) -> Credential:  # type: ignore[no-untyped-def]
     return credential_service.create_credential(
-        actor=admin_user, fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD}, secrets={"password": SECRET}
+        actor=Actor.of(admin_user),
+        fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD},
+        secrets={"password": SECRET},
     )
 
 
@@ -84,7 +87,7 @@ def test_it_creates_a_server_and_pins_a_pasted_key(staff: Client, credential, ss
 def test_it_pins_and_tests_from_admin_actions(staff: Client, admin_user, sshd, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SSH_CONNECT_TIMEOUT = settings.SSH_BANNER_TIMEOUT = 2.0
     credential = credential_service.create_credential(
-        actor=admin_user, fields={"name": "pw", "kind": "ssh_password"}, secrets={"password": sshd.password}
+        actor=Actor.of(admin_user), fields={"name": "pw", "kind": "ssh_password"}, secrets={"password": sshd.password}
     )
     server = ServerFactory(hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential)
     url = "/admin/remediation/server/"

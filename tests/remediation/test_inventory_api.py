@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from remediation.actors import Actor
 from remediation.choices import Role
 from remediation.models import AuditEvent, Credential, CredentialKind, Server
 from remediation.services import credentials as credential_service
@@ -31,7 +32,9 @@ def admin_role(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def credential(admin_user) -> Credential:  # type: ignore[no-untyped-def]
     return credential_service.create_credential(
-        actor=admin_user, fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD}, secrets={"password": SECRET}
+        actor=Actor.of(admin_user),
+        fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD},
+        secrets={"password": SECRET},
     )
 
 

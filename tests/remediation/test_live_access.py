@@ -26,6 +26,7 @@ from django.test import Client
 from ai.choices import MessageRole
 from ai.models import ChatMessage, ChatProposal
 from config.asgi import application
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services import live
@@ -68,7 +69,7 @@ def _chat(user: Any, session_id: int) -> WebsocketCommunicator:
 
 
 def _proposal(session: Any, owner: Any) -> ChatProposal:
-    save_runbook({"name": "restart", "steps": [{"name": "s", "command": "echo restart"}]}, actor=owner)
+    save_runbook({"name": "restart", "steps": [{"name": "s", "command": "echo restart"}]}, actor=Actor.of(owner))
     message = ChatMessage.objects.create(session=session, role=MessageRole.ASSISTANT, content="Restart?")
     return ChatProposal.objects.create(session=session, message=message, runbook_name="restart")
 

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from alerts.models import Suggestion
+from remediation.actors import Actor
 from remediation.models import AuditEvent, NotificationDelivery
 from runbooks.choices import ExecutionStatus
 from runbooks.services.definitions import save_runbook
@@ -179,7 +180,9 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
 def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
     requester = UserFactory(username="requester")
     server = ServerFactory(name="web-1", hostname="127.0.0.1", port=1, tags=["web"])
-    runbook = save_runbook({"name": "restart", "steps": [{"name": "s", "command": "echo ok"}]}, actor=requester)
+    runbook = save_runbook(
+        {"name": "restart", "steps": [{"name": "s", "command": "echo ok"}]}, actor=Actor.of(requester)
+    )
     execution = ExecutionFactory(
         runbook=runbook,
         version=runbook.versions.get(),

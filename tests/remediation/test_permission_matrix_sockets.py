@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
+from remediation.actors import Actor
 from remediation.choices import Role
 from runbooks.choices import ExecutionStatus
 from runbooks.services.definitions import save_runbook
@@ -138,7 +139,9 @@ def test_it_lets_in_exactly_whom_the_table_says_over_chat_and_execution_sockets(
     user = cast["users"][member]
     owner = user or cast["users"][OPERATOR]
     chat = ChatSessionFactory(user=owner, provider=provider)
-    save_runbook({"name": "restart", "steps": [{"name": "s", "command": "echo ok"}]}, actor=cast["users"][ADMIN])
+    save_runbook(
+        {"name": "restart", "steps": [{"name": "s", "command": "echo ok"}]}, actor=Actor.of(cast["users"][ADMIN])
+    )
     message = ChatMessage.objects.create(session=chat, role=MessageRole.ASSISTANT, content="Restart?")
     # Made here, not lazily inside the socket actions: no ORM work on the event loop.
     proposals = iter(

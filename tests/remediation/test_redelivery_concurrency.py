@@ -15,6 +15,7 @@ from alerts.models import ActionRequest, Suggestion
 from alerts.services.actions import dispatch_action_request
 from alerts.services.remediate import SuggestionUsed, run_suggestion
 from alerts.services.webhook_tokens import create_webhook_token
+from remediation.actors import Actor
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.factories.terminal import grant
@@ -50,7 +51,9 @@ def test_it_starts_one_execution_for_five_concurrent_redeliveries(settings) -> N
     settings.WEBHOOK_RATE_LIMIT = "100000/m"
     ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
     remediate_rule(restart_runbook())
-    _, token = create_webhook_token("parallel", actor="system", scope={"all_rules": True, "all_servers": True})
+    _, token = create_webhook_token(
+        "parallel", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True}
+    )
     body = json.dumps(am_payload("web-1:9100")).encode()
 
     def deliver(_: int) -> int:
@@ -72,7 +75,7 @@ def test_it_lets_one_of_two_rules_racing_for_an_episode_start(settings) -> None:
     runbook = restart_runbook()
     remediate_rule(runbook, name="first", continue_matching=True, priority=1)
     remediate_rule(runbook, name="second", priority=2)  # another rule row: its lock does not serialise with the first
-    _, token = create_webhook_token("race", actor="system", scope={"all_rules": True, "all_servers": True})
+    _, token = create_webhook_token("race", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True})
     response = Client().post(
         "/hooks/alertmanager/",
         data=json.dumps(am_payload("web-1:9100")),
@@ -91,7 +94,7 @@ def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> Non
     need_postgresql()
     grant(operator, ServerFactory(name="web-1", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"))
     remediate_rule(restart_runbook(), mode="suggest")
-    _, token = create_webhook_token("clicks", actor="system", scope={"all_rules": True, "all_servers": True})
+    _, token = create_webhook_token("clicks", actor=Actor.of("system"), scope={"all_rules": True, "all_servers": True})
     Client().post(
         "/hooks/alertmanager/",
         data=json.dumps(am_payload("web-1:9100")),
@@ -103,7 +106,7 @@ def test_it_starts_a_suggestion_once_for_five_concurrent_clicks(operator) -> Non
 
     def click(_: int) -> str:
         try:
-            return f"started #{run_suggestion(suggestion, actor=operator).pk}"
+            return f"started #{run_suggestion(suggestion, actor=Actor.of(operator)).pk}"
         except SuggestionUsed:
             return "used"
 

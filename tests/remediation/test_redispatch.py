@@ -13,6 +13,7 @@ from django.utils import timezone
 from alerts.models import ActionRequest
 from alerts.services import actions
 from remediation import hooks, metrics
+from remediation.actors import Actor
 from remediation.choices import ActionRequestStatus
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
@@ -97,7 +98,8 @@ def test_it_keeps_an_api_execution_and_resends_it_after_a_broker_outage(
 ) -> None:  # type: ignore[no-untyped-def]
     settings.RUNBOOK_HTTP_ALLOWED_HOSTS = ["127.0.0.1"]
     runbook = save_runbook(
-        {"name": "n", "steps": [{"name": "s", "kind": "http", "url": "http://127.0.0.1:9/"}]}, actor=admin_user
+        {"name": "n", "steps": [{"name": "s", "kind": "http", "url": "http://127.0.0.1:9/"}]},
+        actor=Actor.of(admin_user),
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = api_as(operator).post(f"/api/v1/runbooks/{runbook.pk}/execute/", {}, format="json")

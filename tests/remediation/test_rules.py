@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from alerts.models import ActionRequest, Alert, Decision, Rule
 from alerts.services.rules import active_rules, save_rule
+from remediation.actors import Actor
 from runbooks.services.definitions import save_runbook
 from tests.factories import RuleFactory, RuleMatcherFactory
 from tests.webhooks import payload
@@ -87,7 +88,7 @@ def test_it_recompiles_rules_after_a_change(admin_user, django_capture_on_commit
     assert active_rules() is compiled  # cached: the same compiled tuple until something changes
     rule.action = "analyze"
     with django_capture_on_commit_callbacks(execute=True):
-        save_rule(rule, [{"name": "severity", "op": "=~", "value": "crit.*"}], actor=admin_user)
+        save_rule(rule, [{"name": "severity", "op": "=~", "value": "crit.*"}], actor=Actor.of(admin_user))
     fresh = active_rules()
     assert fresh is not compiled
     assert fresh[0].action == "analyze"
@@ -117,17 +118,19 @@ def test_it_recovers_when_another_process_deleted_a_cached_rule(post_hook) -> No
 def test_it_refuses_a_remediate_rule_without_a_runbook_in_every_mode(admin_user, mode: str, says: str) -> None:  # type: ignore[no-untyped-def]
     rule = Rule(name="restart", action="remediate", mode=mode)
     with pytest.raises(ValidationError) as refused:
-        save_rule(rule, [CHECKOUT], actor=admin_user)
+        save_rule(rule, [CHECKOUT], actor=Actor.of(admin_user))
     assert refused.value.message_dict == {"runbook": [f"A remediate rule in {mode} mode {says}: choose the runbook."]}
     assert not Rule.objects.exists()
 
 
 def test_it_needs_no_runbook_for_other_actions_and_saves_a_remediate_rule_with_one(admin_user) -> None:  # type: ignore[no-untyped-def]
     for action in ("record", "analyze", "ignore"):
-        save_rule(Rule(name=f"{action}-rule", action=action, mode="suggest"), [CHECKOUT], actor=admin_user)
-    runbook = save_runbook({"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
-    saved = save_rule(Rule(name="restart", action="remediate", runbook=runbook), [CHECKOUT], actor=admin_user)
+        save_rule(Rule(name=f"{action}-rule", action=action, mode="suggest"), [CHECKOUT], actor=Actor.of(admin_user))
+    runbook = save_runbook(
+        {"name": "restart", "steps": [{"name": "restart", "command": "true"}]}, actor=Actor.of("test")
+    )
+    saved = save_rule(Rule(name="restart", action="remediate", runbook=runbook), [CHECKOUT], actor=Actor.of(admin_user))
     assert saved.pk and Rule.objects.count() == 4
     saved.runbook = None
     with pytest.raises(ValidationError, match="choose the runbook"):
-        save_rule(saved, None, actor=admin_user)
+        save_rule(saved, None, actor=Actor.of(admin_user))

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Rule, RuleMatcher
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import KillSwitch, MaintenanceWindow
 from runbooks.services.definitions import save_runbook
@@ -28,7 +29,9 @@ RULE = {
 
 @pytest.fixture
 def runbook():  # type: ignore[no-untyped-def]
-    return save_runbook({"name": "restart-web", "steps": [{"name": "restart", "command": "true"}]}, actor="test")
+    return save_runbook(
+        {"name": "restart-web", "steps": [{"name": "restart", "command": "true"}]}, actor=Actor.of("test")
+    )
 
 
 def test_it_creates_updates_and_deletes_rules_with_audit(api_as, admin_user, runbook) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from alerts.models import Alert, Decision, Rule
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import invalidate_rules
 from alerts.services.webhook_tokens import create_webhook_token, set_webhook_token_scope
+from remediation.actors import Actor
 from runbooks.models import Execution
 from tests.factories.inventory import ServerFactory
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
@@ -23,7 +24,7 @@ def teams():  # type: ignore[no-untyped-def]
     servers = {name: ServerFactory(name=f"web-{name}", host_key=KEY, tags=[f"team-{name}"]) for name in "ab"}
     tokens = {
         name: create_webhook_token(
-            f"team-{name}", actor="test", scope={"all_rules": True, "server_tags": [f"team-{name}"]}
+            f"team-{name}", actor=Actor.of("test"), scope={"all_rules": True, "server_tags": [f"team-{name}"]}
         )[1]
         for name in "ab"
     }
@@ -70,13 +71,15 @@ def test_it_lets_a_token_reach_only_its_rules_and_rules_hear_only_their_sources(
     runbook = restart_runbook()
     only_b = remediate_rule(runbook, name="only team-b", sources=["team-b"])
     listed = remediate_rule(runbook, name="listed", priority=200)
-    token_a = create_webhook_token("team-a-narrow", actor="test", scope={"rules": [listed.pk], "all_servers": True})
+    token_a = create_webhook_token(
+        "team-a-narrow", actor=Actor.of("test"), scope={"rules": [listed.pk], "all_servers": True}
+    )
     post_hook(am_payload("web-a:9100"), token=tokens["a"])  # team-a reaches every rule but only_b does not hear it
     post_hook(am_payload("web-a:9100", fingerprint="f00dcafe00000002"), token=token_a[1])
     post_hook(am_payload("web-b:9100", fingerprint="f00dcafe00000003"), token=tokens["b"])
     matched = {d.alert.source + "/" + d.alert.fingerprint[-1]: d.rule_name for d in Decision.objects.all()}
     assert matched == {"team-a/1": "listed", "team-a-narrow/2": "listed", "team-b/3": "only team-b"}
-    set_webhook_token_scope(token_a[0], {"rules": []}, actor="test")
+    set_webhook_token_scope(token_a[0], {"rules": []}, actor=Actor.of("test"))
     post_hook(am_payload("web-a:9100", fingerprint="f00dcafe00000004"), token=token_a[1])
     assert Decision.objects.get(alert__fingerprint="f00dcafe00000004").outcome == "no_match"
     simulated = simulate_alert({"alertname": "ServiceDown"}, {}, "firing", source="team-a-narrow")
@@ -113,7 +116,7 @@ def test_it_rotates_a_tokens_secret_keeping_its_source_and_episodes(post_hook, a
     from alerts.models import WebhookToken
     from remediation.models import AuditEvent
 
-    token, old = create_webhook_token("team-a", actor="test", scope={"all_rules": True})
+    token, old = create_webhook_token("team-a", actor=Actor.of("test"), scope={"all_rules": True})
     assert post_hook(am_payload("web-a:9100"), token=old).json()["created"] == 1
     browser = Client()
     browser.force_login(admin_user)

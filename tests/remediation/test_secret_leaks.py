@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, CredentialKind
 from remediation.services import credentials as credential_service
 from remediation.services import inventory
@@ -29,14 +30,18 @@ def test_it_leaks_no_secret_anywhere(
         ("basic", CredentialKind.BASIC_AUTH, {"password": "basic-Leak-Check-77"}, "svc"),
     ]
     credentials = [
-        credential_service.create_credential(actor=admin_user, fields={"name": n, "kind": k, "username": u}, secrets=s)
+        credential_service.create_credential(
+            actor=Actor.of(admin_user), fields={"name": n, "kind": k, "username": u}, secrets=s
+        )
         for n, k, s, u in made
     ]
     values = [v for _n, _k, s, _u in made for v in s.values()]
     body_lines = [line for line in key.private_text.splitlines() if "-----" not in line]
     for credential in credentials[:2]:
         server = ServerFactory(hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential)
-        inventory.run_connection_test(inventory.pin_host_key(server, actor=admin_user), actor=admin_user)
+        inventory.run_connection_test(
+            inventory.pin_host_key(server, actor=Actor.of(admin_user)), actor=Actor.of(admin_user)
+        )
     assert AuditEvent.objects.filter(action="server.tested", after__ok=True).count() == 2
 
     api = api_as(admin_user)

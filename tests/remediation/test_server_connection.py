@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, CredentialKind, Server
 from remediation.services import credentials as credential_service
 from remediation.services import inventory
@@ -25,7 +26,7 @@ def fast_ssh(settings):  # type: ignore[no-untyped-def]
 
 def password_server(server: SSHServer, admin_user, password: str | None = None) -> Server:  # type: ignore[no-untyped-def]
     credential = credential_service.create_credential(
-        actor=admin_user,
+        actor=Actor.of(admin_user),
         fields={"name": f"pw-{server.port}", "kind": CredentialKind.SSH_PASSWORD},
         secrets={"password": password or server.password},
     )
@@ -77,7 +78,7 @@ def test_it_pins_a_pasted_line_and_refuses_an_unexpected_fingerprint(api_as, adm
 
 def test_it_tests_a_good_connection_stage_by_stage(api_as, admin_user, sshd, fast_ssh, caplog) -> None:  # type: ignore[no-untyped-def]
     server = password_server(sshd, admin_user)
-    server = inventory.pin_host_key(server, actor=admin_user)
+    server = inventory.pin_host_key(server, actor=Actor.of(admin_user))
     response = api_as(admin_user).post(f"/api/v1/servers/{server.pk}/test/")
     body = response.json()
     assert response.status_code == 200 and body["last_test_ok"] is True and body["connection_status"] == "ok"
@@ -94,7 +95,7 @@ def test_it_tests_a_good_connection_stage_by_stage(api_as, admin_user, sshd, fas
 
 
 def test_it_reports_an_unpinned_key_without_sending_credentials(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
-    server = inventory.run_connection_test(password_server(sshd, admin_user), actor=admin_user)
+    server = inventory.run_connection_test(password_server(sshd, admin_user), actor=Actor.of(admin_user))
     assert stages(server) == {"reachability": True, "host_key": False}
     assert "Not pinned" in server.last_test_result[-1]["detail"]
     assert not AuditEvent.objects.filter(action="credential.used").exists()
@@ -102,18 +103,18 @@ def test_it_reports_an_unpinned_key_without_sending_credentials(admin_user, sshd
 
 def test_it_reports_a_wrong_password_at_the_auth_stage(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
     server = password_server(sshd, admin_user, password="wrong-Password-1")
-    server = inventory.pin_host_key(server, actor=admin_user)
-    server = inventory.run_connection_test(server, actor=admin_user)
+    server = inventory.pin_host_key(server, actor=Actor.of(admin_user))
+    server = inventory.run_connection_test(server, actor=Actor.of(admin_user))
     assert stages(server) == {"reachability": True, "host_key": True, "auth": False}
     assert server.connection_status == "failed" and "wrong-Password-1" not in json.dumps(server.last_test_result)
 
 
 def test_it_reports_a_changed_host_key_with_both_fingerprints(admin_user, own_sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
     server = password_server(own_sshd, admin_user)
-    server = inventory.pin_host_key(server, actor=admin_user)
+    server = inventory.pin_host_key(server, actor=Actor.of(admin_user))
     old = server.host_key_fingerprint
     own_sshd.restart(new_host_key=True)
-    server = inventory.run_connection_test(server, actor=admin_user)
+    server = inventory.run_connection_test(server, actor=Actor.of(admin_user))
     new = inventory.ssh.parse_known_hosts_line(own_sshd.known_hosts_line()).fingerprint
     detail = server.last_test_result[-1]["detail"]
     assert stages(server)["host_key"] is False and old in detail and new in detail and "CHANGED" in detail
@@ -125,37 +126,37 @@ def test_it_reports_unreachable_and_silent_servers_within_the_timeout(
 ) -> None:  # type: ignore[no-untyped-def]
     for port, stage in ((unreachable_port, "reachability"), (blackhole_port, "host_key")):
         server = ServerFactory(hostname="127.0.0.1", port=port)
-        server = inventory.run_connection_test(server, actor=admin_user)
+        server = inventory.run_connection_test(server, actor=Actor.of(admin_user))
         assert server.last_test_result[-1]["stage"] == stage and server.last_test_ok is False
     assert "no SSH banner within 2s" in server.last_test_result[-1]["detail"]
 
 
 def test_it_forgets_the_pinned_key_when_the_endpoint_moves(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
-    server = inventory.pin_host_key(password_server(sshd, admin_user), actor=admin_user)
-    server = inventory.update_server(server, actor=admin_user, data={"port": sshd.port + 1})
+    server = inventory.pin_host_key(password_server(sshd, admin_user), actor=Actor.of(admin_user))
+    server = inventory.update_server(server, actor=Actor.of(admin_user), data={"port": sshd.port + 1})
     assert not server.host_key and not server.host_key_pinned_at
 
 
 def test_it_logs_in_with_a_stored_encrypted_key(admin_user, sshd, authorized_keys, fast_ssh) -> None:  # type: ignore[no-untyped-def]
     key = authorized_keys["rsa_pem_encrypted"]
     credential = credential_service.create_credential(
-        actor=admin_user,
+        actor=Actor.of(admin_user),
         fields={"name": "enc-key", "kind": CredentialKind.SSH_KEY},
         secrets={"private_key": key.private_text, "passphrase": key.passphrase},
     )
     server = ServerFactory(hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential)
-    server = inventory.pin_host_key(server, actor=admin_user)
-    assert inventory.run_connection_test(server, actor=admin_user).last_test_ok is True
+    server = inventory.pin_host_key(server, actor=Actor.of(admin_user))
+    assert inventory.run_connection_test(server, actor=Actor.of(admin_user)).last_test_ok is True
 
 
 def test_it_opens_an_audited_session_to_an_enabled_server_only(admin_user, sshd, fast_ssh) -> None:  # type: ignore[no-untyped-def]
-    server = inventory.pin_host_key(password_server(sshd, admin_user), actor=admin_user)
-    with inventory.server_session(server, actor=admin_user, purpose="runbook 7") as client:
+    server = inventory.pin_host_key(password_server(sshd, admin_user), actor=Actor.of(admin_user))
+    with inventory.server_session(server, actor=Actor.of(admin_user), purpose="runbook 7") as client:
         assert inventory.ssh.run_command(client, "echo hello", timeout=10).stdout == "hello\n"
     assert AuditEvent.objects.get(action="credential.used").after["purpose"] == "runbook 7"
-    server = inventory.update_server(server, actor=admin_user, data={"enabled": False})
+    server = inventory.update_server(server, actor=Actor.of(admin_user), data={"enabled": False})
     with (
         pytest.raises(inventory.InventoryError, match="disabled"),
-        inventory.server_session(server, actor=admin_user, purpose="runbook 8"),
+        inventory.server_session(server, actor=Actor.of(admin_user), purpose="runbook 8"),
     ):
         pass

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from remediation.actors import Actor
 from remediation.models import CredentialKind
 from remediation.services import credentials as credential_service
 from tests.factories import ServerFactory
@@ -16,7 +17,9 @@ SECRET = "portal-Secret-Value-31"
 
 def test_it_lists_servers_with_their_connection_status(client: Client, viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
     credential = credential_service.create_credential(
-        actor=admin_user, fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD}, secrets={"password": SECRET}
+        actor=Actor.of(admin_user),
+        fields={"name": "ops", "kind": CredentialKind.SSH_PASSWORD},
+        secrets={"password": SECRET},
     )
     failed = [{"stage": "reachability", "ok": False, "detail": "127.0.0.1:1 is unreachable: Connection refused."}]
     ServerFactory(name="web-1", credential=credential, last_test_ok=True, last_test_at=timezone.now(), tags=["web"])

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from alerts.models import Alert, Rule, Suggestion
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.maintenance import set_kill_switch
@@ -116,13 +117,13 @@ def test_it_needs_the_execute_permission(client, api_as, suggested, viewer, appr
 
 
 def test_it_obeys_the_kill_switch_and_windows_staying_usable(api_as, suggested, operator, admin_user) -> None:  # type: ignore[no-untyped-def]
-    set_kill_switch(True, reason="incident 7", actor=admin_user)
+    set_kill_switch(True, reason="incident 7", actor=Actor.of(admin_user))
     refused = api_as(operator).post(_url(suggested), {}, format="json")
     assert refused.status_code == 400 and "kill switch is engaged: incident 7" in refused.json()["detail"]
     event = AuditEvent.objects.get(action="execution.refused")
     assert event.actor == operator and event.after["trigger"] == "suggestion"
     assert event.after["suggestion"] == suggested.pk
-    set_kill_switch(False, reason="over", actor=admin_user)
+    set_kill_switch(False, reason="over", actor=Actor.of(admin_user))
     MaintenanceWindowFactory(name="web patching", matchers=[{"name": "instance", "op": "=", "value": "web-1"}])
     windowed = api_as(operator).post(_url(suggested), {}, format="json")
     assert windowed.status_code == 400 and "'web patching' is open" in windowed.json()["detail"]
@@ -144,7 +145,11 @@ def test_it_refuses_while_the_episode_is_busy_or_resolved(api_as, suggested, ope
 
     origin = {"alert_episode_id": suggested.alert_id}
     other = request_execution(
-        suggested.runbook, actor=admin_user, params=suggested.params, target_ids=suggested.target_ids, origin=origin
+        suggested.runbook,
+        actor=Actor.of(admin_user),
+        params=suggested.params,
+        target_ids=suggested.target_ids,
+        origin=origin,
     )
     busy = api_as(operator).post(_url(suggested), {}, format="json")
     assert busy.status_code == 409 and "already active" in busy.json()["detail"]

@@ -18,6 +18,7 @@ from django_q.conf import Conf
 from django_q.models import Failure, Schedule, Task
 from django_q.scheduler import scheduler
 
+from remediation.actors import Actor
 from remediation.choices import Role
 from runbooks.services.definitions import save_runbook
 from runbooks.services.schedules import FIRE_TASK
@@ -121,7 +122,7 @@ def test_it_offers_superusers_the_queue_read_only_without_actions(admin_user) ->
 
 
 def test_it_keeps_the_schedule_api_on_its_own_task_whatever_the_body_says(api_as, role_admin, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    save_runbook({"name": "rotate", "steps": [{"name": "s", "command": "echo ok"}]}, actor=role_admin)
+    save_runbook({"name": "rotate", "steps": [{"name": "s", "command": "echo ok"}]}, actor=Actor.of(role_admin))
     body = {
         "name": "n",
         "runbook": "rotate",

@@ -50,7 +50,7 @@ WebhookTokenFactory(name="alertmanager")
 MaintenanceWindowFactory(name="patching")
 TerminalGrantFactory(user=operator, server=server)
 TerminalSessionFactory(user=operator, server=server, recording_path="2026/01/kept.cast")
-record_event(actor=admin, action="upgrade.filled", obj=server)
+record_event(actor=Actor.of(admin), action="upgrade.filled", obj=server)
 """
 
 COUNT = """
@@ -96,6 +96,7 @@ from django_q.models import Schedule
 from alerts.models import Decision, Rule, WebhookToken
 from runbooks.models import Execution, MaintenanceWindow
 from rest_framework.test import APIClient
+from remediation.actors import Actor
 from remediation.models import Credential
 from remediation.services.housekeeping import housekeeping_jobs
 from remediation.services.credentials import use_credential
@@ -113,7 +114,7 @@ for name in ("alerts", "rules", "runbooks", "executions", "servers", "credential
 def held(group):
     return {{f"{{p.content_type.app_label}}.{{p.codename}}" for p in Group.objects.get(name=group).permissions.all()}}
 operator, admin = held("Operator"), held("Admin")
-secrets = use_credential(Credential.objects.get(name="kept"), actor=None, purpose="upgrade check")
+secrets = use_credential(Credential.objects.get(name="kept"), actor=Actor.system(), purpose="upgrade check")
 left_behind = ContentType.objects.filter(app_label="remediation", model__in=MOVED).values_list("model", flat=True)
 execution = Execution.objects.get()
 print(json.dumps({{"api": seen, "secret": secrets.password,

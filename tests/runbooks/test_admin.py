@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import CommandPolicyRule, Runbook
 from runbooks.services.definitions import save_runbook
@@ -59,7 +60,7 @@ def test_it_saves_runbooks_with_inline_steps_as_a_new_version(admin_user) -> Non
 
 
 def test_it_plans_selected_runbooks(admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook({"name": "p", "steps": [{"name": "a", "command": "reboot"}]}, actor=admin_user)
+    runbook = save_runbook({"name": "p", "steps": [{"name": "a", "command": "reboot"}]}, actor=Actor.of(admin_user))
     client = Client()
     client.force_login(admin_user)
     page = client.post(

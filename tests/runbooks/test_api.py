@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution, Runbook
@@ -55,7 +56,7 @@ def test_it_refuses_anonymous_access(api) -> None:  # type: ignore[no-untyped-de
 
 
 def test_it_plans_without_contacting_anything(api_as, viewer, admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook(_pointing_at(http_server), actor=admin_user)
+    runbook = save_runbook(_pointing_at(http_server), actor=Actor.of(admin_user))
     response = api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/plan/", {"params": {"path": "BAD"}}, format="json")
     assert response.status_code == 200
     assert response.json()["ok"] is False and response.json()["raw_steps"] == ["c"]
@@ -65,7 +66,7 @@ def test_it_plans_without_contacting_anything(api_as, viewer, admin_user, http_s
 def test_it_executes_queues_and_refuses_blocked_plans(
     api_as, operator, admin_user, http_server, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook(_pointing_at(http_server), actor=admin_user)
+    runbook = save_runbook(_pointing_at(http_server), actor=Actor.of(admin_user))
     client = api_as(operator)
     refused = client.post(f"/api/v1/runbooks/{runbook.pk}/execute/", {"params": {"path": "NO"}}, format="json")
     assert refused.status_code == 400 and refused.json()["plan"]["problems"]
@@ -82,7 +83,7 @@ def test_it_executes_queues_and_refuses_blocked_plans(
 
 
 def test_it_refuses_execute_without_the_permission(api_as, viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook(DEFINITION, actor=admin_user)
+    runbook = save_runbook(DEFINITION, actor=Actor.of(admin_user))
     assert api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/execute/", {}, format="json").status_code == 403
 
 
@@ -109,7 +110,7 @@ def test_it_cancels_pending_executions_and_refuses_finished_ones(api_as, admin_u
 
 
 def test_it_exports_and_imports_yaml_through_the_api(api_as, admin_user) -> None:  # type: ignore[no-untyped-def]
-    runbook = save_runbook(DEFINITION, actor=admin_user)
+    runbook = save_runbook(DEFINITION, actor=Actor.of(admin_user))
     exported = api_as(admin_user).get(f"/api/v1/runbooks/{runbook.pk}/export/")
     assert exported.status_code == 200 and b"format: remediation-engine/runbooks@1" in exported.content
     text = exported.content.decode().replace("name: ping", "name: ping-copy")
@@ -148,7 +149,7 @@ def test_it_plans_with_every_value_marked_and_listed(api_as, viewer, admin_user,
                 }
             ],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     alert = {"labels": {"svc": "a b"}, "annotations": {"body": '"}'}}
     plan = api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/plan/", {"alert": alert}, format="json").json()
@@ -175,7 +176,7 @@ def test_it_reports_an_undefined_variable_in_a_body_as_a_plan_problem(api_as, vi
             "name": "u",
             "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/", "body": '{"a": {{ params.nope }}}'}],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     response = api_as(viewer).post(f"/api/v1/runbooks/{runbook.pk}/plan/", {}, format="json")
     assert response.status_code == 200

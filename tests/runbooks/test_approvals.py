@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.approvals import expire_due
@@ -30,7 +31,7 @@ def held(approver) -> Execution:  # type: ignore[no-untyped-def]
     grant(approver, server)
     approver = type(approver).objects.get(pk=approver.pk)
     runbook = restart_runbook(command="echo {{ params.service }} on {{ target.address }}", requires_approval=True)
-    return request_execution(runbook, actor=approver, params={"service": "nginx"}, target_ids=[server.pk])
+    return request_execution(runbook, actor=Actor.of(approver), params={"service": "nginx"}, target_ids=[server.pk])
 
 
 def test_it_refuses_self_approval_and_lets_another_approver_approve(api_as, held, approver, admin_user) -> None:  # type: ignore[no-untyped-def]

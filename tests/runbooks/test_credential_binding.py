@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent, Credential
 from runbooks.executors import Action, get_executor
 from runbooks.executors.http import CredentialUnbound
@@ -61,24 +62,24 @@ def listener(settings) -> Iterator[Listener]:  # type: ignore[no-untyped-def]
 
 def _runbook(url: str, credential: str | None = "api"):  # type: ignore[no-untyped-def]
     step = {"name": "call", "kind": "http", "url": url, **({"credential": credential} if credential else {})}
-    return save_runbook({"name": f"call {url}", "steps": [step]}, actor="test")
+    return save_runbook({"name": f"call {url}", "steps": [step]}, actor=Actor.of("test"))
 
 
 def test_it_never_sends_a_credential_to_an_origin_outside_its_binding(http_server, listener, admin_user) -> None:  # type: ignore[no-untyped-def]
     Credential.objects.create(name="api", kind="api_token", token=TOKEN, allowed_origins=[http_server.base])
     # The listener works: a request without a credential reaches it.
-    plain = request_execution(_runbook(listener.url + "/plain", credential=None), actor=admin_user)
+    plain = request_execution(_runbook(listener.url + "/plain", credential=None), actor=Actor.of(admin_user))
     run_execution(plain.pk)
     assert len(listener.received) == 1 and b"/plain" in listener.received[0]
     # With the credential, the unbound origin is a plan problem: nothing is requested, nothing connects.
     unbound = _runbook(listener.url + "/steal")
-    plan = plan_runbook(unbound)
+    plan = plan_runbook(unbound, actor=Actor.system())
     assert not plan.ok and f"credential 'api' is not bound to '{listener.url}'" in plan.problems[0]
     with pytest.raises(ExecutionRefused):
-        request_execution(unbound, actor=admin_user)
+        request_execution(unbound, actor=Actor.of(admin_user))
     assert not AuditEvent.objects.filter(action="credential.used").exists()
     # The bound origin gets it.
-    bound = request_execution(_runbook(http_server.base + "/headers"), actor=admin_user)
+    bound = request_execution(_runbook(http_server.base + "/headers"), actor=Actor.of(admin_user))
     run_execution(bound.pk)
     assert [r["headers"]["Authorization"] for r in http_server.requests] == [f"Bearer {TOKEN}"]
     assert len(listener.received) == 1 and all(TOKEN.encode() not in data for data in listener.received)

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from remediation.actors import Actor
 from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services.runner import run_execution
@@ -139,9 +140,9 @@ def test_it_sends_the_step_credential_and_never_shows_it(http_server, admin_user
                 {"name": "b", "kind": "http", "url": http_server.base + "/headers", "credential": "api"},
             ],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
-    execution = request_execution(runbook, actor=admin_user)
+    execution = request_execution(runbook, actor=Actor.of(admin_user))
     run_execution(execution.pk)
     execution.refresh_from_db()
     assert [r["headers"]["Authorization"] for r in http_server.requests] == [expected, expected]
@@ -158,5 +159,5 @@ def test_it_refuses_a_credential_that_is_not_an_http_one(admin_user) -> None:  #
     Credential.objects.create(name="ssh", kind="ssh_password", password="pw-123456789")
     step = {"name": "a", "kind": "http", "url": "http://127.0.0.1/", "credential": "ssh"}
     with pytest.raises(DefinitionError) as caught:
-        save_runbook({"name": "x", "steps": [step]}, actor=admin_user)
+        save_runbook({"name": "x", "steps": [step]}, actor=Actor.of(admin_user))
     assert "steps[0].credential" in caught.value.errors

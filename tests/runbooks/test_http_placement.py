@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from remediation.actors import Actor
 from runbooks.choices import ExecutionStatus
 from runbooks.services.definitions import DefinitionError, save_runbook
 from runbooks.services.execute import ExecutionRefused, request_execution
@@ -85,7 +86,7 @@ def test_the_server_receives_each_value_literally_in_its_place(http_server, admi
     expression = "alert.labels.v" if source == "alert" else "params.v"
     runbook = save_runbook(
         {"name": "h", "parameters": [{"name": "v"}], "steps": [_step(placement, http_server.base, expression)]},
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     received = PLACEMENTS[placement][1]
     for value in HOSTILE:
@@ -93,7 +94,7 @@ def test_the_server_receives_each_value_literally_in_its_place(http_server, admi
         given = {"alert": {"labels": {"v": value}}} if source == "alert" else {"params": {"v": value}}
         refused: ExecutionRefused | None = None
         try:
-            execution = request_execution(runbook, actor=admin_user, **given)  # type: ignore[arg-type]
+            execution = request_execution(runbook, actor=Actor.of(admin_user), **given)  # type: ignore[arg-type]
         except ExecutionRefused as exc:
             refused = exc
         if refused is not None:
@@ -113,7 +114,7 @@ def test_the_server_receives_each_value_literally_in_its_place(http_server, admi
 def test_it_refuses_a_url_host_chosen_by_a_value(http_server, admin_user, expression) -> None:  # type: ignore[no-untyped-def]
     step = {"name": "call", "kind": "http", "url": "http://{{ " + expression + " }}:" + f"{http_server.port}/x"}
     with pytest.raises(DefinitionError) as refused:
-        save_runbook({"name": "h", "parameters": [{"name": "v"}], "steps": [step]}, actor=admin_user)
+        save_runbook({"name": "h", "parameters": [{"name": "v"}], "steps": [step]}, actor=Actor.of(admin_user))
     assert "may not choose the URL's host" in str(refused.value.errors) and "Safe form" in str(refused.value.errors)
     assert http_server.requests == []
 
@@ -122,9 +123,9 @@ def test_it_lets_the_target_or_a_pattern_parameter_name_the_host(http_server, ad
     step = {"name": "call", "kind": "http", "url": "http://{{ params.host }}:" + f"{http_server.port}/ok"}
     runbook = save_runbook(
         {"name": "h", "parameters": [{"name": "host", "pattern": r"[0-9.]+", "default": "127.0.0.1"}], "steps": [step]},
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
-    run_execution(request_execution(runbook, actor=admin_user).pk)
+    run_execution(request_execution(runbook, actor=Actor.of(admin_user)).pk)
     assert [r["path"] for r in http_server.requests] == ["/ok"]
     with pytest.raises(ExecutionRefused):
-        request_execution(runbook, actor=admin_user, params={"host": "169.254.169.254"})
+        request_execution(runbook, actor=Actor.of(admin_user), params={"host": "169.254.169.254"})

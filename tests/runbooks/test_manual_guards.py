@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution
 from runbooks.services.execute import ExecutionRefused, request_execution
@@ -23,11 +24,11 @@ KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
 def test_it_refuses_manual_runs_while_the_kill_switch_is_engaged(admin_user) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(host_key=KEY)
     runbook = restart_runbook()
-    set_kill_switch(True, reason="incident", actor=admin_user)
+    set_kill_switch(True, reason="incident", actor=Actor.of(admin_user))
     with pytest.raises(ExecutionRefused, match="kill switch is engaged: incident"):
-        request_execution(runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk])
+        request_execution(runbook, actor=Actor.of(admin_user), params={"service": "nginx"}, target_ids=[server.pk])
     assert request_execution(
-        runbook, actor=admin_user, params={"service": "nginx"}, target_ids=[server.pk], dry_run=True
+        runbook, actor=Actor.of(admin_user), params={"service": "nginx"}, target_ids=[server.pk], dry_run=True
     ).dry_run
 
 
@@ -38,14 +39,14 @@ def test_it_needs_permission_and_reason_to_override_a_window(admin_user, operato
     MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
     args = {"params": {"service": "nginx"}, "target_ids": [server.pk]}
     with pytest.raises(ExecutionRefused, match="'db patching' is open; overriding it needs the override"):
-        request_execution(runbook, actor=operator, override_reason="urgent", **args)
+        request_execution(runbook, actor=Actor.of(operator), override_reason="urgent", **args)
     with pytest.raises(ExecutionRefused, match="needs a reason"):
-        request_execution(runbook, actor=admin_user, **args)
-    execution = request_execution(runbook, actor=admin_user, override_reason="the fix cannot wait", **args)
+        request_execution(runbook, actor=Actor.of(admin_user), **args)
+    execution = request_execution(runbook, actor=Actor.of(admin_user), override_reason="the fix cannot wait", **args)
     assert execution.status == "pending"
     assert AuditEvent.objects.get(action="maintenance.overridden").reason == "the fix cannot wait"
     other = ServerFactory(name="web-1", host_key=KEY, tags=["web"])
-    assert request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[other.pk]).pk
+    assert request_execution(runbook, actor=Actor.of(operator), params={"service": "nginx"}, target_ids=[other.pk]).pk
 
 
 def test_it_keeps_the_audit_of_refused_api_requests(api_as, admin_user, operator) -> None:  # type: ignore[no-untyped-def]
@@ -53,13 +54,13 @@ def test_it_keeps_the_audit_of_refused_api_requests(api_as, admin_user, operator
     grant(operator, server)
     runbook = restart_runbook()
     url, body = f"/api/v1/runbooks/{runbook.pk}/execute/", {"params": {"service": "nginx"}, "targets": [server.pk]}
-    set_kill_switch(True, reason="incident", actor=admin_user)
+    set_kill_switch(True, reason="incident", actor=Actor.of(admin_user))
     refused = api_as(operator).post(url, body, format="json")
     assert refused.status_code == 400 and "kill switch is engaged" in refused.json()["detail"]
     event = AuditEvent.objects.get(action="execution.refused")
     assert event.actor == operator and event.object_id == str(runbook.pk) and "kill switch" in event.reason
     assert event.after == {"runbook": runbook.name, "trigger": "api", "targets": [server.pk]}
-    set_kill_switch(False, reason="over", actor=admin_user)
+    set_kill_switch(False, reason="over", actor=Actor.of(admin_user))
     MaintenanceWindowFactory(name="db patching", matchers=[{"name": "instance", "op": "=~", "value": "db-.*"}])
     assert api_as(operator).post(url, body, format="json").status_code == 400
     assert "'db patching' is open" in AuditEvent.objects.filter(action="execution.refused").latest("id").reason
@@ -105,7 +106,7 @@ def test_it_overrides_a_window_from_the_portal_form_with_the_permission_only(ope
 def test_it_returns_a_refused_portal_run_to_the_form_with_what_was_typed(admin_user) -> None:  # type: ignore[no-untyped-def]
     server = ServerFactory(host_key=KEY)
     runbook = restart_runbook()
-    set_kill_switch(True, reason="incident", actor=admin_user)
+    set_kill_switch(True, reason="incident", actor=Actor.of(admin_user))
     client = Client()
     client.force_login(admin_user)
     typed = {"params": "service=nginx & co\nmode=fast", "targets": str(server.pk)}

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.utils import timezone
 
+from remediation.actors import Actor
 from remediation.choices import DeliveryStatus, NotificationEvent
 from remediation.models import NotificationDelivery, TerminalGrant
 from remediation.notifications.delivery import deliver
@@ -43,7 +44,9 @@ def test_an_approval_request_notifies_with_a_signed_link_to_its_card(channel, op
     server = ServerFactory(name="web-1", host_key=KEY)
     runbook = restart_runbook(requires_approval=True)
     TerminalGrant.objects.create(user=operator, server=server)
-    execution = request_execution(runbook, actor=operator, params={"service": "nginx"}, target_ids=[server.pk])
+    execution = request_execution(
+        runbook, actor=Actor.of(operator), params={"service": "nginx"}, target_ids=[server.pk]
+    )
     assert execution.status == ExecutionStatus.AWAITING_APPROVAL
     [delivery] = _sent(NotificationEvent.APPROVAL_REQUESTED)
     payload = delivery.payload
@@ -87,9 +90,9 @@ def test_a_rule_breaker_opening_and_closing_notifies(channel, script_executor) -
 
 
 def test_the_kill_switch_notifies_when_engaged_and_released(channel, admin_user) -> None:  # type: ignore[no-untyped-def]
-    set_kill_switch(True, reason="database upgrade", actor=admin_user)
-    set_kill_switch(True, reason="still upgrading", actor=admin_user)  # no change of state: no message
-    set_kill_switch(False, reason="done", actor=admin_user)
+    set_kill_switch(True, reason="database upgrade", actor=Actor.of(admin_user))
+    set_kill_switch(True, reason="still upgrading", actor=Actor.of(admin_user))  # no change of state: no message
+    set_kill_switch(False, reason="done", actor=Actor.of(admin_user))
     [engaged] = _sent(NotificationEvent.KILL_SWITCH_ENGAGED)
     [released] = _sent(NotificationEvent.KILL_SWITCH_RELEASED)
     assert engaged.payload["details"] == {"engaged": True, "reason": "database upgrade", "by": admin_user.username}
@@ -99,12 +102,12 @@ def test_the_kill_switch_notifies_when_engaged_and_released(channel, admin_user)
 def test_a_suppressed_remediation_and_a_failed_verification_notify(channel, post_hook, admin_user) -> None:  # type: ignore[no-untyped-def]
     ServerFactory(name="web-1", host_key=KEY)
     remediate_rule(restart_runbook(verification_window_seconds=600), cooldown_seconds=0)
-    set_kill_switch(True, reason="incident", actor=admin_user)
+    set_kill_switch(True, reason="incident", actor=Actor.of(admin_user))
     post_hook(am_payload("web-1:9100", fingerprint=f"{1:016x}"))
     [suppressed] = _sent(NotificationEvent.REMEDIATION_SUPPRESSED)
     assert suppressed.payload["details"]["reason"] == "kill_switch"
     assert suppressed.payload["details"]["detail"] == "kill switch engaged: incident"
-    set_kill_switch(False, reason="over", actor=admin_user)
+    set_kill_switch(False, reason="over", actor=Actor.of(admin_user))
     post_hook(am_payload("web-1:9100", fingerprint=f"{2:016x}"))
     dispatch_pending()
     execution = Execution.objects.latest("id")
@@ -153,9 +156,9 @@ def test_an_admin_resetting_an_open_breaker_notifies_it_closed(channel, script_e
 
     rule = RuleFactory(action="remediate", breaker_threshold=1)
     run_execution(execution_of({"steps": [step("a", kind="script", command="fail")]}, rule=rule, trigger="alert").pk)
-    reset_breaker(rule, actor=admin_user, reason="disk cleaned by hand")
+    reset_breaker(rule, actor=Actor.of(admin_user), reason="disk cleaned by hand")
     [closed] = _sent(NotificationEvent.BREAKER_CLOSED)
     assert closed.payload["details"] == {"rule": rule.name, "reset": True}
     assert closed.payload["summary"].endswith(f"closed by {admin_user.username}: disk cleaned by hand")
-    reset_breaker(rule, actor=admin_user, reason="again")  # already closed: nothing to tell
+    reset_breaker(rule, actor=Actor.of(admin_user), reason="again")  # already closed: nothing to tell
     assert len(_sent(NotificationEvent.BREAKER_CLOSED)) == 1

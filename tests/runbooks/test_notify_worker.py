@@ -22,10 +22,10 @@ def test_the_worker_delivers_a_failed_runs_notification(world: World, http_serve
     world.shell(
         "from remediation.notifications.channels import create_channel; from runbooks.services.definitions import "
         "save_runbook; "
-        f"create_channel(actor='test', fields={{'name': 'hook', 'kind': 'webhook', 'url': {receiver.url!r}, "
+        f"create_channel(actor=Actor.of('test'), fields={{'name': 'hook', 'kind': 'webhook', 'url': {receiver.url!r}, "
         f"'is_default': True}}, secret={receiver.secret!r}); "
         f"save_runbook({{'name': 'broken', 'steps': [{{'name': 'call', 'kind': 'http', "
-        f"'url': 'http://127.0.0.1:{http_server.port}/status/500'}}]}}, actor='test')"
+        f"'url': 'http://127.0.0.1:{http_server.port}/status/500'}}]}}, actor=Actor.of('test'))"
     )
     receiver.mode = "fail:2"
     with running([sys.executable, "manage.py", "qcluster"], world.env, tmp_path / "qcluster.log"):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from runbooks.choices import ExecutionStatus
@@ -155,16 +156,17 @@ def target(sshd, authorized_keys, admin_user) -> int:  # type: ignore[no-untyped
     server = Server.objects.create(
         name="web-1", hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential
     )
-    pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
+    pin_host_key(server, actor=Actor.of(admin_user), known_hosts_line=sshd.known_hosts_line())
     return server.pk
 
 
 def test_the_account_can_create_the_marker(marker_dir, target, admin_user) -> None:  # type: ignore[no-untyped-def]
     """The control: the same account, told to in the author's own text, does create it."""
     runbook = save_runbook(
-        {"name": "control", "steps": [{"name": "t", "command": f"touch {marker_dir}/control"}]}, actor=admin_user
+        {"name": "control", "steps": [{"name": "t", "command": f"touch {marker_dir}/control"}]},
+        actor=Actor.of(admin_user),
     )
-    execution = request_execution(runbook, actor=admin_user, target_ids=[target])
+    execution = request_execution(runbook, actor=Actor.of(admin_user), target_ids=[target])
     run_execution(execution.pk)
     assert (marker_dir / "control").exists()
 
@@ -199,13 +201,13 @@ def run_cells(template: str, values: list[str], source: str, actor, target: int)
         "parameters": [{"name": f"v{i}"} for i in range(len(values))],
     }
     try:
-        runbook = save_runbook({**definition, "steps": steps}, actor=actor)
+        runbook = save_runbook({**definition, "steps": steps}, actor=Actor.of(actor))
     except DefinitionError as exc:
         return {"refused at save": [m for key, found in exc.errors.items() if key.startswith("steps[") for m in found]}
     by_name = {f"v{i}": value for i, value in enumerate(values)}
     request = {"alert": {"labels": by_name}} if source == "alert" else {"params": by_name}
     try:
-        execution = request_execution(runbook, actor=actor, target_ids=[target], **request)  # type: ignore[arg-type]
+        execution = request_execution(runbook, actor=Actor.of(actor), target_ids=[target], **request)  # type: ignore[arg-type]
     except ExecutionRefused as exc:
         problems = exc.problems
         refused = {i: p for i in range(len(values)) for p in problems if "{{ " + expression.format(i) + " }}" in p}
@@ -305,8 +307,12 @@ def test_ordinary_service_templates_still_plan(target, admin_user, tally) -> Non
     steps = [
         {"name": f"s{i}", "command": t.replace("{{ v }}", "{{ params.unit }}")} for i, t in enumerate(LEGIT_PLANNED)
     ]
-    runbook = save_runbook({"name": "services", "parameters": [{"name": "unit"}], "steps": steps}, actor=admin_user)
-    execution = request_execution(runbook, actor=admin_user, target_ids=[target], params={"unit": "nginx.service"})
+    runbook = save_runbook(
+        {"name": "services", "parameters": [{"name": "unit"}], "steps": steps}, actor=Actor.of(admin_user)
+    )
+    execution = request_execution(
+        runbook, actor=Actor.of(admin_user), target_ids=[target], params={"unit": "nginx.service"}
+    )
     assert execution.plan["ok"], execution.plan
     tally["planned"] += len(steps)
 

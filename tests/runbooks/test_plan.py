@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from remediation.actors import Actor
 from runbooks.services.definitions import save_runbook
 from runbooks.services.plan import plan_runbook
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _runbook(admin_user, steps, **extra):  # type: ignore[no-untyped-def]
-    return save_runbook({"name": "rb", "steps": steps, **extra}, actor=admin_user)
+    return save_runbook({"name": "rb", "steps": steps, **extra}, actor=Actor.of(admin_user))
 
 
 def test_it_renders_http_steps_with_params_and_alert_labels(admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ def test_it_renders_http_steps_with_params_and_alert_labels(admin_user, http_ser
         ],
         parameters=[{"name": "svc", "required": True}, {"name": "token", "default": "s3cr3t-token-value"}],
     )
-    plan = plan_runbook(runbook, params={"svc": "a b"}, alert={"labels": {"instance": "db 1&x"}})
+    plan = plan_runbook(runbook, params={"svc": "a b"}, alert={"labels": {"instance": "db 1&x"}}, actor=Actor.system())
     assert plan.ok, plan.problems
     rendered = plan.steps[0].runs[0].rendered
     assert "i=db%201%26x" in rendered and '{"svc": "a b"}' in rendered
@@ -47,7 +48,7 @@ def test_it_reports_undefined_variables_policy_hosts_and_params(admin_user, http
         ],
         parameters=[{"name": "svc", "required": True, "pattern": "[a-z]+"}],
     )
-    plan = plan_runbook(runbook, params={"svc": "BAD!", "extra": 1}, target_ids=[999])
+    plan = plan_runbook(runbook, params={"svc": "BAD!", "extra": 1}, target_ids=[999], actor=Actor.system())
     text = " | ".join(plan.problems)
     assert not plan.ok
     for expected in [
@@ -68,7 +69,7 @@ def test_it_flags_raw_and_requires_targets_for_ssh_steps(admin_user) -> None:  #
         [{"name": "a", "command": "echo {{ params.x|raw }}"}],
         parameters=[{"name": "x", "default": "home", "pattern": "[a-z]+"}],
     )
-    plan = plan_runbook(runbook)
+    plan = plan_runbook(runbook, actor=Actor.system())
     assert plan.raw_steps == ("a",)
     assert any("needs at least one target" in p for p in plan.problems)
 
@@ -88,6 +89,6 @@ def test_it_renders_later_steps_with_placeholders_for_earlier_results(admin_user
             {"name": "later", "kind": "http", "url": http_server.base + "/z"},
         ],
     )
-    plan = plan_runbook(runbook)
+    plan = plan_runbook(runbook, actor=Actor.system())
     assert "v=%3Cvars.ver%3E" in plan.steps[1].runs[0].rendered
     assert [p for p in plan.problems if "third" in p and "undefined" in p]

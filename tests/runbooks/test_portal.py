@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from remediation.actors import Actor
 from runbooks.models import Execution
 from runbooks.services.definitions import save_runbook
 from tests.factories import StepRunFactory
@@ -27,7 +28,7 @@ def test_it_lists_runbooks_and_shows_the_plan(viewer, admin_user, http_server) -
             "parameters": [{"name": "p", "default": "a b"}],
             "steps": [{"name": "call", "kind": "http", "url": http_server.base + "/x/{{ params.p }}"}],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     client = _client(viewer)
     assert "web" in client.get(reverse("runbooks:list")).content.decode()
@@ -39,7 +40,8 @@ def test_it_lists_runbooks_and_shows_the_plan(viewer, admin_user, http_server) -
 
 def test_it_executes_from_the_portal_and_shows_the_live_view(operator, admin_user, http_server) -> None:  # type: ignore[no-untyped-def]
     runbook = save_runbook(
-        {"name": "web", "steps": [{"name": "call", "kind": "http", "url": http_server.base + "/x"}]}, actor=admin_user
+        {"name": "web", "steps": [{"name": "call", "kind": "http", "url": http_server.base + "/x"}]},
+        actor=Actor.of(admin_user),
     )
     response = _client(operator).post(reverse("runbooks:execute", args=[runbook.pk]), {"params": "", "dry_run": "1"})
     execution = Execution.objects.get()
@@ -74,7 +76,7 @@ def test_it_opens_a_runbook_whose_body_uses_an_undefined_variable(viewer, admin_
             "name": "u",
             "steps": [{"name": "c", "kind": "http", "url": "http://127.0.0.1:9/", "body": '{"a": {{ nope }}}'}],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     response = _client(viewer).get(reverse("runbooks:detail", args=[runbook.pk]))
     assert response.status_code == 200 and "undefined variable" in response.content.decode()

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django_q.models import Schedule
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import RunbookSchedule
 from runbooks.services.definitions import save_runbook
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def runbook(admin_user):  # type: ignore[no-untyped-def]
-    return save_runbook({"name": "rotate-logs", "steps": [{"name": "s", "command": "echo ok"}]}, actor=admin_user)
+    return save_runbook(
+        {"name": "rotate-logs", "steps": [{"name": "s", "command": "echo ok"}]}, actor=Actor.of(admin_user)
+    )
 
 
 def body(**values: object) -> dict[str, object]:

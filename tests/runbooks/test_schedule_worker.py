@@ -21,7 +21,8 @@ import datetime as dt
 from django.utils import timezone
 from runbooks.models import Runbook
 from runbooks.services.schedules import create_schedule, sync_q2
-schedule = create_schedule(actor="test", name={name!r}, runbook=Runbook.objects.get(name="scheduled"),
+from remediation.actors import Actor
+schedule = create_schedule(actor=Actor.of("test"), name={name!r}, runbook=Runbook.objects.get(name="scheduled"),
                            target_ids={targets!r}, **{timing!r})
 # Bring the next run forward to now (shifted by `ago` seconds) instead of waiting for the interval.
 schedule.next_run_at = timezone.now() - dt.timedelta(seconds={ago})

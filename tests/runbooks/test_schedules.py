@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_q.models import Schedule
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Execution, KillSwitch, ScheduleRun
 from runbooks.services.definitions import save_runbook
@@ -32,7 +33,7 @@ def at(*args: int) -> dt.datetime:
 
 @pytest.fixture
 def runbook(admin_user):  # type: ignore[no-untyped-def]
-    return save_runbook({"name": "nightly", "steps": [{"name": "s", "command": "echo ok"}]}, actor=admin_user)
+    return save_runbook({"name": "nightly", "steps": [{"name": "s", "command": "echo ok"}]}, actor=Actor.of(admin_user))
 
 
 def make(runbook, admin_user, now: dt.datetime, **values):  # type: ignore[no-untyped-def]
@@ -44,7 +45,7 @@ def make(runbook, admin_user, now: dt.datetime, **values):  # type: ignore[no-un
         "dry_run": True,
         **values,
     }
-    return create_schedule(actor=admin_user, now=now, **values)
+    return create_schedule(actor=Actor.of(admin_user), now=now, **values)
 
 
 def test_it_reads_cron_in_the_time_zone_across_the_spring_dst_change(runbook, admin_user) -> None:
@@ -133,14 +134,14 @@ def test_it_allows_overlap_when_the_policy_says_so(runbook, admin_user) -> None:
 
 def test_it_does_not_fire_a_paused_schedule_and_resumes_from_now(runbook, admin_user) -> None:
     schedule = make(runbook, admin_user, at(2026, 1, 1))
-    set_schedule_enabled(schedule, False, actor=admin_user, now=at(2026, 1, 1, 1))
+    set_schedule_enabled(schedule, False, actor=Actor.of(admin_user), now=at(2026, 1, 1, 1))
     assert not Schedule.objects.filter(name=schedule.q2_name).exists()
     assert fire_schedule(schedule.pk, intended=at(2026, 1, 1, 2), now=at(2026, 1, 1, 2)) == (
         "paused or deleted: nothing fired"
     )
     assert rearm_schedules(now=at(2026, 1, 1, 3)) == 0
     assert not Execution.objects.exists() and not ScheduleRun.objects.exists()
-    set_schedule_enabled(schedule, True, actor=admin_user, now=at(2026, 1, 5, 12))
+    set_schedule_enabled(schedule, True, actor=Actor.of(admin_user), now=at(2026, 1, 5, 12))
     assert Schedule.objects.get(name=schedule.q2_name).next_run == at(2026, 1, 6, 2)
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"schedule.created", "schedule.paused", "schedule.resumed"} <= actions
@@ -163,18 +164,20 @@ def test_it_handles_a_duplicate_delivery_once(runbook, admin_user) -> None:
 
 def test_it_ignores_a_run_queued_before_the_schedule_was_changed(runbook, admin_user) -> None:
     schedule = make(runbook, admin_user, at(2026, 1, 1))
-    update_schedule(schedule, actor=admin_user, now=at(2026, 1, 1), cron="0 4 * * *")
+    update_schedule(schedule, actor=Actor.of(admin_user), now=at(2026, 1, 1), cron="0 4 * * *")
     assert fire_schedule(schedule.pk, intended=at(2026, 1, 1, 2), now=at(2026, 1, 1, 2)).startswith("superseded")
     assert not Execution.objects.exists()
 
 
 def test_it_updates_and_deletes_the_backing_q2_schedule(runbook, admin_user) -> None:
     schedule = make(runbook, admin_user, at(2026, 1, 1))
-    update_schedule(schedule, actor=admin_user, now=at(2026, 1, 1), kind="interval", cron="", interval_minutes=30)
+    update_schedule(
+        schedule, actor=Actor.of(admin_user), now=at(2026, 1, 1), kind="interval", cron="", interval_minutes=30
+    )
     assert Schedule.objects.filter(name=schedule.q2_name).count() == 1
     assert AuditEvent.objects.get(action="schedule.updated").before["kind"] == "cron"
     name = schedule.q2_name
-    delete_schedule(schedule, actor=admin_user)
+    delete_schedule(schedule, actor=Actor.of(admin_user))
     assert not Schedule.objects.filter(name=name).exists()
     assert AuditEvent.objects.filter(action="schedule.deleted").exists()
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ai.models import ChatProposal
 from ai.services.proposals import confirm_proposal
+from remediation.actors import Actor
 from remediation.grants import can_run_on
 from remediation.models import AuditEvent
 from runbooks.models import Execution, RunbookSchedule, ScheduleRun
@@ -100,7 +101,7 @@ def test_it_refuses_a_chat_proposal_on_a_server_without_a_grant(servers, operato
         target_ids=[servers[1].pk],
         plan={},
     )
-    decided = confirm_proposal(proposal, actor=operator)
+    decided = confirm_proposal(proposal, actor=Actor.of(operator))
     assert decided.status == "failed" and "may not run runbooks on 'db-1'" in decided.error
     assert not Execution.objects.exists()
 
@@ -158,7 +159,9 @@ def test_it_refuses_a_scheduled_run_once_its_owner_lost_the_grant(servers, opera
 def test_it_lets_only_approvers_allowed_on_every_target_approve(servers, api_as, operator, approver) -> None:  # type: ignore[no-untyped-def]
     web, db = servers
     grant(operator, web)
-    held = request_execution(restart_runbook(requires_approval=True), actor=operator, target_ids=[web.pk], **BODY)
+    held = request_execution(
+        restart_runbook(requires_approval=True), actor=Actor.of(operator), target_ids=[web.pk], **BODY
+    )
     url = f"/api/v1/executions/{held.pk}/approve/"
     refused = api_as(approver).post(url, {"reason": "ok"}, format="json")
     assert refused.status_code == 403 and "may not approve runs on 'web-1'" in refused.json()["detail"]
@@ -169,4 +172,4 @@ def test_it_lets_only_approvers_allowed_on_every_target_approve(servers, api_as,
     grant(operator, web)
     assert api_as(approver).post(url, {"reason": "ok"}, format="json").status_code == 200
     with pytest.raises(ExecutionForbidden):
-        request_execution(restart_runbook(name="other"), actor=operator, target_ids=[db.pk], **BODY)
+        request_execution(restart_runbook(name="other"), actor=Actor.of(operator), target_ids=[db.pk], **BODY)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from runbooks.choices import ExecutionStatus
@@ -43,7 +44,7 @@ def servers(sshd, authorized_keys, admin_user):  # type: ignore[no-untyped-def]
                 credential=credential,
             )
             if pinned:
-                pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
+                pin_host_key(server, actor=Actor.of(admin_user), known_hosts_line=sshd.known_hosts_line())
             ids.append(server.pk)
         return ids
 
@@ -96,10 +97,10 @@ def test_it_plans_and_dry_runs_without_any_connection(servers, sshd, http_server
                 {"name": "notify", "kind": "http", "url": http_server.base + "/status/200"},
             ],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     connections = sshd.connection_count()
-    execution = request_execution(runbook, actor=admin_user, target_ids=[*ids, 987654], dry_run=True)
+    execution = request_execution(runbook, actor=Actor.of(admin_user), target_ids=[*ids, 987654], dry_run=True)
     problems = " | ".join(execution.plan["problems"])
     assert "undefined variable" in problems and "mkfs" in problems and "unknown target 987654" in problems
     run_execution(execution.pk)

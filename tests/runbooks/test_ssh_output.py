@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from remediation.actors import Actor
 from remediation.models import Credential, CredentialKind, Server
 from remediation.redaction import MASK
 from remediation.services.inventory import pin_host_key
@@ -47,7 +48,7 @@ def targets(sshd, authorized_keys, admin_user):  # type: ignore[no-untyped-def]
             username=sshd.username,
             credential=credential,
         )
-        pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
+        pin_host_key(server, actor=Actor.of(admin_user), known_hosts_line=sshd.known_hosts_line())
         ids.append(server.pk)
     return ids
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.services.decisions import simulate_alert
+from remediation.actors import Actor
 from remediation.choices import SuppressionReason
 from runbooks.services.guardrails import Suppressor, server_labels
 from runbooks.services.maintenance import set_kill_switch
@@ -43,7 +44,7 @@ def test_it_ignores_windows_that_are_closed_or_disabled() -> None:
 
 def test_it_puts_the_kill_switch_before_any_window(admin_user) -> None:  # type: ignore[no-untyped-def]
     MaintenanceWindowFactory(matchers=DB_WINDOW)
-    set_kill_switch(True, reason="incident", actor=admin_user)
+    set_kill_switch(True, reason="incident", actor=Actor.of(admin_user))
     assert Suppressor(timezone.now()).suppression([{"instance": "db-1"}]) == (
         SuppressionReason.KILL_SWITCH,
         "kill switch engaged: incident",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import run_checks
 
+from remediation.actors import Actor
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
 from runbooks.choices import ExecutionStatus
@@ -27,6 +28,7 @@ UNSAFE_COMMAND = 'sh -c "echo restarting {{ alert.labels.service }}"'
 OLD_ROWS = """
 from runbooks.models import Runbook, RunbookVersion, Step
 from runbooks.services.definitions import definition_of
+from remediation.actors import Actor
 runbook = Runbook.objects.create(name="legacy-restart", version=1)
 Step.objects.create(runbook=runbook, name="restart", command={command!r})
 RunbookVersion.objects.create(runbook=runbook, number=1, definition=definition_of(runbook))
@@ -78,7 +80,7 @@ def test_it_is_listed_and_refused_and_never_rewritten(sshd, authorized_keys, adm
     server = _pinned_server(sshd, authorized_keys, admin_user)
     alert = {"labels": {"service": f"$(touch {marker})"}}
     with pytest.raises(ExecutionRefused) as refused:
-        request_execution(runbook, actor=admin_user, target_ids=[server.pk], alert=alert)
+        request_execution(runbook, actor=Actor.of(admin_user), target_ids=[server.pk], alert=alert)
     assert any("would be read as code" in p for p in refused.value.problems)
     # An execution queued before the upgrade: the runner refuses it before anything reaches the server.
     queued = Execution.objects.create(
@@ -93,7 +95,7 @@ def test_it_is_listed_and_refused_and_never_rewritten(sshd, authorized_keys, adm
     assert queued.status == ExecutionStatus.FAILED and "would be read as code" in queued.status_reason
     assert not queued.step_runs.exists() and not marker.exists()
     assert Step.objects.get(runbook=runbook).command == UNSAFE_COMMAND and runbook.versions.count() == 1
-    assert request_execution(safe, actor=admin_user, target_ids=[server.pk], alert=alert).plan["ok"]
+    assert request_execution(safe, actor=Actor.of(admin_user), target_ids=[server.pk], alert=alert).plan["ok"]
     marker.parent.rmdir()
 
 
@@ -106,7 +108,7 @@ def _pinned_server(sshd, authorized_keys, admin_user) -> Server:  # type: ignore
     server = Server.objects.create(
         name="web-1", hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential
     )
-    pin_host_key(server, actor=admin_user, known_hosts_line=sshd.known_hosts_line())
+    pin_host_key(server, actor=Actor.of(admin_user), known_hosts_line=sshd.known_hosts_line())
     return server
 
 

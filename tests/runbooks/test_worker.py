@@ -38,7 +38,8 @@ def test_it_runs_a_duplicate_delivery_once_and_cancels_within_seconds(world: Wor
         wait_for(lambda: http_server.count("/slow") == 1, 60, "the slow request to reach the server")
         world.shell(
             "from runbooks.models import Execution; from runbooks.services.execute import cancel_execution; "
-            f"cancel_execution(Execution.objects.get(pk={slow}), actor='test')"
+            "from remediation.actors import Actor; "
+            f"cancel_execution(Execution.objects.get(pk={slow}), actor=Actor.of('test'))"
         )
         wait_for(lambda: world.row(slow)[0] == "cancelled", 15, "the cancel to take effect")
 
@@ -68,7 +69,8 @@ def test_it_cancels_an_ssh_sleep_on_a_real_worker_and_the_remote_process_ends(  
         wait_for(lambda: _remote(f"sleep {marker}"), 60, "the remote sleep to start")
         world.shell(
             "from runbooks.models import Execution; from runbooks.services.execute import cancel_execution; "
-            f"cancel_execution(Execution.objects.get(pk={execution}), actor='test')"
+            "from remediation.actors import Actor; "
+            f"cancel_execution(Execution.objects.get(pk={execution}), actor=Actor.of('test'))"
         )
         wait_for(lambda: world.row(execution)[0] == "cancelled", 15, "the cancel to take effect")
         wait_for(lambda: not _remote(f"sleep {marker}"), 10, "the remote sleep to be gone")

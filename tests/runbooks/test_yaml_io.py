@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from runbooks.models import Runbook
 from runbooks.services.definitions import DefinitionError, save_runbook
@@ -55,29 +56,29 @@ FULL = {
 
 
 def test_it_round_trips_losslessly(admin_user) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(FULL, actor=admin_user)
+    save_runbook(FULL, actor=Actor.of(admin_user))
     first = export_yaml(Runbook.objects.all())
     Runbook.objects.all().delete()
-    import_yaml(first, actor=admin_user)
+    import_yaml(first, actor=Actor.of(admin_user))
     assert export_yaml(Runbook.objects.all()) == first
     assert AuditEvent.objects.filter(action="runbook.imported").count() == 1
 
 
 def test_it_imports_all_or_nothing_and_skips_unchanged(admin_user) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(FULL, actor=admin_user)
+    save_runbook(FULL, actor=Actor.of(admin_user))
     text = export_yaml(Runbook.objects.all())
-    import_yaml(text, actor=admin_user)
+    import_yaml(text, actor=Actor.of(admin_user))
     assert Runbook.objects.get().version == 1  # unchanged: no new version
     broken = text.replace("name: b", "name: a")
     with pytest.raises(DefinitionError):
-        import_yaml(broken + "", actor=admin_user)
+        import_yaml(broken + "", actor=Actor.of(admin_user))
     with pytest.raises(DefinitionError, match="format"):
-        import_yaml("format: other\nrunbooks: []\n", actor=admin_user)
+        import_yaml("format: other\nrunbooks: []\n", actor=Actor.of(admin_user))
     assert Runbook.objects.get().version == 1
 
 
 def test_it_exports_and_imports_with_manage_py(admin_user, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    save_runbook(FULL, actor=admin_user)
+    save_runbook(FULL, actor=Actor.of(admin_user))
     out = tmp_path / "rb.yaml"
     call_command("runbooks_export", "-o", str(out))
     Runbook.objects.all().delete()
@@ -99,7 +100,7 @@ def test_it_plans_and_requests_runs_with_manage_py(admin_user, http_server, djan
             "parameters": [{"name": "p", "required": True}],
             "steps": [{"name": "c", "kind": "http", "url": http_server.base + "/{{ params.p }}"}],
         },
-        actor=admin_user,
+        actor=Actor.of(admin_user),
     )
     out = StringIO()
     call_command("runbook_plan", "cli", "--param", "p=a b", stdout=out)

@@ -16,16 +16,17 @@ CRYPTO = "k" * 10 + "Mn8bV7cX6zL5kJ4hG3fD2sA1pO0iU9yT"
 SETUP = """
 from django.contrib.auth import get_user_model
 from runbooks.services.definitions import save_runbook
+from remediation.actors import Actor
 admin = get_user_model().objects.create_superuser("admin", "a@example.test", "x" * 20)
 base = "http://127.0.0.1:{port}"
 for name, path in [("quick", "/status/200"), ("slow", "/slow/30")]:
     save_runbook({{"name": name, "steps": [{{"name": "call", "kind": "http", "url": base + path,
-                 "timeout_seconds": 60}}]}}, actor=admin)
+                 "timeout_seconds": 60}}]}}, actor=Actor.of(admin))
 save_runbook({{"name": "three", "steps": [
     {{"name": "first", "kind": "http", "url": base + "/status/200?marker=one"}},
     {{"name": "second", "kind": "http", "url": base + "/slow/4?marker=two"}},
     {{"name": "third", "kind": "http", "url": base + "/status/200?marker=three"}},
-]}}, actor=admin)
+]}}, actor=Actor.of(admin))
 """
 
 
@@ -79,25 +80,28 @@ class World:
         code = f"""
 from remediation.models import Credential, CredentialKind, Server
 from remediation.services.inventory import pin_host_key
+from remediation.actors import Actor
 credential = Credential.objects.create(name="key", kind=CredentialKind.SSH_KEY, private_key={private_key!r})
 server = Server.objects.create(name="web-1", hostname={host!r}, port={port}, username={username!r},
                                credential=credential)
-pin_host_key(server, actor="test", known_hosts_line={known_hosts_line!r})
+pin_host_key(server, actor=Actor.of("test"), known_hosts_line={known_hosts_line!r})
 print(server.pk)
 """
         return int(self.shell(code))
 
     def add_runbook(self, name: str, command: str) -> None:
         self.shell(
-            "from runbooks.services.definitions import save_runbook; "
-            f"save_runbook({{'name': {name!r}, 'steps': [{{'name': 's', 'command': {command!r}}}]}}, actor='test')"
+            "from runbooks.services.definitions import save_runbook; from remediation.actors import Actor; "
+            f"save_runbook({{'name': {name!r}, 'steps': [{{'name': 's', 'command': {command!r}}}]}}, "
+            "actor=Actor.of('test'))"
         )
 
     def request(self, runbook: str, targets: list[int] | None = None) -> int:
         code = (
             "from runbooks.models import Runbook; from runbooks.services.execute import request_execution; "
+            "from remediation.actors import Actor; "
             f"runbook = Runbook.objects.get(name='{runbook}'); "
-            f"print(request_execution(runbook, actor='test', target_ids={targets or []}).pk)"
+            f"print(request_execution(runbook, actor=Actor.of('test'), target_ids={targets or []}).pk)"
         )
         return int(self.shell(code).strip())
 

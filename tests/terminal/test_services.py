@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from remediation import grants
+from remediation.actors import Actor
 from remediation.models import AuditEvent
 from remediation.sockets import live_user
 from terminal.choices import DenyReason, EndReason, SessionStatus
@@ -61,7 +62,7 @@ def test_it_shows_operators_their_own_sessions_and_admins_all(operator, approver
 
 def test_it_closes_a_session_once_and_audits_it(operator) -> None:  # type: ignore[no-untyped-def]
     session = TerminalSessionFactory(user=operator)
-    kwargs = {"actor": operator, "reason": EndReason.SHELL_EXITED, "bytes_in": 3, "bytes_out": 10}
+    kwargs = {"actor": Actor.of(operator), "reason": EndReason.SHELL_EXITED, "bytes_in": 3, "bytes_out": 10}
     assert sessions.close_session(session.pk, **kwargs) is not None
     assert sessions.close_session(session.pk, **kwargs) is None
     session.refresh_from_db()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from remediation.actors import Actor
 from remediation.services.retention import purge_old_data
 
 
@@ -13,6 +14,6 @@ class Command(BaseCommand):
     help = "Delete (or clear) data older than the RETENTION_* settings; prints what each purger removed."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        removed = purge_old_data(actor="manage.py purge_old_data")
+        removed = purge_old_data(actor=Actor.of("manage.py purge_old_data"))
         for what, count in removed.items():
             self.stdout.write(f"{what}: {count}")

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from remediation.actors import Actor
 from remediation.checks import MIN_CRYPTOGRAPHY_KEY_LENGTH
 from remediation.services.credentials import RotationRefused, rotate_encryption_key
 
@@ -34,7 +35,9 @@ class Command(BaseCommand):
                 f"Old and new keys are the same: set {options['old_key_env']} or {options['new_key_env']}."
             )
         try:
-            report = rotate_encryption_key(old_key=old_key, new_key=new_key, actor="manage.py rotate_encryption_key")
+            report = rotate_encryption_key(
+                old_key=old_key, new_key=new_key, actor=Actor.of("manage.py rotate_encryption_key")
+            )
         except RotationRefused as refused:
             raise CommandError(f"Refused: {refused}") from refused
         self.stdout.write(

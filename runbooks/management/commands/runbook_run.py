@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from remediation.actors import Actor
 from runbooks.management.commands._inputs import add_inputs, read_inputs
 from runbooks.models import Execution
 from runbooks.services.execute import ExecutionRefused, request_execution
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         runbook, params, targets = read_inputs(options)
         try:
             execution = request_execution(
-                runbook, actor="manage.py", params=params, target_ids=targets, dry_run=options["dry_run"]
+                runbook, actor=Actor.of("manage.py"), params=params, target_ids=targets, dry_run=options["dry_run"]
             )
         except ExecutionRefused as exc:
             problems = "\n".join(exc.problems)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from remediation.actors import Actor
 from runbooks.services.definitions import DefinitionError
 from runbooks.services.yaml_io import import_yaml
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            runbooks = import_yaml(Path(options["file"]).read_text(), actor="manage.py")
+            runbooks = import_yaml(Path(options["file"]).read_text(), actor=Actor.of("manage.py"))
         except (OSError, DefinitionError) as exc:
             raise CommandError(str(exc)) from exc
         for runbook in runbooks:
