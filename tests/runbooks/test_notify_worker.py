@@ -21,7 +21,7 @@ def test_the_worker_delivers_a_failed_runs_notification(world: World, http_serve
     world.env["NOTIFY_RETRY_BASE_SECONDS"] = "0"  # retries due at once, queued by the sweeper call below
     world.shell(
         "from remediation.notifications.channels import create_channel; from runbooks.services.definitions import "
-        "save_runbook; "
+        "save_runbook; from remediation.actors import Actor; "
         f"create_channel(actor=Actor.of('test'), fields={{'name': 'hook', 'kind': 'webhook', 'url': {receiver.url!r}, "
         f"'is_default': True}}, secret={receiver.secret!r}); "
         f"save_runbook({{'name': 'broken', 'steps': [{{'name': 'call', 'kind': 'http', "
