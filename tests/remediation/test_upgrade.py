@@ -50,7 +50,7 @@ WebhookTokenFactory(name="alertmanager")
 MaintenanceWindowFactory(name="patching")
 TerminalGrantFactory(user=operator, server=server)
 TerminalSessionFactory(user=operator, server=server, recording_path="2026/01/kept.cast")
-record_event(actor=Actor.of(admin), action="upgrade.filled", obj=server)
+record_event(actor=admin, action="upgrade.filled", obj=server)  # the old code takes the user itself
 """
 
 COUNT = """
