@@ -22,3 +22,4 @@ class AlertsConfig(AppConfig):
         # The sweeper keeps the schedule name it had when action requests were the kernel's (one row, no duplicate).
         hooks.register_job("remediation.redispatch_stale", "alerts.tasks.redispatch_stale_action_requests", 1)
         hooks.register_job("alerts.check_watchdog", "alerts.tasks.check_watchdog", 1)
+        hooks.register_dashboard("incidents", "alerts.services.incident_numbers.dashboard_section")

@@ -1,6 +1,6 @@
 """The one way a higher app plugs into the kernel: it registers its hooks in its `AppConfig.ready()`.
 
-Three kinds, each named by a dotted path (a string, so the kernel imports no feature app and an app that is not
+Four kinds, each named by a dotted path (a string, so the kernel imports no feature app and an app that is not
 installed simply registers nothing):
 
 - `register_purger(path)`: a retention purger `fn(now) -> {what: count}`; `remediation.services.retention` runs them
@@ -9,6 +9,8 @@ installed simply registers nothing):
   django-q2 schedule per job, by name.
 - `register_handler(kind, path, atomic=...)`: what performs a rule's `analyze` or `remediate` effect; the alerts
   app's queued hand-off (`alerts.services.actions`) calls it with the action request's id.
+- `register_dashboard(name, path)`: a section of the portal dashboard and its JSON, `fn(*, actor, days) -> dict |
+  None` (None: this actor may not see it); `remediation.services.dashboard` calls them all under their names.
 
 Registering the same thing again changes nothing (a `ready()` may run twice); registering a different thing under a
 name that is taken, or a kind of hook or effect that does not exist, is refused with ValueError.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 from remediation.choices import RuleAction
 
-KINDS = ("purger", "job", "handler")
+KINDS = ("purger", "job", "handler", "dashboard")
 # The effects a rule queues for another app (record and ignore happen in the rules' own transaction).
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
 
@@ -80,6 +82,10 @@ def register_handler(kind: str, func: str, *, atomic: bool = False) -> None:
     register("handler", kind, Handler(func, atomic))
 
 
+def register_dashboard(name: str, func: str) -> None:
+    register("dashboard", name, func)
+
+
 def purgers() -> list[str]:
     return [str(path) for path in _registry["purger"].values()]
 
@@ -91,6 +97,10 @@ def jobs() -> list[Job]:
 def handler(kind: str) -> Handler | None:
     found = _registry["handler"].get(kind)
     return found if isinstance(found, Handler) else None
+
+
+def dashboard_sections() -> dict[str, str]:
+    return {name: str(path) for name, path in _registry["dashboard"].items()}
 
 
 def handled_kinds() -> list[str]:

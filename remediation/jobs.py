@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
@@ -145,3 +145,11 @@ def cluster_name() -> str:
     from django_q.conf import Conf
 
     return str(Conf.CLUSTER_NAME)
+
+
+# --- worker lifecycle --------------------------------------------------------------------------------------------
+def on_worker_start(receiver: Callable[..., None], *, uid: str) -> None:
+    """Call `receiver(**signal_kwargs)` in every worker process as it starts (django-q2's post_spawn signal)."""
+    from django_q.signals import post_spawn
+
+    post_spawn.connect(receiver, dispatch_uid=uid, weak=False)

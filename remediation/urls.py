@@ -9,6 +9,7 @@ from remediation.views import audit, pages, servers
 
 urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
+    path("dashboard.json", pages.dashboard_json, name="dashboard-json"),
     path("login/", pages.login_view, name="login"),
     path("logout/", pages.logout_view, name="logout"),
     path("audit/", audit.audit_list, name="audit"),

@@ -17,6 +17,7 @@ from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
 from remediation.actors import Actor
+from remediation.templatetags.numbers import ratio
 
 
 class RuleMatcherInline(admin.TabularInline):
@@ -66,9 +67,9 @@ class RuleAdmin(admin.ModelAdmin):
         self._stats = remediate.all_rule_stats()  # one query for every row's columns
         return super().changelist_view(request, extra_context)
 
-    def _stat(self, rule: Rule, key: str) -> Any:
+    def _stat(self, rule: Rule, key: str, *, raw: bool = False) -> Any:
         value = getattr(self, "_stats", {}).get(rule.pk, {}).get(key)
-        return "—" if value is None else value
+        return value if raw or value is not None else "—"
 
     @admin.display(description="breaker")
     def breaker(self, rule: Rule) -> str:
@@ -76,11 +77,11 @@ class RuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="success rate")
     def success_rate(self, rule: Rule) -> Any:
-        return self._stat(rule, "success_rate")
+        return ratio(self._stat(rule, "success_rate", raw=True))
 
     @admin.display(description="resolved in window")
     def resolved_in_window(self, rule: Rule) -> Any:
-        return self._stat(rule, "resolved_within_window_rate")
+        return ratio(self._stat(rule, "resolved_within_window_rate", raw=True))
 
     @admin.display(description="median time to resolve (s)")
     def median_resolve(self, rule: Rule) -> Any:

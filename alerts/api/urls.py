@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from alerts.api.numbers import IncidentNumbersView
 from alerts.api.rules import RuleViewSet
 from alerts.api.views import AlertViewSet
 
@@ -11,4 +13,7 @@ router = SimpleRouter()
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("rules", RuleViewSet, basename="rule")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("incident-numbers/", IncidentNumbersView.as_view(), name="incident-numbers"),
+    *router.urls,
+]

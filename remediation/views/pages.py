@@ -5,15 +5,19 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from remediation.actors import Actor
 from remediation.services.auth import LoginRefused, log_in, log_out
-from remediation.services.dashboard import dashboard_counts
+from remediation.services.dashboard import dashboard as dashboard_data
+
+# The windows the dashboard offers (days); the API takes any from 1 to 90.
+DASHBOARD_WINDOWS = (1, 7, 30)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -54,8 +58,23 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+def _window(request: HttpRequest) -> int:
+    """The chosen window in days: one the page offers, else the default week."""
+    raw = request.GET.get("days", "")
+    return int(raw) if raw in {str(days) for days in DASHBOARD_WINDOWS} else 7
+
+
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Landing page with live counts."""
-    return render(request, "remediation/dashboard.html", {"counts": dashboard_counts()})
+    """Landing page: counts, the getting-started checklist and the incident charts (live: see dashboard_json)."""
+    days = _window(request)
+    context = dashboard_data(actor=Actor.of(request.user), days=days)
+    return render(request, "remediation/dashboard.html", {**context, "days": days, "windows": DASHBOARD_WINDOWS})
+
+
+@require_safe
+@login_required
+def dashboard_json(request: HttpRequest) -> JsonResponse:
+    """What the dashboard shows, as JSON, for its page to refresh itself without a reload."""
+    return JsonResponse(dashboard_data(actor=Actor.of(request.user), days=_window(request)))

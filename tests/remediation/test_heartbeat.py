@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -12,6 +15,8 @@ from django_q.tasks import async_task
 
 from remediation.models import WorkerHeartbeat
 from remediation.services.heartbeat import liveness, oldest_queued_task_age, record_heartbeat
+from tests.processes import running
+from tests.runbooks.world import World, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +66,23 @@ def test_it_fails_readyz_without_workers_only_when_required(client: Client, sett
     settings.READYZ_REQUIRE_WORKERS = True
     response = client.get("/readyz")
     assert response.status_code == 503 and response.json()["failing"] == ["workers"]
+
+
+def _count_heartbeats(db: Path) -> int:
+    with sqlite3.connect(db, timeout=10) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM remediation_workerheartbeat").fetchone()[0])
+
+
+def test_a_real_worker_is_seen_as_soon_as_it_starts(tmp_path: Path) -> None:
+    world = World(tmp_path, port=9)  # the world's HTTP runbooks are never run here
+    # The heartbeat schedule is an hour away, so only the start hook can make this worker seen now.
+    world.shell(
+        "import datetime as dt; from django.utils import timezone; from django_q.models import Schedule; "
+        "print(Schedule.objects.filter(name='remediation.worker_heartbeat')"
+        ".update(next_run=timezone.now() + dt.timedelta(hours=1)))"
+    )
+    assert _count_heartbeats(world.db) == 0
+    with running([sys.executable, "manage.py", "qcluster"], world.env, tmp_path / "qcluster.log"):
+        wait_for(lambda: _count_heartbeats(world.db) == 1, 60, "the starting worker's heartbeat")
+    seen = world.shell("from remediation.services.heartbeat import liveness; print(liveness()['workers_seen'])")
+    assert seen == "1"

@@ -16,6 +16,7 @@ EXPECTED = {
     },
     "alerts": {
         "handler": ["remediate"],
+        "dashboard": ["incidents"],
         "purger": ["alerts.retention.purge_alerts"],
         "job": ["remediation.redispatch_stale", "alerts.check_watchdog"],
     },
@@ -51,7 +52,8 @@ def test_every_installed_app_registered_its_hooks_at_startup() -> None:
 def test_every_registered_hook_names_a_callable() -> None:
     paths = hooks.purgers() + [job.func for job in hooks.jobs()]
     paths += [found.func for kind in hooks.handled_kinds() if (found := hooks.handler(kind)) is not None]
-    assert len(paths) == 22  # 7 purgers, 13 jobs, 2 handlers
+    paths += list(hooks.dashboard_sections().values())
+    assert len(paths) == 23  # 7 purgers, 13 jobs, 2 handlers, 1 dashboard section
     assert all(callable(import_string(path)) for path in paths)
 
 
