@@ -15,7 +15,7 @@ from alerts.models import ActionRequest, Alert
 from remediation.choices import ActionRequestStatus
 from remediation.instants import parse_instant
 
-FILTER_NAMES = ("status", "severity", "alertname", "label", "q", "since", "until")
+FILTER_NAMES = ("status", "severity", "alertname", "group_key", "label", "q", "since", "until")
 
 
 class AlertFilterError(ValueError):
@@ -46,7 +46,8 @@ def _labels(params: Any) -> list[tuple[str, str]]:
 
 
 def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = None) -> QuerySet[Alert]:
-    """Apply status, severity, alertname, label=key:value (repeatable), text and time-range filters."""
+    """Apply status, severity, alertname, Alertmanager group key, label=key:value (repeatable), text and time-range
+    filters."""
     qs = queryset if queryset is not None else Alert.objects.all()
     if status := str(params.get("status", "") or "").strip():
         if status not in AlertStatus.values:
@@ -55,6 +56,8 @@ def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = 
     for name in ("severity", "alertname"):
         if value := str(params.get(name, "") or "").strip():
             qs = qs.filter(**{name: value})
+    if group_key := str(params.get("group_key", "") or ""):
+        qs = qs.filter(group_key=group_key)  # exact: Alertmanager's group keys are opaque strings
     for index, (key, value) in enumerate(_labels(params)):
         # KeyTextTransform passes the key as a parameter: any label name is safe, and SQLite supports it too.
         label_text = Cast(KeyTextTransform(key, "labels"), TextField())
