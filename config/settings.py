@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "remediation.context_processors.portal",
             ],
+            # `{{ instant|when }}`: the one timestamp format of the portal, with its zone, in every template.
+            "builtins": ["remediation.templatetags.portal_times"],
         },
     },
 ]

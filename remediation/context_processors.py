@@ -77,6 +77,14 @@ def portal(request: HttpRequest) -> dict[str, object]:
             url = reverse(name)
         except NoReverseMatch:
             url = ""
-        active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url))
-        items.append({"label": label, "url": url, "active": active, "count": _count(name, request)})
+        items.append({"label": label, "url": url, "active": False, "count": _count(name, request)})
+    # One section is current: the one whose address is the longest prefix of this page's (/runbooks/executions/3/
+    # is under Executions, not also under Runbooks at /runbooks/).
+    matching = [i for i in items if i["url"] and _under(request.path, str(i["url"]))]
+    if matching:
+        max(matching, key=lambda i: len(str(i["url"])))["active"] = True
     return {"site_name": settings.SITE_NAME, "navigation": items}
+
+
+def _under(path: str, url: str) -> bool:
+    return path == url if url == "/" else path.startswith(url)

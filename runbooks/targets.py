@@ -83,3 +83,31 @@ def registered_addresses() -> set[str]:
     if model is None:
         return set()
     return {to_target(s).address.lower() for s in model.objects.all()}
+
+
+def target_names(ids: Iterable[Any]) -> list[str]:
+    """Server names for stored target ids, in order; a server deleted since shows as `#<id> (deleted)`."""
+    wanted = list(ids)
+    model = server_model()
+    numeric = [i for i in wanted if isinstance(i, int) and not isinstance(i, bool)]
+    names = dict(model.objects.filter(pk__in=numeric).values_list("pk", "name")) if model and numeric else {}
+    return [str(names[i]) if i in names else f"#{i} (deleted)" for i in wanted]
+
+
+def ids_for_names(names: Iterable[str]) -> list[int | str]:
+    """Server ids for names typed or chosen in a form, in order; a name no server has stays as text (and the plan
+    reports it as an unknown target)."""
+    wanted = [n.strip() for n in names if n and n.strip()]
+    model = server_model()
+    found = dict(model.objects.filter(name__in=wanted).values_list("name", "pk")) if model and wanted else {}
+    return [int(found[n]) if n in found else n for n in wanted]
+
+
+def target_choices() -> list[tuple[str, str]]:
+    """(name, hostname) of every enabled server, by name: the options of a run form's target picker."""
+    model = server_model()
+    if model is None:
+        return []
+    return [
+        (str(n), str(h)) for n, h in model.objects.filter(enabled=True).order_by("name").values_list("name", "hostname")
+    ]

@@ -13,6 +13,7 @@ PORTAL_NON_PAGES = {
     "logout",
     "audit-export",
     "alerts:acknowledge",
+    "alerts:acknowledge-many",
     "alerts:suggestion-run",
     "runbooks:execute",
     "runbooks:cancel",

@@ -40,6 +40,7 @@ def _link_recommendations(analyses: list[Any]) -> None:
     ids = dict(Runbook.objects.filter(name__in=names, enabled=True).values_list("name", "pk"))
     for analysis in analyses:
         if analysis.recommended_runbook in ids:
-            params = "\n".join(f"{k}={v}" for k, v in analysis.recommended_params.items())
+            # One `param.<name>` per value: the run form's own fields (a value may hold `=` or a line break).
+            params = {f"param.{k}": v for k, v in (analysis.recommended_params or {}).items()}
             url = reverse("runbooks:detail", args=[ids[analysis.recommended_runbook]])
-            analysis.request_url = f"{url}?{urlencode({'params': params})}"
+            analysis.request_url = f"{url}?{urlencode(params)}"

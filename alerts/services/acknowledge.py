@@ -31,3 +31,19 @@ def acknowledge_alert(alert: Alert, *, actor: Actor, reason: str = "") -> Alert:
         reason=reason[:2000],
     )
     return locked
+
+
+BULK_LIMIT = 500  # episodes one bulk acknowledge may touch (a page holds at most 200)
+
+
+def acknowledge_alerts(alert_ids: list[int], *, actor: Actor, reason: str = "") -> tuple[int, int]:
+    """Acknowledge each chosen episode through acknowledge_alert (each one locked and audited on its own);
+    returns (acknowledged now, already acknowledged before)."""
+    done = skipped = 0
+    for alert in Alert.objects.filter(pk__in=alert_ids[:BULK_LIMIT]).order_by("id"):
+        try:
+            acknowledge_alert(alert, actor=actor, reason=reason)
+            done += 1
+        except AlreadyAcknowledged:
+            skipped += 1
+    return done, skipped

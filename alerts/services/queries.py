@@ -11,10 +11,11 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
 from alerts.choices import AlertStatus
-from alerts.models import Alert
+from alerts.models import ActionRequest, Alert
+from remediation.choices import ActionRequestStatus
 from remediation.instants import parse_instant
 
-FILTER_NAMES = ("status", "severity", "alertname", "label", "q", "since", "until")
+FILTER_NAMES = ("status", "severity", "alertname", "group_key", "label", "q", "since", "until")
 
 
 class AlertFilterError(ValueError):
@@ -45,7 +46,8 @@ def _labels(params: Any) -> list[tuple[str, str]]:
 
 
 def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = None) -> QuerySet[Alert]:
-    """Apply status, severity, alertname, label=key:value (repeatable), text and time-range filters."""
+    """Apply status, severity, alertname, Alertmanager group key, label=key:value (repeatable), text and time-range
+    filters."""
     qs = queryset if queryset is not None else Alert.objects.all()
     if status := str(params.get("status", "") or "").strip():
         if status not in AlertStatus.values:
@@ -54,6 +56,8 @@ def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = 
     for name in ("severity", "alertname"):
         if value := str(params.get(name, "") or "").strip():
             qs = qs.filter(**{name: value})
+    if group_key := str(params.get("group_key", "") or ""):
+        qs = qs.filter(group_key=group_key)  # exact: Alertmanager's group keys are opaque strings
     for index, (key, value) in enumerate(_labels(params)):
         # KeyTextTransform passes the key as a parameter: any label name is safe, and SQLite supports it too.
         label_text = Cast(KeyTextTransform(key, "labels"), TextField())
@@ -80,13 +84,29 @@ def alert_timeline(alert: Alert) -> list[dict[str, Any]]:
         text = f"{decision.status}: {rule} → {decision.action or 'none'} ({decision.outcome})"
         items.append({"at": decision.created_at, "kind": "decision", "text": text, "decision": decision})
         for suppression in decision.suppressions:
-            detail = f"{suppression['action']} by {suppression['rule']!r} suppressed: {suppression['detail']}"
+            detail = f"{suppression['action']} by rule {suppression['rule']!r} suppressed: {suppression['detail']}"
             items.append({"at": decision.created_at, "kind": "suppressed", "text": detail})
     for request in alert.action_requests.all():
-        items.append({"at": request.created_at, "kind": "queued", "text": f"{request.kind} queued ({request.status})"})
+        items.append(_request_item(request))
     if alert.resolved_at:
         items.append({"at": alert.resolved_at, "kind": "resolved", "text": "resolved"})
     if alert.acknowledged_at:
         who = alert.acknowledged_by.get_username() if alert.acknowledged_by else "someone"
         items.append({"at": alert.acknowledged_at, "kind": "acknowledged", "text": f"acknowledged by {who}"})
     return sorted(items, key=lambda item: item["at"])
+
+
+# An action request's state as the timeline says it: (badge, phrase), each a past-tense verb like every other entry.
+REQUEST_STATES: dict[str, tuple[str, str]] = {
+    ActionRequestStatus.PENDING: ("queued", "queued, waiting for its handler"),
+    ActionRequestStatus.DISPATCHED: ("dispatched", "dispatched to its handler"),
+    ActionRequestStatus.DONE: ("handled", "handled"),
+    ActionRequestStatus.FAILED: ("failed", "failed"),
+}
+
+
+def _request_item(request: ActionRequest) -> dict[str, Any]:
+    """`analyze request handled: <note>`: the badge and the sentence say the same thing."""
+    badge, phrase = REQUEST_STATES.get(request.status, (request.status, request.status))
+    text = f"{request.kind} request {phrase}" + (f": {request.note}" if request.note else "")
+    return {"at": request.finished_at or request.created_at, "kind": badge, "text": text}

@@ -92,7 +92,11 @@ class CredentialAdmin(admin.ModelAdmin):
             )
         else:
             saved = credential_service.create_credential(actor=Actor.of(request.user), fields=fields, secrets=secrets)
-        obj.pk = saved.pk
+        # The admin names the saved object in its message and links to it: `obj` must be the row the service wrote
+        # (the form's own _post_clean never copied the typed fields onto it).
+        for name in PLAIN_FIELDS:
+            setattr(obj, name, getattr(saved, name))
+        obj.pk, obj._state.adding = saved.pk, False
 
     def delete_model(self, request: HttpRequest, obj: Credential) -> None:
         credential_service.delete_credential(obj, actor=Actor.of(request.user))

@@ -1,0 +1,1 @@
+"""Template filters every portal page uses (registered as builtins in settings)."""

@@ -9,6 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import models
 
+from remediation.templatetags.portal_times import format_instant
 from runbooks.choices import FINISHED_STATUSES
 from runbooks.models import Execution, StepRun
 
@@ -50,7 +51,22 @@ def execution_state(execution: Execution) -> dict[str, Any]:
         "cancel_requested": execution.cancel_requested,
         "started_at": execution.started_at.isoformat() if execution.started_at else None,
         "finished_at": execution.finished_at.isoformat() if execution.finished_at else None,
+        # The same text the page renders (one timestamp format, with the zone), so a live update matches a reload.
+        "started_at_text": format_instant(execution.started_at) if execution.started_at else "",
+        "finished_at_text": format_instant(execution.finished_at) if execution.finished_at else "",
+        "duration_text": duration_text(execution.duration_seconds) if execution.finished_at else "",
     }
+
+
+def duration_text(seconds: float | None) -> str:
+    """`1 h 02 min 03 s`, `4 min 05 s`, `2.5 s`; empty for None."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
 
 
 def step_run_state(row: dict[str, Any]) -> dict[str, Any]:

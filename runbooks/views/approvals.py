@@ -33,10 +33,11 @@ def approval_list(request: HttpRequest) -> HttpResponse:
 def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve or reject one request from the queue (the form says which, with the reason)."""
     execution = get_object_or_404(Execution, pk=pk)
-    service = approvals.approve_execution if request.POST.get("decision") == "approve" else approvals.reject_execution
+    approve = request.POST.get("decision") == "approve"
+    service = approvals.approve_execution if approve else approvals.reject_execution
     try:
         service(execution, actor=Actor.of(request.user), reason=request.POST.get("reason", ""))
-        messages.success(request, f"Execution #{pk}: {request.POST.get('decision', 'reject')}d.")
+        messages.success(request, f"Execution #{pk} {'approved' if approve else 'rejected'}.")
     except approvals.ApprovalRefused as exc:
         messages.error(request, str(exc))
     return redirect("runbooks:approvals")

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from remediation.actors import Actor
 from remediation.permissions import CANCEL_EXECUTION, VIEW_EXECUTION
+from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import execute as execute_service
 from runbooks.services.live import snapshot
+from runbooks.targets import target_names
 
 
 @require_safe
@@ -22,11 +24,14 @@ from runbooks.services.live import snapshot
 def execution_list(request: HttpRequest) -> HttpResponse:
     """Executions, newest first, filterable by status."""
     executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
-    status = request.GET.get("status", "")
+    status = request.GET.get("status", "").strip().lower()
+    if status not in ExecutionStatus.values:
+        status = ""
     if status:
         executions = executions.filter(status=status)
     page = Paginator(executions, 50).get_page(request.GET.get("page"))
-    return render(request, "runbooks/execution_list.html", {"page": page, "status": status})
+    context = {"page": page, "status": status, "statuses": ExecutionStatus.choices}
+    return render(request, "runbooks/execution_list.html", context)
 
 
 @require_safe
@@ -34,10 +39,14 @@ def execution_list(request: HttpRequest) -> HttpResponse:
 @permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Live view: rendered from a snapshot (correct on reload), then kept current over the WebSocket."""
-    execution = get_object_or_404(Execution.objects.select_related("runbook", "version"), pk=pk)
+    related = ("runbook", "version", "requested_by", "approved_by", "cancelled_by", "alert_episode")
+    execution = get_object_or_404(Execution.objects.select_related(*related), pk=pk)
+    state = snapshot(execution)
     context = {
         "execution": execution,
-        "snapshot": snapshot(execution),
+        "snapshot": state,
+        "state": state["execution"],
+        "target_names": target_names(execution.target_ids),
         "can_cancel": request.user.has_perm(CANCEL_EXECUTION) and not execution.is_finished,
     }
     return render(request, "runbooks/execution_detail.html", context)

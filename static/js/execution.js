@@ -41,6 +41,14 @@
     statusEl.textContent = state.status;
     statusEl.className = "badge " + state.status;
     reasonEl.textContent = state.status_reason || "";
+    [["started", state.started_at_text], ["finished", state.finished_at_text], ["duration", state.duration_text]]
+      .forEach(function (pair) {
+        const el = document.getElementById(pair[0]);
+        if (el && pair[1] !== undefined) el.textContent = pair[1] || "—";
+      });
+    // A finished run cannot be cancelled: the button goes as soon as the run ends, not on the next reload.
+    const cancelForm = document.getElementById("cancel-form");
+    if (cancelForm && FINISHED.indexOf(state.status) !== -1) cancelForm.remove();
   }
 
   function apply(event) {

@@ -22,8 +22,10 @@ def test_it_lists_and_filters_alerts_with_a_polling_fragment(viewer) -> None:  #
     AlertFactory(alertname="HighCPU", labels={"alertname": "HighCPU", "env": "dev"})
     client = _client(viewer)
     page = client.get("/alerts/", {"label": "env:prod"}).content.decode()
-    assert "DiskFull" in page and "HighCPU" not in page
-    assert 'data-src="/alerts/?label=env%3Aprod&amp;fragment=rows"' in page
+    assert ">DiskFull</a>" in page and ">HighCPU</a>" not in page  # HighCPU stays a choice of the alert filter
+    assert (
+        'data-src="/alerts/?label=env%3Aprod&amp;sort=-received&amp;per_page=50&amp;page=1&amp;fragment=rows"' in page
+    )
     assert "js/alerts.js" in page
     fragment = client.get("/alerts/", {"label": "env:prod", "fragment": "rows"}).content.decode()
     assert "DiskFull" in fragment and "<html" not in fragment
@@ -57,4 +59,18 @@ def test_it_refuses_people_without_permission(stranger, viewer) -> None:  # type
 
 def test_it_keeps_every_label_filter_in_the_polling_url(viewer) -> None:  # type: ignore[no-untyped-def]
     page = _client(viewer).get("/alerts/", {"label": ["env:prod", "team:db"]}).content.decode()
-    assert "label=env%3Aprod&amp;label=team%3Adb&amp;fragment=rows" in page
+    assert "label=env%3Aprod&amp;label=team%3Adb&amp;sort=-received" in page
+
+
+def test_it_words_the_timeline_as_one_kind_of_sentence(viewer) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories.rules import ActionRequestFactory, DecisionFactory
+
+    suppression = {"rule": "disk", "action": "remediate", "reason": "maintenance", "detail": "window 'patching'"}
+    decision = DecisionFactory(rule_name="disk", action="analyze", outcome="queued", suppressions=[suppression])
+    ActionRequestFactory(decision=decision, kind="analyze", status="done", note="analysis #3 succeeded")
+    ActionRequestFactory(decision=decision, kind="remediate", status="pending", rule=None)
+    html = _client(viewer).get(f"/alerts/{decision.alert_id}/").content.decode()
+    assert "remediate by rule &#x27;disk&#x27; suppressed: window &#x27;patching&#x27;" in html
+    assert "analyze request handled: analysis #3 succeeded" in html
+    assert "remediate request queued, waiting for its handler" in html
+    assert "queued (done)" not in html and "queued (pending)" not in html

@@ -156,9 +156,10 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "alerts:list": {GET: READ},
     "alerts:detail": {GET: READ},
     "alerts:acknowledge": {POST: OPS},
+    "alerts:acknowledge-many": {POST: OPS},
     "alerts:suggestion-run": {POST: OPS},
     "runbooks:list": {GET: READ},
-    "runbooks:detail": {GET: READ},
+    "runbooks:detail": {GET: READ, POST: READ},  # POST plans with what the run form holds; it changes nothing
     "runbooks:execute": {POST: OPS},
     "runbooks:executions": {GET: READ},
     "runbooks:execution": {GET: READ},

@@ -173,3 +173,11 @@ def test_it_lists_waiting_executions_through_the_api_in_a_fixed_number_of_querie
     with django_assert_max_num_queries(4):  # permissions (2), page, savepoint slack
         results = client.get("/api/v1/executions/?status=awaiting_approval").json()["results"]
     assert len(results) == count and all(r["requested_by"] == "operator" for r in results)
+
+
+@pytest.mark.parametrize(("decision", "said"), [("approve", "approved"), ("reject", "rejected")])
+def test_it_says_approved_or_rejected_in_plain_english(client, held, admin_user, decision, said) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(admin_user)
+    page = client.post(f"/runbooks/approvals/{held.pk}/", {"decision": decision, "reason": "ok"}, follow=True)
+    text = page.content.decode()
+    assert f"Execution #{held.pk} {said}." in text and "rejectd" not in text
