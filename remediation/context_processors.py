@@ -14,6 +14,7 @@ from remediation.permissions import (
     VIEW_ALERT,
     VIEW_AUDITEVENT,
     VIEW_EXECUTION,
+    VIEW_KILLSWITCH,
     VIEW_RUNBOOK,
     VIEW_RUNBOOKSCHEDULE,
     VIEW_SERVER,
@@ -30,6 +31,7 @@ NAVIGATION = [
     ("Servers", "servers"),
     ("Chat", "ai:chat"),
     ("Terminal sessions", "terminal:sessions"),
+    ("Kill switch", "runbooks:kill_switch"),
     ("Audit", "audit"),
 ]
 # The permission a section's page needs (any one of several): a section is listed only for users holding it, so
@@ -45,6 +47,7 @@ SECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "ai:chat": (USE_CHAT,),
     "terminal:sessions": (OPEN_TERMINAL, REVIEW_TERMINALSESSION),
     "audit": (VIEW_AUDITEVENT,),
+    "runbooks:kill_switch": (VIEW_KILLSWITCH,),
 }
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from remediation.audit_context import AuditContext, audit_context
 from remediation.net import client_ip
+from remediation.services.profile import time_zone_of
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -80,3 +83,28 @@ class ContentSecurityPolicyMiddleware:
             header = "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
             response[header] = content_security_policy(directives, getattr(response, "csp_extra", None))
         return response
+
+
+class UserTimeZoneMiddleware:
+    """Shows a signed-in person's times in the zone they chose (looked up once per session, kept in it)."""
+
+    SESSION_KEY = "time_zone"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        zone = request.session.get(self.SESSION_KEY)
+        if zone is None:
+            zone = request.session[self.SESSION_KEY] = time_zone_of(user)  # type: ignore[arg-type]
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(str(zone)))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from runbooks.views import approvals, definitions, executions, schedules
+from runbooks.views import approvals, definitions, executions, guardrails, schedules
 
 app_name = "runbooks"
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("schedules/", schedules.schedule_list, name="schedules"),
     path("schedules/<int:pk>/", schedules.schedule_detail, name="schedule"),
     path("schedules/<int:pk>/toggle/", schedules.schedule_toggle, name="schedule_toggle"),
+    path("kill-switch/", guardrails.kill_switch, name="kill_switch"),
 ]

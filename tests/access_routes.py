@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PORTAL_NON_PAGES = {
     "logout",
     "audit-export",
+    "dashboard-json",
     "alerts:acknowledge",
     "alerts:acknowledge-many",
     "alerts:suggestion-run",

@@ -6,6 +6,7 @@ from remediation.models.audit import AuditEvent, AuditEventQuerySet, AuditImmuta
 from remediation.models.grants import TerminalGrant
 from remediation.models.inventory import Credential, CredentialKind, Environment, Server
 from remediation.models.notifications import NotificationChannel, NotificationDelivery
+from remediation.models.preferences import UserPreference
 from remediation.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "ProductPermission",
     "Server",
     "TerminalGrant",
+    "UserPreference",
     "WorkerHeartbeat",
 ]

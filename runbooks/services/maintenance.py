@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -70,3 +72,19 @@ def set_kill_switch(engaged: bool, *, reason: str, actor: Actor) -> KillSwitch:
     if before["engaged"] != switch.engaged:
         notices.kill_switch_changed(switch, by=Actor.of(actor).display)
     return switch
+
+
+@dataclass(frozen=True)
+class GuardrailState:
+    """What pauses automatic remediation at one moment: the kill switch and the maintenance windows open then."""
+
+    kill_switch: KillSwitch
+    open_windows: list[MaintenanceWindow]
+
+
+def guardrail_state(now: dt.datetime | None = None) -> GuardrailState:
+    """Read-only (never creates the switch row): for the banners every portal page shows."""
+    now = now or timezone.now()
+    switch = KillSwitch.objects.select_related("changed_by").filter(pk=1).first() or KillSwitch(engaged=False)
+    windows = [w for w in MaintenanceWindow.objects.filter(enabled=True) if w.is_open(now)]
+    return GuardrailState(kill_switch=switch, open_windows=windows)

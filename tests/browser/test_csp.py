@@ -4,7 +4,6 @@ violation: pages come from the URL resolver and admin.site._registry, so a new p
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,16 +13,10 @@ from django.contrib import admin
 from django.urls import reverse
 
 from remediation.notifications import signed_link
-from tests.access_routes import portal_pages
+from tests.browser.portal_world import portal_urls, portal_world
 from tests.factories import (
     TEST_PASSWORD,
-    AlertFactory,
-    ChatSessionFactory,
-    ExecutionFactory,
-    ServerFactory,
-    TerminalSessionFactory,
 )
-from tests.factories.runbooks import RunbookScheduleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,25 +27,6 @@ document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(
   {directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile, line: e.lineNumber, sample: e.sample}
 ));
 """
-
-
-def _world(user: Any, recordings: Path) -> dict[str, dict[str, Any]]:
-    """One row behind every portal page that takes an argument, keyed by the page's URL name."""
-    server = ServerFactory(name="web-1", host_key_type="ssh-ed25519", host_key="AAAAC3NzaC1lZDI1NTE5AAAAIPin")
-    execution = ExecutionFactory()
-    session = TerminalSessionFactory(user=user, server=server, recording_path="2026/01/01/one.cast")
-    cast = recordings / session.recording_path
-    cast.parent.mkdir(parents=True, exist_ok=True)
-    cast.write_text(json.dumps({"version": 2, "width": 80, "height": 24}) + '\n[0.1, "o", "hello\\r\\n"]\n')
-    return {
-        "alerts:detail": {"pk": AlertFactory().pk},
-        "runbooks:detail": {"pk": execution.runbook_id},
-        "runbooks:execution": {"pk": execution.pk},
-        "runbooks:schedule": {"pk": RunbookScheduleFactory(runbook=execution.runbook).pk},
-        "ai:chat-session": {"session_id": ChatSessionFactory(user=user).pk},
-        "terminal:open": {"server_id": server.pk},
-        "terminal:session": {"session_uuid": session.uuid},
-    }
 
 
 def _admin_pages(user: Any) -> list[str]:
@@ -86,14 +60,14 @@ def _violations(page: Any, url: str) -> list[dict[str, Any]]:
 
 def test_it_loads_every_page_without_a_csp_violation(page, live_server, portal_login, admin_user, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.TERMINAL_RECORDINGS_DIR = str(tmp_path)
-    world = _world(admin_user, tmp_path)
+    world = portal_world(admin_user, tmp_path)
     page.add_init_script(RECORD_VIOLATIONS)
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
     portal_login(page, "admin", TEST_PASSWORD)
     page.wait_for_selector("h1:has-text('Dashboard')")
     # The signed link from a notification takes its token in the query; a valid one (to the dashboard) is loaded.
-    urls = [reverse(name, kwargs=world.get(name)) for name in portal_pages() if name != "notification-link"]
+    urls = portal_urls(world)
     link = urlsplit(signed_link("/"))
     urls.append(f"{link.path}?{link.query}")
     urls += _admin_pages(admin_user)

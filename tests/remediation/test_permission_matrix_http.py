@@ -86,7 +86,8 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "login": {GET: EVERYONE, POST: EVERYONE},
     "logout": {POST: EVERYONE},
     "dashboard": {GET: SIGNED_IN},
-    "dashboard-json": {GET: SIGNED_IN},  # its incident section only for READ (tests/alerts/test_incident_numbers.py)
+    "dashboard-json": {GET: SIGNED_IN},
+    "profile": {GET: SIGNED_IN, POST: SIGNED_IN},  # its incident section only for READ (tests/alerts/test_incident_numbers.py)
     "incident-numbers": {GET: READ},
     # core API
     "kill-switch": {GET: READ, PUT: ONLY_ADMIN},
@@ -169,6 +170,7 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "runbooks:schedules": {GET: READ},
     "runbooks:schedule": {GET: READ},
     "runbooks:schedule_toggle": {POST: ONLY_ADMIN},
+    "runbooks:kill_switch": {GET: READ, POST: ONLY_ADMIN},
     "ai:alert-analyze": {POST: OPS},
     "ai:chat": {GET: OPS},
     "ai:chat-new": {POST: OPS},
