@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -9,11 +10,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from remediation import ssh
 from remediation.actors import Actor
+from remediation.admin.widgets import ListField
 from remediation.models import Credential, Server
-from remediation.models.inventory import SECRET_FIELDS
+from remediation.models.inventory import KIND_SECRETS, SECRET_FIELDS, SSH_KINDS
 from remediation.permissions import PIN_HOST_KEY, TEST_SERVER
 from remediation.services import credentials as credential_service
 from remediation.services import inventory as inventory_service
@@ -21,8 +24,21 @@ from remediation.services import inventory as inventory_service
 PLAIN_FIELDS = ("name", "kind", "username", "description", "allowed_origins")
 
 
+def kind_fields() -> dict[str, list[str]]:
+    """Per kind, the inputs that apply to it: its secrets, and the allowed origins for the HTTP kinds."""
+    shown: dict[str, list[str]] = {}
+    for kind, (required, optional) in KIND_SECRETS.items():
+        shown[str(kind)] = [*required, *optional, *([] if kind in SSH_KINDS else ["allowed_origins"])]
+    return shown
+
+
 class CredentialForm(forms.ModelForm):
-    """Plain fields plus write-only secret inputs: blank keeps the stored value, 'clear' removes it."""
+    """Plain fields plus write-only secret inputs: blank keeps the stored value, 'clear' removes it. The page shows
+    only the inputs of the chosen kind (static/js/admin-credential.js reads them from the kind select)."""
+
+    allowed_origins = ListField(
+        help_text="Origins HTTP steps may send it to, comma-separated, e.g. https://api.example.com."
+    )
 
     password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput(render_value=False))
     private_key = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 6}))
@@ -39,7 +55,14 @@ class CredentialForm(forms.ModelForm):
         model = Credential
         fields = PLAIN_FIELDS
 
+    class Media:
+        js = ["js/admin-credential.js"]
+
     request: HttpRequest | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["data-kind-fields"] = json.dumps(kind_fields())
 
     def parts(self) -> tuple[dict[str, Any], dict[str, str], list[str]]:
         data = self.cleaned_data
@@ -107,6 +130,8 @@ class CredentialAdmin(admin.ModelAdmin):
 
 
 class ServerForm(forms.ModelForm):
+    tags = ListField(help_text="Comma-separated, e.g. lab, disk. Grants and scopes can name a tag.")
+    aliases = ListField(help_text="Other names alerts use for this host, comma-separated (compared lower-case).")
     known_hosts_line = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -179,15 +204,38 @@ class ServerAdmin(admin.ModelAdmin):
         for server in queryset:
             inventory_service.delete_server(server, actor=Actor.of(request.user))
 
-    @admin.action(description="Fetch and pin host key", permissions=["pin"])
-    def fetch_and_pin_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:
+    @admin.action(description="Fetch host key and pin it after confirming its fingerprint", permissions=["pin"])
+    def fetch_and_pin_host_key(self, request: HttpRequest, queryset: QuerySet[Server]) -> TemplateResponse | None:
+        """First the fingerprints each server presents now, to confirm; then pins each confirmed one, refetched and
+        pinned only if it still matches what was shown."""
+        actor = Actor.of(request.user)
+        if request.POST.get("confirm") == "yes":
+            for server in queryset:
+                shown = request.POST.get(f"fingerprint-{server.pk}", "")
+                if not shown:
+                    messages.warning(request, f"{server.name}: not confirmed; nothing pinned.")
+                    continue
+                try:
+                    pinned = inventory_service.pin_host_key(server, actor=actor, expected_fingerprint=shown)
+                except inventory_service.InventoryError as exc:
+                    messages.error(request, f"{server.name}: {exc}")
+                    continue
+                messages.success(request, f"{server.name}: pinned {pinned.host_key_type} {pinned.host_key_fingerprint}")
+            return None
+        rows = []
         for server in queryset:
             try:
-                pinned = inventory_service.pin_host_key(server, actor=Actor.of(request.user))
+                rows.append({"server": server, "key": inventory_service.fetch_host_key(server, actor=actor)})
             except inventory_service.InventoryError as exc:
-                messages.error(request, f"{server.name}: {exc}")
-                continue
-            messages.success(request, f"{server.name}: pinned {pinned.host_key_type} {pinned.host_key_fingerprint}")
+                rows.append({"server": server, "error": str(exc)})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Confirm the host keys to pin",
+            "rows": rows,
+            "opts": self.model._meta,
+            "action": "fetch_and_pin_host_key",
+        }
+        return TemplateResponse(request, "admin/remediation/server/pin_confirm.html", context)
 
     @admin.action(description="Test connection", permissions=["test"])
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Server]) -> None:

@@ -139,6 +139,15 @@ def pinned_key(server: Server) -> ssh.HostKey | None:
     return ssh.HostKey(server.host_key_type, server.host_key) if server.host_key else None
 
 
+def fetch_host_key(server: Server, *, actor: Actor) -> ssh.HostKey:
+    """The host key `server` presents now, pinning nothing: shown to a person, who confirms its fingerprint."""
+    require_permission(actor, PIN_HOST_KEY)
+    try:
+        return ssh.fetch_host_key(server.hostname, server.port, timeouts=configured_timeouts())
+    except ssh.SshError as exc:
+        raise InventoryError(exc.message) from exc
+
+
 def pin_host_key(
     server: Server,
     *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from django.test import Client
 
@@ -91,9 +93,24 @@ def test_it_pins_and_tests_from_admin_actions(staff: Client, admin_user, sshd, s
     )
     server = ServerFactory(hostname=sshd.host, port=sshd.port, username=sshd.username, credential=credential)
     url = "/admin/remediation/server/"
-    pinned = staff.post(url, {"action": "fetch_and_pin_host_key", "_selected_action": [server.pk]}, follow=True)
+    # First the fingerprint the server presents, to confirm; nothing is pinned yet.
+    shown = staff.post(url, {"action": "fetch_and_pin_host_key", "_selected_action": [server.pk]})
+    page = shown.content.decode()
+    keygen = ["ssh-keygen", "-l", "-E", "sha256", "-f", str(sshd.host_key_path.with_suffix(".pub"))]
+    fingerprint = subprocess.run(keygen, capture_output=True, text=True, check=True).stdout.split()[1]
+    assert shown.status_code == 200 and fingerprint in page and "Pin the checked keys" in page
     server.refresh_from_db()
-    assert server.host_key_fingerprint in pinned.content.decode()
+    assert server.host_key_fingerprint == ""
+    # Not ticked: nothing pinned. A fingerprint that is not the one presented: refused.
+    confirm = {"action": "fetch_and_pin_host_key", "_selected_action": [server.pk], "confirm": "yes"}
+    assert "not confirmed" in staff.post(url, confirm, follow=True).content.decode()
+    wrong = staff.post(url, {**confirm, f"fingerprint-{server.pk}": "SHA256:someoneelse"}, follow=True)
+    assert "nothing pinned" in wrong.content.decode()
+    server.refresh_from_db()
+    assert server.host_key_fingerprint == ""
+    pinned = staff.post(url, {**confirm, f"fingerprint-{server.pk}": fingerprint}, follow=True)
+    server.refresh_from_db()
+    assert server.host_key_fingerprint == fingerprint and fingerprint in pinned.content.decode()
     tested = staff.post(url, {"action": "test_connection", "_selected_action": [server.pk]}, follow=True)
     server.refresh_from_db()
     assert server.last_test_ok is True and "command: ok" in tested.content.decode()
@@ -124,8 +141,8 @@ def test_it_keeps_the_form_with_an_error_for_a_bad_known_hosts_line(staff: Clien
         "port": "22",
         "username": "deploy",
         "environment": "production",
-        "tags": '["web"]',
-        "aliases": "[]",
+        "tags": "web",
+        "aliases": "",
         "enabled": "on",
         "known_hosts_line": line,
     }
@@ -135,3 +152,35 @@ def test_it_keeps_the_form_with_an_error_for_a_bad_known_hosts_line(staff: Clien
     assert "known_hosts" in page.lower() or "key type" in page
     assert 'value="web-1"' in page and line.split()[-1].replace("!", "") in page  # what was typed is kept
     assert not Server.objects.exists()
+
+
+def test_it_takes_tags_and_aliases_as_comma_separated_lists(staff: Client) -> None:
+    form = {
+        "name": "web-2",
+        "hostname": "127.0.0.1",
+        "port": "22",
+        "username": "deploy",
+        "environment": "production",
+        "tags": "lab, disk",
+        "aliases": "Web-2.example.test\nweb2",
+        "enabled": "on",
+    }
+    response = staff.post("/admin/remediation/server/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    server = Server.objects.get(name="web-2")
+    assert server.tags == ["disk", "lab"] and server.aliases == ["web-2.example.test", "web2"]
+    page = staff.get(f"/admin/remediation/server/{server.pk}/change/").content.decode()
+    assert 'value="disk, lab"' in page  # shown back as a list, not as JSON
+
+
+def test_the_credential_form_knows_which_inputs_each_kind_uses(staff: Client) -> None:
+    page = staff.get("/admin/remediation/credential/add/").content.decode()
+    assert "js/admin-credential.js" in page and "data-kind-fields" in page
+    from remediation.admin.inventory import kind_fields
+
+    assert kind_fields() == {
+        "ssh_password": ["password"],
+        "ssh_key": ["private_key", "passphrase"],
+        "api_token": ["token", "allowed_origins"],
+        "basic_auth": ["password", "allowed_origins"],
+    }

@@ -87,7 +87,10 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "logout": {POST: EVERYONE},
     "dashboard": {GET: SIGNED_IN},
     "dashboard-json": {GET: SIGNED_IN},
-    "profile": {GET: SIGNED_IN, POST: SIGNED_IN},  # its incident section only for READ (tests/alerts/test_incident_numbers.py)
+    "profile": {
+        GET: SIGNED_IN,
+        POST: SIGNED_IN,
+    },  # its incident section only for READ (tests/alerts/test_incident_numbers.py)
     "incident-numbers": {GET: READ},
     # core API
     "kill-switch": {GET: READ, PUT: ONLY_ADMIN},
