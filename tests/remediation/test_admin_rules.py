@@ -133,13 +133,44 @@ def test_it_flips_the_kill_switch_and_saves_windows_from_the_admin_with_audit(ad
         "cron": "0 3 * * *",
         "duration_minutes": "30",
         "timezone": "UTC",
-        "matchers": '[{"name": "env", "op": "=", "value": "prod"}]',
+        # Matchers are rows, as on a rule: label, operator, value (blank rows are ignored).
+        "matchers-0-name": "env",
+        "matchers-0-op": "=",
+        "matchers-0-value": "prod",
+        "matchers-1-name": "team",
+        "matchers-1-op": "=~",
+        "matchers-1-value": "db|web",
+        "matchers-2-name": "",
+        "matchers-2-op": "=",
+        "matchers-2-value": "",
     }
     assert admin_client_.post("/admin/runbooks/maintenancewindow/add/", window).status_code == 302
-    assert MaintenanceWindow.objects.get().matchers == [{"name": "env", "op": "=", "value": "prod"}]
+    stored = MaintenanceWindow.objects.get()
+    assert stored.matchers == [
+        {"name": "env", "op": "=", "value": "prod"},
+        {"name": "team", "op": "=~", "value": "db|web"},
+    ]
     assert AuditEvent.objects.filter(action="maintenance_window.created").exists()
+    page = admin_client_.get(f"/admin/runbooks/maintenancewindow/{stored.pk}/change/").content.decode()
+    assert 'name="matchers-1-value" value="db|web"' in page and '<option value="=~" selected>' in page
     bad = admin_client_.post("/admin/runbooks/maintenancewindow/add/", {**window, "name": "x", "cron": "bad"})
     assert bad.status_code == 200 and "Invalid cron expression" in bad.content.decode()
+    broken = {**window, "name": "y", "matchers-1-value": "db|("}
+    response = admin_client_.post("/admin/runbooks/maintenancewindow/add/", broken)
+    page = response.content.decode()
+    assert response.status_code == 200 and "regex" in page.lower() and 'value="db|("' in page  # the rows are kept
+    assert MaintenanceWindow.objects.count() == 1
+
+
+def test_the_kill_switch_admin_asks_why(admin_client_) -> None:  # type: ignore[no-untyped-def]
+    from runbooks.models import KillSwitch
+
+    url = "/admin/runbooks/killswitch/1/change/"
+    admin_client_.get("/admin/runbooks/killswitch/")
+    refused = admin_client_.post(url, {"engaged": "on", "reason": ""})
+    assert refused.status_code == 200 and not KillSwitch.objects.get(pk=1).engaged
+    assert admin_client_.post(url, {"engaged": "on", "reason": "storage incident"}).status_code == 302
+    assert AuditEvent.objects.get(action="kill_switch.changed").reason == "storage incident"
 
 
 @pytest.mark.parametrize("mode", ["auto", "approval", "suggest", "shadow"])
