@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 _SEPARATORS = re.compile(r"[,\n]")
 
@@ -44,60 +45,91 @@ class ListField(forms.CharField):
         return [item.strip() for item in _SEPARATORS.split(text) if item.strip()]
 
 
-class MatcherRowsWidget(forms.Widget):
-    """Matcher rows like a rule's: label name, operator, value; the stored rows plus three blank ones."""
+@dataclass(frozen=True)
+class Column:
+    """One input of a row: a text box, a select of `choices`, or a checkbox (stored as a bool)."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+class RowsWidget(forms.Widget):
+    """A list of small records typed as rows of inputs (the stored rows plus three blank ones), not as JSON."""
 
     extra = 3
 
-    def __init__(self, operators: list[tuple[str, str]], attrs: dict[str, Any] | None = None) -> None:
+    def __init__(self, columns: tuple[Column, ...], attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs)
-        self.operators = operators
+        self.columns = columns
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         rows = value if isinstance(value, list) else _json_list(value)
         rows = [row for row in rows if isinstance(row, dict)] + [{} for _ in range(self.extra)]
-        cells = (
-            (self._text(name, i, row, "name"), self._op(name, i, row), self._text(name, i, row, "value"))
-            for i, row in enumerate(rows)
+        head = format_html_join("", '<th scope="col">{}</th>', ((c.label,) for c in self.columns))
+        body = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((self._input(name, i, row, c),) for c in self.columns)),)
+                for i, row in enumerate(rows)
+            ),
         )
-        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", cells)
-        head = format_html(
-            '<table class="matcher-rows" id="{}"><thead><tr><th scope="col">Label</th><th scope="col">Operator</th>'
-            '<th scope="col">Value</th></tr></thead><tbody>',
-            (attrs or {}).get("id", f"id_{name}"),
+        table_id = (attrs or {}).get("id", f"id_{name}")
+        return format_html(
+            '<table class="input-rows" id="{}"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+            table_id,
+            head,
+            body,
         )
-        return head + body + mark_safe("</tbody></table>")  # a constant closing tag
 
-    def _text(self, name: str, i: int, row: dict[str, Any], part: str) -> SafeString:
-        html = '<input type="text" name="{}-{}-{}" value="{}" aria-label="Matcher {} {}">'
-        return format_html(html, name, i, part, row.get(part, ""), i + 1, "label" if part == "name" else part)
+    def _input(self, name: str, i: int, row: dict[str, Any], column: Column) -> SafeString:
+        field, label = f"{name}-{i}-{column.key}", f"Row {i + 1} {column.label.lower()}"
+        value = row.get(column.key)
+        if column.kind == "checkbox":
+            checked = " checked" if value else ""
+            return format_html('<input type="checkbox" name="{}" aria-label="{}"{}>', field, label, checked)
+        if column.kind == "select":
+            chosen = value if value is not None else column.choices[0][0]
+            choices = ((v, " selected" if v == chosen else "", text) for v, text in column.choices)
+            options = format_html_join("", '<option value="{}"{}>{}</option>', choices)
+            return format_html('<select name="{}" aria-label="{}">{}</select>', field, label, options)
+        text = "" if value is None else str(value)
+        return format_html('<input type="text" name="{}" value="{}" aria-label="{}">', field, text, label)
 
-    def _op(self, name: str, i: int, row: dict[str, Any]) -> SafeString:
-        chosen = row.get("op", "=")
-        choices = ((value, " selected" if value == chosen else "", text) for value, text in self.operators)
-        options = format_html_join("", '<option value="{}"{}>{}</option>', choices)
-        html = '<select name="{}-{}-op" aria-label="Matcher {} operator">{}</select>'
-        return format_html(html, name, i, i + 1, options)
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, str]]:
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[dict[str, Any]]:
+        """Rows with any text typed, in order; blank rows are dropped, a checkbox is True when sent."""
         rows, i = [], 0
-        while f"{name}-{i}-name" in data:
-            label, value = data.get(f"{name}-{i}-name", "").strip(), data.get(f"{name}-{i}-value", "")
-            if label or value.strip():
-                rows.append({"name": label, "op": data.get(f"{name}-{i}-op", "="), "value": value})
+        texts = [c for c in self.columns if c.kind == "text"]
+        while any(f"{name}-{i}-{c.key}" in data for c in texts):
+            row: dict[str, Any] = {}
+            for c in self.columns:
+                raw = data.get(f"{name}-{i}-{c.key}")
+                row[c.key] = raw is not None if c.kind == "checkbox" else (raw or "")
+            if any(str(row[c.key]).strip() for c in texts):
+                rows.append(row)
             i += 1
         return rows
 
 
-class MatcherRowsField(forms.Field):
-    """The matcher rows as the list of {name, op, value} the model stores (the model's clean() checks each)."""
+class RowsField(forms.Field):
+    """The rows as the list of dicts the model stores; `clean_row` shapes each (the model's clean() checks them)."""
 
-    def __init__(self, operators: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, columns: tuple[Column, ...], **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        super().__init__(widget=MatcherRowsWidget(operators), **kwargs)
+        super().__init__(widget=RowsWidget(columns), **kwargs)
 
-    def to_python(self, value: Any) -> list[dict[str, str]]:
-        return list(value or [])
+    def to_python(self, value: Any) -> list[dict[str, Any]]:
+        return [self.clean_row(dict(row)) for row in value or []]
+
+    def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        return row
+
+
+def matcher_columns(operators: list[tuple[str, str]]) -> tuple[Column, ...]:
+    """A rule's matcher as a row: label name, operator, value."""
+    return (Column("name", "Label"), Column("op", "Operator", "select", tuple(operators)), Column("value", "Value"))
 
 
 def _json_list(value: Any) -> list[Any]:

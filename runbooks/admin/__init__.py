@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from runbooks.admin import guardrails, runbooks  # noqa: F401  (registers the ModelAdmins)
+from runbooks.admin import guardrails, runbooks, runs  # noqa: F401  (registers the ModelAdmins)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from remediation.actors import Actor
-from remediation.admin.widgets import MatcherRowsField
+from remediation.admin.widgets import RowsField, matcher_columns
 from remediation.choices import MatcherOp
 from remediation.permissions import MANAGE_KILL_SWITCH
 from runbooks.models import KillSwitch, MaintenanceWindow
@@ -23,8 +23,8 @@ from runbooks.services.maintenance import (
 
 
 class MaintenanceWindowForm(forms.ModelForm):
-    matchers = MatcherRowsField(
-        MatcherOp.choices,
+    matchers = RowsField(
+        matcher_columns(MatcherOp.choices),
         help_text="Which alerts it covers, like a rule's matchers (all must match); none = every alert.",
     )
 

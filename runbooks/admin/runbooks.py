@@ -1,23 +1,24 @@
-"""Admin of the runbooks app: runbooks with inline steps and a plan action, the command policy, executions."""
+"""Runbook authoring in the admin: parameter rows, steps by kind, YAML import and export, plan and its preview."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from remediation.actors import Actor
+from remediation.admin.widgets import Column, ListField, RowsField
+from remediation.models import Server
 from remediation.permissions import AUTHOR_RUNBOOK
-from remediation.redaction import mask_data
-from runbooks.models import CommandPolicyRule, Execution, Runbook, RunbookSchedule, ScheduleRun, Step, StepRun
-from runbooks.policy import delete_policy_rule, save_policy_rule
-from runbooks.services import schedules
+from runbooks.models import Runbook, Step
 from runbooks.services.definitions import (
     STEP_FIELDS,
     DefinitionError,
@@ -29,17 +30,65 @@ from runbooks.services.definitions import (
     with_latest_definition,
 )
 from runbooks.services.plan import plan_runbook
+from runbooks.services.scope import OutOfScope
+from runbooks.services.yaml_io import export_yaml, import_yaml
+from runbooks.views.definitions import parse_inputs
+
+PARAMETER_COLUMNS = (
+    Column("name", "Name"),
+    Column("default", "Default"),
+    Column("required", "Required", "checkbox"),
+    Column("pattern", "Pattern (regex)"),
+    Column("description", "Description"),
+)
+
+
+class ParameterRowsField(RowsField):
+    """Declared parameters as rows; empty optional cells are left out, so the stored declaration stays minimal."""
+
+    def clean_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        shaped: dict[str, Any] = {"name": str(row.get("name", "")).strip()}
+        for key in ("default", "pattern", "description"):
+            if str(row.get(key, "")).strip():
+                shaped[key] = row[key]
+        if row.get("required"):
+            shaped["required"] = True
+        return shaped
+
+
+class RunbookForm(forms.ModelForm):
+    parameters = ParameterRowsField(
+        PARAMETER_COLUMNS, help_text="What a run is given ({{ params.name }} in steps); blank rows are ignored."
+    )
+    tags = ListField(help_text="Comma-separated, e.g. disk, linux.")
+    allowed_policy_rules = ListField(help_text="Command policy rules this runbook may override, comma-separated.")
+
+    class Meta:
+        model = Runbook
+        exclude: list[str] = []
+
+    class Media:
+        js = ["js/admin-runbook.js"]
+        css = {"all": ["css/admin-extra.css"]}
 
 
 class StepFormSet(forms.BaseInlineFormSet):
-    """Validates the whole definition with the same service the API and YAML import use."""
+    """Numbers new steps after the others and validates the whole definition with the service the API uses."""
 
     def clean(self) -> None:
         super().clean()
+        live = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if any(f.errors for f in self.forms):
+            return  # each step's own field errors say it; the whole-definition check would only repeat them
+        # A step added without a position goes after the others, in the order it was added on the page.
+        highest = max((f.cleaned_data.get("position") or 0 for f in live), default=0)
+        for form in live:
+            if not form.cleaned_data.get("position"):
+                highest += 1
+                form.cleaned_data["position"] = form.instance.position = highest
         steps = [
             {f: form.cleaned_data.get(f) for f in STEP_FIELDS if f in form.cleaned_data}
-            for form in sorted(self.forms, key=lambda f: f.cleaned_data.get("position") or 0)
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            for form in sorted(live, key=lambda f: f.cleaned_data.get("position") or 0)
         ]
         try:
             build({"name": "__admin_check__", "parameters": self.instance.parameters, "steps": steps})
@@ -48,6 +97,8 @@ class StepFormSet(forms.BaseInlineFormSet):
 
 
 class StepInline(admin.StackedInline):
+    """Each step shows the fields of its kind (static/js/admin-runbook.js) and folds to its header."""
+
     model = Step
     formset = StepFormSet
     extra = 0
@@ -83,6 +134,7 @@ class UnsafeTemplatesFilter(admin.SimpleListFilter):
 class RunbookAdmin(admin.ModelAdmin):
     """Saving here freezes a new version and audits the change, exactly like the API."""
 
+    form = RunbookForm
     list_display = ["name", "enabled", "version", "requires_approval", "templates", "updated_at"]
     list_filter = ["enabled", "requires_approval", UnsafeTemplatesFilter]
     search_fields = ["name", "description"]
@@ -122,147 +174,74 @@ class RunbookAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         commit_version(form.instance, self._before, actor=Actor.of(request.user))
 
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "import-yaml/", self.admin_site.admin_view(self.import_yaml_view), name="runbooks_runbook_import_yaml"
+            ),
+            path("<int:pk>/yaml/", self.admin_site.admin_view(self.export_yaml_view), name="runbooks_runbook_yaml"),
+            path(
+                "<int:pk>/plan-preview/", self.admin_site.admin_view(self.plan_preview), name="runbooks_runbook_preview"
+            ),
+        ]
+        return own + super().get_urls()
+
+    def import_yaml_view(self, request: HttpRequest) -> HttpResponse:
+        """Paste or upload a runbooks YAML document; all or nothing, errors shown with the text kept."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        text, errors = "", {}
+        if request.method == "POST":
+            upload = request.FILES.get("file")
+            text = upload.read().decode("utf-8", errors="replace") if upload else request.POST.get("yaml", "")
+            try:
+                imported = import_yaml(text, actor=Actor.of(request.user))
+            except DefinitionError as exc:
+                errors = exc.errors
+            else:
+                names = ", ".join(r.name for r in imported) or "nothing"
+                messages.success(request, f"Imported {names}.")
+                return redirect("admin:runbooks_runbook_changelist")
+        context = {**self.admin_site.each_context(request), "title": "Import runbooks from YAML", "yaml": text}
+        context.update(errors=errors, opts=self.model._meta)
+        return TemplateResponse(
+            request, "admin/runbooks/runbook/import_yaml.html", context, status=400 if errors else 200
+        )
+
+    def export_yaml_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        runbook = get_object_or_404(Runbook, pk=pk)
+        if not self.has_view_permission(request, runbook):
+            raise PermissionDenied
+        response = HttpResponse(export_yaml([runbook]), content_type="application/yaml; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{runbook.name}.yaml"'
+        return response
+
+    def plan_preview(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The saved version's plan for a chosen server and parameters (HTML for the change page; contacts nothing)."""
+        runbook = get_object_or_404(Runbook, pk=pk)
+        if not self.has_view_permission(request, runbook):
+            raise PermissionDenied
+        inputs = parse_inputs(request.GET)
+        plan, errors = None, list(inputs.errors)
+        if not runbook.versions.exists():
+            errors.append("Save the runbook first: the preview plans the saved version.")
+        elif not errors:
+            try:
+                plan = plan_runbook(
+                    runbook, params=inputs.params, target_ids=inputs.targets, actor=Actor.of(request.user)
+                )
+            except OutOfScope as exc:
+                errors.append(str(exc))
+        context = {"plan": plan, "errors": errors, "runbook": runbook}
+        return TemplateResponse(request, "admin/runbooks/runbook/plan_preview.html", context)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "preview_servers": Server.objects.filter(enabled=True).order_by("name")}
+        return super().change_view(request, object_id, form_url, extra)
+
     @admin.action(description="Plan (render every step; contacts nothing)", permissions=["view"])
     def plan(self, request: HttpRequest, queryset: QuerySet[Runbook]) -> HttpResponse:
         actor = Actor.of(request.user)
         plans = [(runbook, plan_runbook(runbook, actor=actor)) for runbook in queryset if runbook.versions.exists()]
         context = {**self.admin_site.each_context(request), "plans": plans, "title": "Runbook plans"}
         return TemplateResponse(request, "admin/runbooks/plan.html", context)
-
-
-@admin.register(CommandPolicyRule)
-class CommandPolicyRuleAdmin(admin.ModelAdmin):
-    """Blocklist rules; every change is audited as command_policy.changed."""
-
-    list_display = ["name", "enabled", "overridable", "pattern", "description"]
-    list_filter = ["enabled", "overridable"]
-
-    def save_model(self, request: HttpRequest, obj: CommandPolicyRule, form: Any, change: bool) -> None:
-        save_policy_rule(obj, actor=Actor.of(request.user))
-
-    def delete_model(self, request: HttpRequest, obj: CommandPolicyRule) -> None:
-        delete_policy_rule(obj, actor=Actor.of(request.user))
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # bulk delete would bypass the audit
-        return actions
-
-
-class StepRunInline(admin.TabularInline):
-    model = StepRun
-    extra = 0
-    can_delete = False
-    fields = readonly_fields = (
-        "step_name",
-        "phase",
-        "target_name",
-        "attempt",
-        "status",
-        "exit_code",
-        "http_status",
-        "error_kind",
-    )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Execution)
-class ExecutionAdmin(admin.ModelAdmin):
-    """Read-only: executions change only through the engine."""
-
-    list_display = ["id", "runbook", "status", "trigger", "dry_run", "requested_by", "created_at", "finished_at"]
-    list_filter = ["status", "trigger", "dry_run"]
-    search_fields = ["runbook__name", "status_reason"]
-    inlines = [StepRunInline]
-    list_select_related = ["runbook", "requested_by"]
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # Parameters are shown masked, as the API shows them (a secret-named parameter is a secret).
-        return tuple("masked_params" if f.name == "params" else f.name for f in Execution._meta.fields)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return self.get_fields(request, obj)
-
-    @admin.display(description="params")
-    def masked_params(self, execution: Execution) -> Any:
-        return mask_data(execution.params)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ScheduleRunInline(admin.TabularInline):
-    model = ScheduleRun
-    fields = readonly_fields = ("scheduled_for", "status", "execution", "reason")
-    extra = 0
-    max_num = 0
-    can_delete = False
-    ordering = ["-scheduled_for"]
-
-
-@admin.register(RunbookSchedule)
-class RunbookScheduleAdmin(admin.ModelAdmin):
-    """Saving, deleting, pausing and resuming go through the schedules service (audited, django-q2 kept in step)."""
-
-    list_display = [
-        "name",
-        "runbook",
-        "kind",
-        "cron",
-        "timezone",
-        "interval_minutes",
-        "enabled",
-        "next_run_at",
-        "last_run_at",
-    ]
-    list_filter = ["enabled", "kind", "dry_run"]
-    search_fields = ["name", "runbook__name"]
-    readonly_fields = ["next_run_at", "last_run_at", "created_by", "created_at", "updated_at"]
-    inlines = [ScheduleRunInline]
-    actions = ["pause", "resume"]
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        user = request.user
-
-        class ScopedScheduleForm(form):  # type: ignore[valid-type,misc]
-            def clean(self) -> dict[str, Any]:
-                data = super().clean()
-                try:  # a form error (what was typed is kept), not a failure in save_model
-                    schedules.check_schedule_scope(Actor.of(user), data.get("target_ids"))
-                except ValidationError as exc:
-                    self.add_error("target_ids", exc.messages)
-                return data
-
-        return ScopedScheduleForm
-
-    def save_model(self, request: HttpRequest, obj: RunbookSchedule, form: Any, change: bool) -> None:
-        values = {field: form.cleaned_data[field] for field in schedules.EDITABLE if field in form.cleaned_data}
-        if change:
-            current = RunbookSchedule.objects.get(pk=obj.pk)
-            schedules.update_schedule(current, actor=Actor.of(request.user), **values)
-        else:
-            form.instance = schedules.create_schedule(actor=Actor.of(request.user), **values)
-            obj.pk = form.instance.pk
-
-    def delete_model(self, request: HttpRequest, obj: RunbookSchedule) -> None:
-        schedules.delete_schedule(obj, actor=Actor.of(request.user))
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
-        for schedule in queryset:
-            schedules.delete_schedule(schedule, actor=Actor.of(request.user))
-
-    @admin.action(description="Pause the selected schedules", permissions=["change"])
-    def pause(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
-        for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, False, actor=Actor.of(request.user))
-
-    @admin.action(description="Resume the selected schedules", permissions=["change"])
-    def resume(self, request: HttpRequest, queryset: QuerySet[RunbookSchedule]) -> None:
-        for schedule in queryset:
-            schedules.set_schedule_enabled(schedule, True, actor=Actor.of(request.user))

@@ -15,7 +15,10 @@ from runbooks import specs
 from runbooks.choices import OnFailure, StepKind
 
 WORKER_MARGIN_SECONDS = 60
-IDENTIFIER = RegexValidator(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", "Use letters, digits and underscores (max 64).")
+IDENTIFIER = RegexValidator(
+    r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+    "Use letters, digits and underscores, not starting with a digit (e.g. restart_nginx): no hyphens or spaces.",
+)
 
 
 def default_exit_codes() -> list[int]:
