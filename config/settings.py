@@ -84,7 +84,7 @@ TEMPLATES = [
                 "remediation.context_processors.portal",
             ],
             # `{{ instant|when }}`: the one timestamp format of the portal, with its zone, in every template.
-            "builtins": ["remediation.templatetags.portal_times"],
+            "builtins": ["remediation.templatetags.portal_times", "remediation.templatetags.portal_numbers"],
         },
     },
 ]
