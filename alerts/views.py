@@ -13,9 +13,9 @@ from alerts.models import Alert, Suggestion
 from alerts.services import remediate
 from alerts.services.acknowledge import AlreadyAcknowledged, acknowledge_alert, acknowledge_alerts
 from alerts.services.listing import PAGE_SIZES, SORTS, ListRequest, list_alerts
-from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline
+from alerts.services.queries import FILTER_NAMES, AlertFilterError, alert_timeline, executions_of
 from remediation.actors import Actor
-from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT
+from remediation.permissions import ACKNOWLEDGE_ALERT, VIEW_ALERT, VIEW_EXECUTION
 from runbooks.services.execute import OVERRIDE_PERMISSION, ExecutionRefused
 
 
@@ -102,6 +102,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "suggestions": remediate.suggestions_of(alert),
         "can_run_suggestions": request.user.has_perm(remediate.EXECUTE_PERMISSION) and alert.status == "firing",
         "can_override": request.user.has_perm(OVERRIDE_PERMISSION),
+        "executions": executions_of(alert) if request.user.has_perm(VIEW_EXECUTION) else [],
     }
     return render(request, "alerts/detail.html", context)
 

@@ -86,7 +86,7 @@ TEMPLATES = [
                 "runbooks.context_processors.guardrails",
             ],
             # `{{ instant|when }}`: the one timestamp format of the portal, with its zone, in every template.
-            "builtins": ["remediation.templatetags.portal_times"],
+            "builtins": ["remediation.templatetags.portal_times", "remediation.templatetags.portal_numbers"],
         },
     },
 ]

@@ -17,7 +17,7 @@ from alerts.services import remediate
 from alerts.services.decisions import simulate_alert
 from alerts.services.rules import delete_rule, record_rule_saved, replay_rule, rule_snapshot
 from remediation.actors import Actor
-from remediation.templatetags.numbers import ratio
+from remediation.templatetags.portal_numbers import percent
 
 
 class RuleMatcherInline(admin.TabularInline):
@@ -77,11 +77,11 @@ class RuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="success rate")
     def success_rate(self, rule: Rule) -> Any:
-        return ratio(self._stat(rule, "success_rate", raw=True))
+        return percent(self._stat(rule, "success_rate", raw=True)) or "—"
 
     @admin.display(description="resolved in window")
     def resolved_in_window(self, rule: Rule) -> Any:
-        return ratio(self._stat(rule, "resolved_within_window_rate", raw=True))
+        return percent(self._stat(rule, "resolved_within_window_rate", raw=True)) or "—"
 
     @admin.display(description="median time to resolve (s)")
     def median_resolve(self, rule: Rule) -> Any:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import ActionRequest, Alert, Decision, Suggestion
 from alerts.services import remediate
 from alerts.services.queries import alert_timeline
+from remediation.permissions import VIEW_ANALYSIS, VIEW_EXECUTION
+from runbooks.models import Execution
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -78,6 +81,80 @@ class SuggestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# What the alert detail carries of each analysis (the full record, raw output included, is /api/v1/ai/analyses/<id>/).
+ANALYSIS_FIELDS = (
+    "id",
+    "status",
+    "trigger",
+    "provider_name",
+    "model",
+    "summary",
+    "probable_cause",
+    "impact",
+    "recommended_runbook",
+    "recommended_params",
+    "recommendation_reason",
+    "confidence",
+    "error_kind",
+    "created_at",
+)
+
+
+class AlertAnalysisSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Schema of one analysis in the alert detail (read from the AI app's rows through the reverse relation)."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    trigger = serializers.CharField()
+    provider_name = serializers.CharField()
+    model = serializers.CharField()
+    summary = serializers.CharField()
+    probable_cause = serializers.CharField()
+    impact = serializers.CharField()
+    recommended_runbook = serializers.CharField()
+    recommended_params = serializers.DictField()
+    recommendation_reason = serializers.CharField()
+    confidence = serializers.FloatField(allow_null=True)
+    error_kind = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
+class AlertExecutionSerializer(serializers.ModelSerializer):
+    """One run of the episode: runbook, status, people and times, and whether the alert then resolved in time."""
+
+    runbook_name = serializers.CharField(source="runbook.name", read_only=True)
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Execution
+        fields = [
+            "id",
+            "runbook",
+            "runbook_name",
+            "status",
+            "trigger",
+            "dry_run",
+            "target_ids",
+            "requested_by",
+            "approved_by",
+            "approved_at",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "resolved_within_window",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, execution: Execution) -> str:
+        return reverse("execution-detail", args=[execution.pk])
+
+
 class AlertSerializer(serializers.ModelSerializer):
     """An episode in a list: the first decision's rule and action come along (prefetched)."""
 
@@ -111,6 +188,8 @@ class AlertDetailSerializer(AlertSerializer):
     decisions = DecisionSerializer(many=True, read_only=True)
     action_requests = ActionRequestSerializer(many=True, read_only=True)
     suggestions = serializers.SerializerMethodField()
+    analyses = serializers.SerializerMethodField()
+    executions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
 
     class Meta:
@@ -126,9 +205,32 @@ class AlertDetailSerializer(AlertSerializer):
             "decisions",
             "action_requests",
             "suggestions",
+            "analyses",
+            "executions",
             "timeline",
         ]
         read_only_fields = fields
+
+    def _may(self, perm: str) -> bool:
+        request = self.context.get("request")
+        return bool(request and request.user.has_perm(perm))
+
+    @extend_schema_field(AlertAnalysisSerializer(many=True))
+    def get_analyses(self, alert: Alert) -> list[dict[str, Any]]:
+        """The episode's AI analyses, newest first (empty without ai.view_analysis, or without the AI app)."""
+        if not self._may(VIEW_ANALYSIS) or not hasattr(alert, "analyses"):
+            return []
+        rows = alert.analyses.order_by("-id").values(*ANALYSIS_FIELDS)
+        # By URL name, not by import: the AI app sits above this one (a missing route would mean no AI app).
+        return [{**row, "url": reverse("ai-analysis-detail", args=[row["id"]])} for row in rows]
+
+    @extend_schema_field(AlertExecutionSerializer(many=True))
+    def get_executions(self, alert: Alert) -> list[dict[str, Any]]:
+        """The runs this episode started or asked for (an approval-held one too), newest first."""
+        if not self._may(VIEW_EXECUTION):
+            return []
+        runs = alert.executions.select_related("runbook", "requested_by", "approved_by").order_by("-id")
+        return list(AlertExecutionSerializer(runs, many=True).data)
 
     @extend_schema_field(SuggestionSerializer(many=True))
     def get_suggestions(self, alert: Alert) -> list[dict[str, Any]]:

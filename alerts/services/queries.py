@@ -14,6 +14,7 @@ from alerts.choices import AlertStatus
 from alerts.models import ActionRequest, Alert
 from remediation.choices import ActionRequestStatus
 from remediation.instants import parse_instant
+from runbooks.models import Execution
 
 FILTER_NAMES = ("status", "severity", "alertname", "group_key", "label", "q", "since", "until")
 
@@ -72,6 +73,11 @@ def filter_alerts(params: Mapping[str, Any], queryset: QuerySet[Alert] | None = 
     if until := _when(params, "until"):
         qs = qs.filter(starts_at__lt=until)
     return qs
+
+
+def executions_of(alert: Alert) -> list[Execution]:
+    """The runs an episode started or asked for, newest first (one awaiting approval included)."""
+    return list(Execution.objects.filter(alert_episode=alert).select_related("runbook", "approved_by").order_by("-id"))
 
 
 def alert_timeline(alert: Alert) -> list[dict[str, Any]]:

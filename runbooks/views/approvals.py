@@ -18,13 +18,17 @@ from runbooks.services import approvals
 @login_required
 @permission_required(VIEW_EXECUTION, raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
-    """The approvals queue: each request with its alert, rendered plan per target and any AI analysis."""
+    """The approvals queue: each request with its alert, rendered plan per target and any AI analysis;
+    `?fragment=cards` returns only the cards for polling."""
     items = [
         {"execution": e, "analysis": approvals.analysis_for(e, actor=Actor.of(request.user))}
         for e in approvals.approval_queue()
     ]
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
-    return render(request, "runbooks/approval_list.html", {"items": items, "can_decide": can_decide})
+    template = (
+        "runbooks/_approval_cards.html" if request.GET.get("fragment") == "cards" else "runbooks/approval_list.html"
+    )
+    return render(request, template, {"items": items, "can_decide": can_decide})
 
 
 @login_required

@@ -22,7 +22,7 @@ from runbooks.targets import target_names
 @login_required
 @permission_required(VIEW_EXECUTION, raise_exception=True)
 def execution_list(request: HttpRequest) -> HttpResponse:
-    """Executions, newest first, filterable by status."""
+    """Executions, newest first, filterable by status; `?fragment=rows` returns only the rows for polling."""
     executions = Execution.objects.select_related("runbook", "requested_by").order_by("-id")
     status = request.GET.get("status", "").strip().lower()
     if status not in ExecutionStatus.values:
@@ -31,6 +31,8 @@ def execution_list(request: HttpRequest) -> HttpResponse:
         executions = executions.filter(status=status)
     page = Paginator(executions, 50).get_page(request.GET.get("page"))
     context = {"page": page, "status": status, "statuses": ExecutionStatus.choices}
+    if request.GET.get("fragment") == "rows":  # what the page polls for live updates
+        return render(request, "runbooks/_execution_rows.html", context)
     return render(request, "runbooks/execution_list.html", context)
 
 

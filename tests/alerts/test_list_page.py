@@ -97,3 +97,11 @@ def test_it_acknowledges_ticked_alerts_in_bulk_through_the_service(operator, vie
     again = client.post("/alerts/acknowledge/", {"alert": chosen, "next": "https://evil.example/"}, follow=True)
     assert "Acknowledged 0 alerts; 2 had been acknowledged already." in again.content.decode()
     assert again.redirect_chain[0][0] == "/alerts/"
+
+
+def test_it_reads_a_page_in_a_fixed_number_of_queries(operator, burst, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+    client = _client(operator)
+    client.get("/alerts/")  # session and permission caches warm
+    for params in ({"per_page": "25"}, {"per_page": "100"}, {"group": "alertname"}):
+        with django_assert_max_num_queries(12):
+            assert client.get("/alerts/", params).status_code == 200

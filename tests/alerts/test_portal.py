@@ -26,7 +26,7 @@ def test_it_lists_and_filters_alerts_with_a_polling_fragment(viewer) -> None:  #
     assert (
         'data-src="/alerts/?label=env%3Aprod&amp;sort=-received&amp;per_page=50&amp;page=1&amp;fragment=rows"' in page
     )
-    assert "js/alerts.js" in page
+    assert "js/live_rows.js" in page
     fragment = client.get("/alerts/", {"label": "env:prod", "fragment": "rows"}).content.decode()
     assert "DiskFull" in fragment and "<html" not in fragment
     assert "must look like key:value" in client.get("/alerts/", {"label": "x"}).content.decode()

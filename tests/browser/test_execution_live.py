@@ -35,9 +35,13 @@ def test_it_streams_an_execution_and_stays_correct_on_reload(page, http_server, 
         # Live: the first step's output arrives while the second is still running.
         page.wait_for_selector(".steprun pre.out:has-text('marker=one')", timeout=30_000)
         page.wait_for_selector("#status:has-text('running')")
+        assert page.locator("#cancel-form button").is_visible()  # the admin may cancel a running execution
         page.reload()  # mid-run: the server-rendered snapshot, then the socket, carry on
         page.wait_for_selector(".steprun pre.out:has-text('marker=one')")
         page.wait_for_selector("#status:has-text('succeeded')", timeout=30_000)
+        # Finished while watched: Cancel goes with the live status update, not on the next reload.
+        page.wait_for_selector("#cancel-form", state="detached", timeout=5_000)
+        assert page.locator("#finished").inner_text().endswith(" UTC") and page.locator("#duration").inner_text() != "—"
         text = page.locator("#steps").inner_text()
         assert page.locator(".steprun").count() == 3
         for marker in ("marker=one", "marker=two", "marker=three"):

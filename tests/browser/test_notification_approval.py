@@ -53,6 +53,6 @@ def test_the_link_in_the_message_leads_after_sign_in_to_the_card(  # type: ignor
     assert execution.status == ExecutionStatus.AWAITING_APPROVAL  # opening the link decided nothing
 
     card.locator("button[value=approve]").click()
-    page.wait_for_selector(f"text=Execution #{execution.pk}: approved.")
+    page.wait_for_selector(f"text=Execution #{execution.pk} approved.")
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.PENDING and execution.approved_by == approver

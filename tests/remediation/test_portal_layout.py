@@ -92,3 +92,16 @@ def test_it_keeps_the_server_form_and_names_the_field_on_a_malformed_known_hosts
     assert response.status_code == 200 and not Server.objects.exists()
     assert "Not a known_hosts line" in page and 'value="web-9"' in page and "AAAA-not-base64" in page
     assert re.search(r"field-known_hosts_line[^\n]*errors|errorlist[\s\S]{0,400}known_hosts", page)
+
+
+def test_it_shows_a_runbooks_rates_as_percentages(viewer, admin_user) -> None:  # type: ignore[no-untyped-def]
+    from remediation.actors import Actor
+    from runbooks.services.definitions import save_runbook
+    from tests.factories import ExecutionFactory
+
+    runbook = save_runbook({"name": "r", "steps": []}, actor=Actor.of(admin_user))
+    version = runbook.versions.get()
+    for status in ("succeeded", "succeeded", "failed"):
+        ExecutionFactory(runbook=runbook, version=version, status=status)
+    page = _client(viewer).get(reverse("runbooks:detail", args=[runbook.pk])).content.decode()
+    assert "success rate 66.7 %" in page and "0.667" not in page

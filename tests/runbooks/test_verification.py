@@ -74,4 +74,4 @@ def test_it_shows_the_stats_on_the_runbook_page(client, post_hook, rule, admin_u
     post_hook(am_payload("web-1:9100", "resolved", fingerprint=f"{1:016x}"))
     client.force_login(admin_user)
     page = client.get(f"/runbooks/{rule.runbook_id}/").content.decode()
-    assert "Real runs: 1 · success rate 100 % · resolved within 600 s: 100 % (1 verified)" in page
+    assert "Real runs: 1 · success rate 100.0 % · resolved within 600 s: 100.0 % (1 verified)" in page
