@@ -27,20 +27,13 @@ from alerts.choices import AlertStatus
 from alerts.models import Alert, Decision
 from remediation.actors import Actor, may
 from remediation.permissions import VIEW_ALERT, VIEW_EXECUTION
-from runbooks.choices import ExecutionStatus
+from runbooks.choices import FINISHED_STATUSES, ExecutionStatus
 from runbooks.models import Execution
 
 MAX_DAYS = 90
 TOP_INSTANCES = 10
-# Final outcomes charted per bucket, in the order the chart stacks them.
-OUTCOMES = (
-    ExecutionStatus.SUCCEEDED,
-    ExecutionStatus.FAILED,
-    ExecutionStatus.ERROR,
-    ExecutionStatus.CANCELLED,
-    ExecutionStatus.REJECTED,
-    ExecutionStatus.EXPIRED,
-)
+# Final outcomes charted per bucket, stacked in the order the status vocabulary lists them.
+OUTCOMES = tuple(status for status in ExecutionStatus if status in FINISHED_STATUSES)
 # The runs a success rate is out of: ones that ran and ended (not refused, expired or cancelled).
 RAN_TO_AN_END = (ExecutionStatus.SUCCEEDED, ExecutionStatus.FAILED, ExecutionStatus.ERROR)
 
