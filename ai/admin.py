@@ -23,7 +23,17 @@ from remediation.admin.users import AuditedAdminMixin
 from remediation.permissions import CHANGE_PROVIDER
 from remediation.services.audit import record_event
 
-EDITABLE_FIELDS = ("name", "model", "api_base", "timeout_seconds", "temperature", "max_tokens", "enabled", "is_default")
+EDITABLE_FIELDS = (
+    "name",
+    "model",
+    "api_base",
+    "timeout_seconds",
+    "temperature",
+    "max_tokens",
+    "enabled",
+    "is_default",
+    "fallback",
+)
 
 
 class ProviderForm(forms.ModelForm):
@@ -57,6 +67,7 @@ class ProviderAdmin(admin.ModelAdmin):
         "api_base",
         "enabled",
         "is_default",
+        "fallback",
         "key_status",
         "health_status",
         "health_checked_at",

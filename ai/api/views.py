@@ -86,4 +86,5 @@ class ChatSessionViewSet(
             self.request.user,  # type: ignore[arg-type]  # signed in (HasPerm)
             title=data.get("title", ""),
             alert=data.get("alert"),
+            provider=data.get("provider"),
         )

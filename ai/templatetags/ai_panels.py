@@ -9,6 +9,7 @@ from django import template
 from django.urls import reverse
 
 from ai.models import ChatSession
+from ai.services.providers import enabled_providers
 from remediation.permissions import ANALYZE_ALERT, EXECUTE_RUNBOOK, USE_CHAT, VIEW_ANALYSIS
 from runbooks.models import Runbook
 
@@ -28,6 +29,7 @@ def alert_ai_panel(context: template.Context, alert: Any) -> dict[str, Any]:
         "alert": alert,
         "analyses": analyses,
         "can_analyze": user.has_perm(ANALYZE_ALERT),
+        "providers": enabled_providers() if user.has_perm(ANALYZE_ALERT) or can_chat else [],
         "can_chat": can_chat,
         "session": session,
         "csrf_token": context.get("csrf_token"),
