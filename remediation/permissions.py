@@ -57,6 +57,7 @@ VIEW_ANALYSIS = "ai.view_analysis"
 CHANGE_PROVIDER = "ai.change_provider"
 VIEW_CHATSESSION = "ai.view_chatsession"
 VIEW_CHATMESSAGE = "ai.view_chatmessage"
+VIEW_INVESTIGATION = "ai.view_investigation"
 
 # terminal
 VIEW_TERMINALSESSION = "terminal.view_terminalsession"
