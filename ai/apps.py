@@ -21,4 +21,6 @@ class AiConfig(AppConfig):
         # Each check is one tiny (billed) request per enabled provider, hence not every minute.
         hooks.register_job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)
         hooks.register_job("ai.redispatch_queued", "ai.tasks.redispatch_queued_analyses", 1)
+        # Commands investigations wait on are listed in the runbooks app's approvals queue.
+        hooks.register_approvals("ai.investigation_views.pending_approvals")
         register_collectors(AnalysisCollector(), ProviderHealthCollector())

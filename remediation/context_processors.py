@@ -14,6 +14,7 @@ from remediation.permissions import (
     VIEW_ALERT,
     VIEW_AUDITEVENT,
     VIEW_EXECUTION,
+    VIEW_INVESTIGATION,
     VIEW_RUNBOOK,
     VIEW_RUNBOOKSCHEDULE,
     VIEW_SERVER,
@@ -29,6 +30,7 @@ NAVIGATION = [
     ("Schedules", "runbooks:schedules"),
     ("Servers", "servers"),
     ("Chat", "ai:chat"),
+    ("Investigations", "ai:investigations"),
     ("Terminal sessions", "terminal:sessions"),
     ("Audit", "audit"),
 ]
@@ -43,6 +45,7 @@ SECTION_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "runbooks:schedules": (VIEW_RUNBOOKSCHEDULE,),
     "servers": (VIEW_SERVER,),
     "ai:chat": (USE_CHAT,),
+    "ai:investigations": (VIEW_INVESTIGATION,),
     "terminal:sessions": (OPEN_TERMINAL, REVIEW_TERMINALSESSION),
     "audit": (VIEW_AUDITEVENT,),
 }

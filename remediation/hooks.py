@@ -9,6 +9,8 @@ installed simply registers nothing):
   django-q2 schedule per job, by name.
 - `register_handler(kind, path, atomic=...)`: what performs a rule's `analyze` or `remediate` effect; the alerts
   app's queued hand-off (`alerts.services.actions`) calls it with the action request's id.
+- `register_approvals(path)`: more items of the approvals queue page `fn(user) -> [PendingApproval]` (e.g. the
+  commands investigations wait on); `runbooks.views.approvals` lists them after the executions.
 
 Registering the same thing again changes nothing (a `ready()` may run twice); registering a different thing under a
 name that is taken, or a kind of hook or effect that does not exist, is refused with ValueError.
@@ -17,10 +19,11 @@ name that is taken, or a kind of hook or effect that does not exist, is refused 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from remediation.choices import RuleAction
 
-KINDS = ("purger", "job", "handler")
+KINDS = ("purger", "job", "handler", "approvals")
 # The effects a rule queues for another app (record and ignore happen in the rules' own transaction).
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
 
@@ -42,6 +45,22 @@ class Handler:
 
     func: str
     atomic: bool = False
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """One item another app adds to the approvals queue: what waits, where, why, and the form that decides it
+    (POSTed to `decide_url` with `decision` = approve / reject, `reason` and `next`), when this user may decide."""
+
+    kind: str
+    title: str
+    url: str
+    command: str
+    target: str
+    reason: str
+    requested_by: str
+    created_at: Any
+    decide_url: str = ""
 
 
 Hook = str | Job | Handler
@@ -78,6 +97,14 @@ def register_handler(kind: str, func: str, *, atomic: bool = False) -> None:
     if kind not in EFFECTS:
         raise ValueError(f"No such effect kind {kind!r}; handlers perform {', '.join(EFFECTS)}.")
     register("handler", kind, Handler(func, atomic))
+
+
+def register_approvals(path: str) -> None:
+    register("approvals", path, path)
+
+
+def approval_sources() -> list[str]:
+    return [str(path) for path in _registry["approvals"].values()]
 
 
 def purgers() -> list[str]:

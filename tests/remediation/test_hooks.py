@@ -37,6 +37,7 @@ EXPECTED = {
         "handler": ["analyze"],
         "purger": ["ai.retention.purge_chats"],
         "job": ["ai.check_provider_health", "ai.redispatch_queued"],
+        "approvals": ["ai.investigation_views.pending_approvals"],
     },
     "terminal": {"purger": ["terminal.retention.purge_recordings"], "job": ["terminal.reap_stale_sessions"]},
 }

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from ai.choices import InvestigationStatus
+from ai.models import CommandRequest, Investigation
 from alerts.models import Suggestion
 from remediation.actors import Actor
 from remediation.models import AuditEvent, NotificationDelivery
@@ -170,6 +172,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "ai:chat": {GET: OPS},
     "ai:chat-new": {POST: OPS},
     "ai:chat-session": {GET: OPS},
+    "ai:investigations": {GET: READ},
+    "ai:investigation": {GET: READ},
+    "ai:investigation-start": {POST: OPS},
+    "ai:investigation-stop": {POST: APPROVE},  # its requester (not in the cast) or an approver
+    "ai:command-decide": {POST: APPROVE},  # an approver with a grant on the server, never the requester
     "terminal:sessions": {GET: OPS},
     "terminal:open": {GET: OPS},
     "terminal:session": {GET: OPS},
@@ -195,6 +202,12 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         action_request=request, alert=alert, runbook=execution.runbook, target_ids=[server.pk]
     )
     channel = NotificationChannelFactory()
+    investigation = Investigation.objects.create(
+        goal="why?", alert=alert, server=server, requested_by=requester, status=InvestigationStatus.WAITING_APPROVAL
+    )
+    command = CommandRequest.objects.create(
+        investigation=investigation, server=server, server_name=server.name, command="uptime", status="pending"
+    )
     own: dict[str, dict[str, Any]] = {}
     for name, user in users.items():
         if user is None:
@@ -218,6 +231,8 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         "provider": ProviderFactory().pk,
         "analysis": AnalysisFactory(alert=alert).pk,
         "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
+        "investigation": investigation.pk,
+        "command": command.pk,
         "own": own,
     }
 
@@ -247,6 +262,9 @@ PATH_OBJECTS = {
     "runbooks:schedule_toggle": "schedule",
     "terminal:open": "server",
     "ai:alert-analyze": "alert",
+    "ai:investigation": "investigation",
+    "ai:investigation-stop": "investigation",
+    "ai:command-decide": "command",
 }
 
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ai', '0003_provider_health'),
+        ('ai', '0004_investigations'),
     ]
 
     operations = [
