@@ -81,7 +81,8 @@
     node.className = "entry " + entry.kind;
     const label = entry.kind === "tool_call" ? "calls " + entry.tool : entry.kind.replace("_", " ");
     const body = entry.kind === "tool_call" ? JSON.stringify(entry.arguments) : entry.content;
-    node.replaceChildren(el("strong", "", label + ": "), el("pre", "", body));
+    node.replaceChildren(el("strong", "", label + (body ? ": " : "")));
+    if (body) node.appendChild(el("pre", "", body));
   }
 
   function decision(command) {
