@@ -75,7 +75,7 @@ def _arguments_allowed(rule: CommandAllowRule, arguments: Sequence[str]) -> bool
 
 def _under(path: str, prefix: str) -> bool:
     folder = prefix if prefix.endswith("/") else prefix + "/"
-    return path.startswith(folder) or path == folder.rstrip("/")
+    return path.startswith(folder) and len(path) > len(folder)
 
 
 def matching_rule(words: Sequence[str], rules: Iterable[CommandAllowRule]) -> CommandAllowRule | None:
