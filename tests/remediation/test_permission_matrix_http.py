@@ -27,6 +27,7 @@ from tests.factories import (
     AlertFactory,
     AnalysisFactory,
     ChatSessionFactory,
+    CommandRequestFactory,
     CredentialFactory,
     ExecutionFactory,
     MaintenanceWindowFactory,
@@ -143,6 +144,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "chat-session-detail": {GET: OPS},
     "ai-analysis-list": {GET: READ},
     "ai-analysis-detail": {GET: READ},
+    "investigation-list": {GET: READ, POST: OPS},
+    "investigation-detail": {GET: READ},
+    "investigation-stop": {POST: APPROVE},  # or whoever started it (not in the world)
+    "investigation-command-approve": {POST: APPROVE},  # an approver with a grant, never the requester
+    "investigation-command-reject": {POST: APPROVE},
     # terminal
     "terminal-session-list": {GET: OPS},
     "terminal-session-detail": {GET: OPS},
@@ -195,6 +201,7 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         action_request=request, alert=alert, runbook=execution.runbook, target_ids=[server.pk]
     )
     channel = NotificationChannelFactory()
+    command = CommandRequestFactory(investigation__server=server)
     own: dict[str, dict[str, Any]] = {}
     for name, user in users.items():
         if user is None:
@@ -217,6 +224,8 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         "schedule": RunbookScheduleFactory(runbook=execution.runbook).pk,
         "provider": ProviderFactory().pk,
         "analysis": AnalysisFactory(alert=alert).pk,
+        "command": command.pk,
+        "investigation": command.investigation_id,
         "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
         "own": own,
     }
@@ -237,6 +246,7 @@ PATH_OBJECTS = {
     "schedule": "schedule",
     "ai-provider": "provider",
     "ai-analysis": "analysis",
+    "investigation": "investigation",
     "alerts": "alert",
     "runbooks:detail": "runbook",
     "runbooks:execute": "runbook",
@@ -274,6 +284,8 @@ def _kwargs(route: Route, world: dict[str, Any], member: str) -> dict[str, Any]:
     values = {names[0]: world[PATH_OBJECTS[stem]]}
     if "suggestion_pk" in names:
         values["suggestion_pk"] = world["suggestion"]
+    if "<int:cid>" in route.route:
+        values["cid"] = world["command"]
     return values
 
 
