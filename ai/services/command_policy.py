@@ -14,7 +14,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ai.choices import CommandStatus
-from ai.models import CommandAllowRule
+from ai.models import CommandAllowRule, RedactionPattern
+from remediation.actors import Actor
+from remediation.permissions import (
+    CHANGE_COMMANDALLOWRULE,
+    CHANGE_REDACTIONPATTERN,
+    DELETE_COMMANDALLOWRULE,
+    DELETE_REDACTIONPATTERN,
+)
+from remediation.services.access import require_permission
+from remediation.services.audit import diff, record_event, snapshot
 from runbooks.policy import check_commands
 
 MAX_COMMAND_LENGTH = 2000
@@ -75,7 +84,7 @@ def _arguments_allowed(rule: CommandAllowRule, arguments: Sequence[str]) -> bool
 
 def _under(path: str, prefix: str) -> bool:
     folder = prefix if prefix.endswith("/") else prefix + "/"
-    return path.startswith(folder) or path == folder.rstrip("/")
+    return path.startswith(folder) and len(path) > len(folder)
 
 
 def matching_rule(words: Sequence[str], rules: Iterable[CommandAllowRule]) -> CommandAllowRule | None:
@@ -110,3 +119,20 @@ def check_command(
     if set(rule.auto_approve_tags or []) & set(server_tags):
         return Verdict(CommandStatus.AUTO_APPROVED, f"allow rule {rule.name!r} auto-runs on this server", rule.name)
     return Verdict(CommandStatus.PENDING, f"allow rule {rule.name!r} does not auto-run on this server", rule.name)
+
+
+def save_policy_row(row: CommandAllowRule | RedactionPattern, *, actor: Actor) -> None:
+    """Create or change an allow rule or a redaction pattern and audit it (investigation_policy.changed)."""
+    require_permission(actor, CHANGE_COMMANDALLOWRULE if isinstance(row, CommandAllowRule) else CHANGE_REDACTIONPATTERN)
+    before = snapshot(type(row).objects.get(pk=row.pk)) if row.pk else None
+    row.full_clean()
+    row.save()
+    old, new = diff(before, snapshot(row))
+    record_event(actor=actor, action="investigation_policy.changed", obj=row, before=old, after=new)
+
+
+def delete_policy_row(row: CommandAllowRule | RedactionPattern, *, actor: Actor) -> None:
+    """Remove an allow rule or a redaction pattern and audit it."""
+    require_permission(actor, DELETE_COMMANDALLOWRULE if isinstance(row, CommandAllowRule) else DELETE_REDACTIONPATTERN)
+    record_event(actor=actor, action="investigation_policy.changed", obj=row, before=snapshot(row), after=None)
+    row.delete()

@@ -62,7 +62,7 @@ def needs_approval(command: CommandRequest) -> None:
         Event(
             kind=NotificationEvent.INVESTIGATION_NEEDS_APPROVAL,
             summary=f"investigation #{investigation.pk} asks to run `{command.command[:200]}` on {command.server_name}",
-            dedup_key=f"investigation:{investigation.pk}",
+            dedup_key=f"investigation:{investigation.pk}:command:{command.pk}",
             details={
                 "investigation": investigation.goal[:200],
                 "investigation_id": investigation.pk,

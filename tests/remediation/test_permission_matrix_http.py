@@ -16,8 +16,6 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from ai.choices import InvestigationStatus
-from ai.models import CommandRequest, Investigation
 from alerts.models import Suggestion
 from remediation.actors import Actor
 from remediation.models import AuditEvent, NotificationDelivery
@@ -29,6 +27,7 @@ from tests.factories import (
     AlertFactory,
     AnalysisFactory,
     ChatSessionFactory,
+    CommandRequestFactory,
     CredentialFactory,
     ExecutionFactory,
     MaintenanceWindowFactory,
@@ -145,6 +144,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "chat-session-detail": {GET: OPS},
     "ai-analysis-list": {GET: READ},
     "ai-analysis-detail": {GET: READ},
+    "investigation-list": {GET: READ, POST: OPS},
+    "investigation-detail": {GET: READ},
+    "investigation-stop": {POST: APPROVE},  # or whoever started it (not in the world)
+    "investigation-command-approve": {POST: APPROVE},  # an approver with a grant, never the requester
+    "investigation-command-reject": {POST: APPROVE},
     # terminal
     "terminal-session-list": {GET: OPS},
     "terminal-session-detail": {GET: OPS},
@@ -202,12 +206,7 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         action_request=request, alert=alert, runbook=execution.runbook, target_ids=[server.pk]
     )
     channel = NotificationChannelFactory()
-    investigation = Investigation.objects.create(
-        goal="why?", alert=alert, server=server, requested_by=requester, status=InvestigationStatus.WAITING_APPROVAL
-    )
-    command = CommandRequest.objects.create(
-        investigation=investigation, server=server, server_name=server.name, command="uptime", status="pending"
-    )
+    command = CommandRequestFactory(investigation__server=server)
     own: dict[str, dict[str, Any]] = {}
     for name, user in users.items():
         if user is None:
@@ -230,9 +229,9 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         "schedule": RunbookScheduleFactory(runbook=execution.runbook).pk,
         "provider": ProviderFactory().pk,
         "analysis": AnalysisFactory(alert=alert).pk,
-        "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
-        "investigation": investigation.pk,
         "command": command.pk,
+        "investigation": command.investigation_id,
+        "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
         "own": own,
     }
 
@@ -252,6 +251,7 @@ PATH_OBJECTS = {
     "schedule": "schedule",
     "ai-provider": "provider",
     "ai-analysis": "analysis",
+    "investigation": "investigation",
     "alerts": "alert",
     "runbooks:detail": "runbook",
     "runbooks:execute": "runbook",
@@ -292,6 +292,8 @@ def _kwargs(route: Route, world: dict[str, Any], member: str) -> dict[str, Any]:
     values = {names[0]: world[PATH_OBJECTS[stem]]}
     if "suggestion_pk" in names:
         values["suggestion_pk"] = world["suggestion"]
+    if "<int:cid>" in route.route:
+        values["cid"] = world["command"]
     return values
 
 
