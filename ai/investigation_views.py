@@ -20,13 +20,13 @@ from ai.services import investigation_live as live
 from ai.services.investigations import (
     InvestigationRefused,
     decide_command,
-    may_decide,
     start_investigation,
     stop_investigation,
 )
 from ai.services.providers import ProviderUnavailable, chosen_provider
 from alerts.models import Alert
 from remediation.actors import Actor
+from remediation.grants import APPROVE_PERM, runnable_ids
 from remediation.hooks import PendingApproval
 from remediation.models import Server
 from remediation.permissions import APPROVE_EXECUTION, EXECUTE_RUNBOOK, VIEW_INVESTIGATION
@@ -138,10 +138,14 @@ def pending_approvals(user: Any) -> list[PendingApproval]:
     first, with the decision form for those this user may decide."""
     if not user.has_perm(VIEW_INVESTIGATION):
         return []
-    actor = Actor.of(user)
     waiting = CommandRequest.objects.filter(status=CommandStatus.PENDING).select_related(
         "investigation__requested_by", "server"
     )
+    rows = list(waiting.order_by("id")[:200])
+    # services.investigations.may_decide for every row in one grant query: an approver with a grant on the server
+    # (or on any server), never the person who started the investigation.
+    servers = [c.server for c in rows if c.server is not None]
+    allowed = runnable_ids(user, servers, perm=APPROVE_PERM) if servers else set()
     return [
         PendingApproval(
             kind="investigation command",
@@ -152,7 +156,11 @@ def pending_approvals(user: Any) -> list[PendingApproval]:
             reason=c.why,
             requested_by=str(c.investigation.requested_by or ""),
             created_at=c.created_at,
-            decide_url=reverse("ai:command-decide", args=[c.pk]) if may_decide(actor, c) else "",
+            decide_url=reverse("ai:command-decide", args=[c.pk]) if _decides(user, c, allowed) else "",
         )
-        for c in waiting.order_by("id")[:200]
+        for c in rows
     ]
+
+
+def _decides(user: Any, command: CommandRequest, allowed: set[int]) -> bool:
+    return command.server_id in allowed and user.pk != command.investigation.requested_by_id

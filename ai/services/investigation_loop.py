@@ -18,13 +18,14 @@ from django.utils import timezone
 from ai.catalogue import runbook_catalogue
 from ai.choices import CommandStatus, EndReason, EntryKind, InvestigationStatus
 from ai.context import alert_context
-from ai.llm import Completion, ProviderError, complete
+from ai.llm import Completion, ProviderError
 from ai.models import CommandRequest, Investigation
 from ai.privacy import known_secret_values, redact
 from ai.services import investigation_commands as commands
 from ai.services import investigation_live as live
 from ai.services import investigation_tools as tools
-from ai.services.investigations import add_entry, end_investigation, provider_config
+from ai.services.investigations import add_entry, end_investigation
+from ai.services.providers import complete_with_fallback
 from remediation.redaction import mask_data, mask_text
 
 SYSTEM_PROMPT = """You are an SRE troubleshooting a production problem by running shell commands on servers.
@@ -94,15 +95,17 @@ def _step(investigation: Investigation, secrets: list[str]) -> bool:
     if investigation.provider is None or not investigation.provider.enabled:
         end_investigation(investigation, status=InvestigationStatus.FAILED, reason=EndReason.NO_PROVIDER)
         return True
-    config = provider_config(investigation.provider)
     try:
-        completion = complete(config, build_messages(investigation, secrets), tools=tools.TOOLS)
+        # The provider's fallback answers when it times out, answers 429 or a 5xx; the record names who answered.
+        completion, answered = complete_with_fallback(
+            investigation.provider, build_messages(investigation, secrets), tools=tools.TOOLS
+        )
     except ProviderError as exc:
         end_investigation(
             investigation, status=InvestigationStatus.FAILED, reason=EndReason.PROVIDER_ERROR, error=str(exc)
         )
         return True
-    _record_usage(investigation, completion, provider_name=config.name)
+    _record_usage(investigation, completion, provider_name=answered.name)
     calls = _record_reply(investigation, completion, secrets)
     spent = budget_spent(investigation)
     if spent:  # the reply that spent the budget is kept, its tools are not acted on

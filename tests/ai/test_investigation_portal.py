@@ -171,6 +171,21 @@ def test_the_approvals_queue_lists_pending_commands_with_the_form_for_who_may_de
     assert "systemctl restart nginx" in page and f"/ai/investigations/commands/{command.pk}/decide/" not in page
 
 
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_approvals_queue_lists_pending_commands_in_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+    operator, approver, client, provider, count, django_assert_max_num_queries
+) -> None:
+    for number in range(count):
+        investigation = _investigation(operator, provider, server=ServerFactory(name=f"db{number}"))
+        TerminalGrantFactory(user=approver, server=investigation.server)
+        _pending(investigation, command=f"systemctl restart app{number}")
+    client.force_login(approver)
+    # session, user, permissions (2), execution queue, navigation count, pending commands, grants
+    with django_assert_max_num_queries(8):
+        page = client.get("/runbooks/approvals/").content.decode()
+    assert page.count("/ai/investigations/commands/") == count
+
+
 def _socket(investigation_id: int, user: Any = None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/investigations/{investigation_id}/", headers=ws_headers(user))
 

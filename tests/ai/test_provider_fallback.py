@@ -208,3 +208,22 @@ def test_the_admin_sets_a_fallback_and_refuses_itself(admin_user, client, provid
     assert client.post(url, {**form, "fallback": ""}).status_code == 302
     provider.refresh_from_db()
     assert provider.fallback is None
+
+
+def test_an_investigation_falls_back_and_names_the_fallback_model(  # type: ignore[no-untyped-def]
+    operator, provider, backup, llm_server, backup_server, django_capture_on_commit_callbacks
+) -> None:
+    from remediation.models import TerminalGrant
+    from tests.ai.investigation_helpers import advance, finish_reply, start
+    from tests.factories import ServerFactory
+
+    server = ServerFactory(name="db-3")
+    TerminalGrant.objects.create(user=operator, server=server)
+    llm_server.default = Reply(status=500)
+    backup_server.push(finish_reply("Found by the backup."))
+    with django_capture_on_commit_callbacks(execute=False):
+        investigation = start(operator, server, provider)
+    investigation = advance(investigation)
+    assert (investigation.status, investigation.finding["summary"]) == ("completed", "Found by the backup.")
+    assert (investigation.provider_name, investigation.model) == ("backup", "openai/backup-model")
+    assert len(llm_server.requests) == 3 and len(backup_server.requests) == 1
