@@ -87,7 +87,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "role", "content", "html", "status", "error", "created_at"]
+        fields = ["id", "role", "content", "html", "status", "error", "model", "created_at"]
 
     def get_html(self, message: ChatMessage) -> str:
         return str(render_markdown(message.content))

@@ -123,6 +123,7 @@ def test_the_chat_message_names_the_fallback_model(operator, provider, backup, l
     backup_server.push(Reply(content="the backup speaks"))
     events = _chat_reply(session, operator)
     assert events[-1]["type"] == "done", events
+    assert events[-1]["message"]["model"] == "openai/backup-model"  # the page shows who answered
     message = ChatMessage.objects.get(session=session, role="assistant")
     assert message.content == "the backup speaks" and message.model == "openai/backup-model"
     assert backup_server.requests[0]["stream"] is True and len(llm_server.requests) == 3
