@@ -21,4 +21,5 @@ class AiConfig(AppConfig):
         # Each check is one tiny (billed) request per enabled provider, hence not every minute.
         hooks.register_job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)
         hooks.register_job("ai.redispatch_queued", "ai.tasks.redispatch_queued_analyses", 1)
+        hooks.register_job("ai.sweep_investigations", "ai.tasks.sweep_investigations", 1)
         register_collectors(AnalysisCollector(), ProviderHealthCollector())
