@@ -18,6 +18,7 @@ class AiConfig(AppConfig):
         # The rules' `analyze` action reaches this app through the alerts app's queued hand-off (ids only).
         hooks.register_handler(RuleAction.ANALYZE, "ai.tasks.analyze_action_request")
         hooks.register_purger("ai.retention.purge_chats")
+        hooks.register_purger("ai.retention.purge_investigations")
         # Each check is one tiny (billed) request per enabled provider, hence not every minute.
         hooks.register_job("ai.check_provider_health", "ai.tasks.check_provider_health", 15)
         hooks.register_job("ai.redispatch_queued", "ai.tasks.redispatch_queued_analyses", 1)
