@@ -190,7 +190,8 @@ def decide_command(command: CommandRequest, *, actor: Actor, approve: bool, reas
     require_permission(actor, APPROVE_EXECUTION)
     # The investigation first, like the worker that moves it to waiting_approval: a decision never slips in between.
     Investigation.objects.select_for_update().filter(pk=command.investigation_id).first()
-    locked = CommandRequest.objects.select_for_update().select_related("investigation", "server").get(pk=command.pk)
+    rows = CommandRequest.objects.select_for_update(of=("self",)).select_related("investigation", "server")
+    locked = rows.get(pk=command.pk)
     if locked.investigation.requested_by_id is not None and actor.user_id == locked.investigation.requested_by_id:
         raise PermissionDenied("The person who started the investigation cannot approve its commands.")
     if not may_decide(actor, locked):

@@ -147,14 +147,17 @@ def test_a_decision_is_broadcast_to_the_investigation_group(operator, approver, 
     assert decided["status"] == CommandStatus.REJECTED and decided["decision_reason"] == "not now"
 
 
-def test_the_sweeper_requeues_stale_ones_and_ends_waiting_ones_past_their_time(server) -> None:  # type: ignore[no-untyped-def]
+def test_the_sweeper_requeues_stale_ones_and_ends_waiting_ones_past_their_time(server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import datetime as dt
 
     from django.utils import timezone
-    from django_q.models import OrmQ
 
     from ai.services.investigations import sweep_investigations
 
+    sent: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(
+        "ai.services.investigations.enqueue_many_now", lambda task, ids, **kw: sent.append((task, list(ids))) or 1
+    )
     now = timezone.now()
     stale = InvestigationFactory(server=server, queued_at=now - dt.timedelta(hours=1))
     fresh = InvestigationFactory(server=server, queued_at=now)
@@ -165,8 +168,7 @@ def test_the_sweeper_requeues_stale_ones_and_ends_waiting_ones_past_their_time(s
     patient = InvestigationFactory(server=server, status=InvestigationStatus.WAITING_APPROVAL, started_at=now)
 
     assert sweep_investigations(now=now) == {"redispatched": 1, "ended": 1}
-    queued = [message.task["args"] for message in OrmQ.objects.all()]
-    assert queued == [(stale.pk,)]
+    assert sent == [("ai.tasks.run_investigation", [stale.pk])]
     waiting.refresh_from_db()
     pending.refresh_from_db()
     assert waiting.status == InvestigationStatus.COMPLETED and waiting.end_reason == "time_budget"
