@@ -136,6 +136,7 @@ class Migration(migrations.Migration):
                 ('cost_usd', models.DecimalField(decimal_places=6, default=Decimal('0'), max_digits=12)),
                 ('finding', models.JSONField(blank=True, default=dict, help_text='summary, evidence [{command, server, observation}], likely_cause, recommendation.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('queued_at', models.DateTimeField(blank=True, help_text='When it was last queued for the worker.', null=True)),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='investigations', to='alerts.alert')),

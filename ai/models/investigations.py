@@ -67,6 +67,7 @@ class Investigation(models.Model):
         help_text="summary, evidence [{command, server, observation}], likely_cause, recommendation.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When it was last queued for the worker.")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -98,8 +98,8 @@ def run_command(command: CommandRequest, *, secrets: list[str]) -> CommandReques
         command.refresh_from_db()
         return command
     command.refresh_from_db()
-    server = command.server_id and Server.objects.select_related("credential").filter(pk=command.server_id).first()
-    server = server or None
+    rows = Server.objects.select_related("credential").filter(pk=command.server_id) if command.server_id else None
+    server = rows.first() if rows is not None else None
     refused = _refusal(command, server)
     if refused or server is None:
         return _finish(command, status=CommandStatus.FAILED, error=f"not run: {refused}", secrets=secrets)

@@ -5,6 +5,7 @@ The worker loop that talks to the model and runs commands is `ai.services.invest
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +21,7 @@ from ai.services import investigation_live as live
 from ai.services.providers import default_provider
 from remediation.actors import Actor, may, user_of
 from remediation.grants import APPROVE_PERM, can_run_on
-from remediation.jobs import enqueue_after_commit
+from remediation.jobs import enqueue_after_commit, enqueue_many_now
 from remediation.permissions import APPROVE_EXECUTION, EXECUTE_RUNBOOK
 from remediation.services.access import require_permission
 from remediation.services.audit import record_event
@@ -115,6 +116,7 @@ def start_investigation(
         provider_name=chosen.name,
         model=chosen.model,
         requested_by=user,
+        queued_at=timezone.now(),
         **clean_budgets(budgets),
     )
     after = {
@@ -188,7 +190,8 @@ def decide_command(command: CommandRequest, *, actor: Actor, approve: bool, reas
     require_permission(actor, APPROVE_EXECUTION)
     # The investigation first, like the worker that moves it to waiting_approval: a decision never slips in between.
     Investigation.objects.select_for_update().filter(pk=command.investigation_id).first()
-    locked = CommandRequest.objects.select_for_update().select_related("investigation", "server").get(pk=command.pk)
+    rows = CommandRequest.objects.select_for_update(of=("self",)).select_related("investigation", "server")
+    locked = rows.get(pk=command.pk)
     if locked.investigation.requested_by_id is not None and actor.user_id == locked.investigation.requested_by_id:
         raise PermissionDenied("The person who started the investigation cannot approve its commands.")
     if not may_decide(actor, locked):
@@ -215,8 +218,44 @@ def _resume(investigation: Investigation) -> None:
         return
     updated = Investigation.objects.filter(
         pk=investigation.pk, status=InvestigationStatus.WAITING_APPROVAL, stop_requested=False
-    ).update(status=InvestigationStatus.QUEUED)
+    ).update(status=InvestigationStatus.QUEUED, queued_at=timezone.now())
     if updated:
         investigation.refresh_from_db()
         live.status_changed(investigation)
         enqueue_after_commit(RUN_TASK, investigation.pk)
+
+
+# A worker claims a running investigation for at most one model call plus one command at a time; one this much past
+# its time budget is taken to have lost its worker (killed, restarted) and is ended.
+LOST_WORKER_SLACK_SECONDS = 900
+
+
+def sweep_investigations(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Housekeeping: queue again those left queued, end waiting ones past their time budget and lost running ones."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.REDISPATCH_AFTER_SECONDS)
+    queued = Investigation.objects.filter(status=InvestigationStatus.QUEUED, queued_at__lt=cutoff).order_by("id")
+    sent = enqueue_many_now(RUN_TASK, list(queued.values_list("id", flat=True)[:1000]), name_prefix="investigation-")
+    ended = 0
+    active = (InvestigationStatus.WAITING_APPROVAL, InvestigationStatus.RUNNING)
+    for row in Investigation.objects.filter(status__in=active, started_at__isnull=False).order_by("id"):
+        elapsed = (now - row.started_at).total_seconds() if row.started_at else 0
+        if row.status == InvestigationStatus.WAITING_APPROVAL and elapsed >= row.max_seconds:
+            ended += _end_if(
+                row, InvestigationStatus.WAITING_APPROVAL, InvestigationStatus.COMPLETED, EndReason.TIME_BUDGET
+            )
+        elif row.status == InvestigationStatus.RUNNING and elapsed >= row.max_seconds + LOST_WORKER_SLACK_SECONDS:
+            ended += _end_if(
+                row, InvestigationStatus.RUNNING, InvestigationStatus.FAILED, EndReason.ERROR, "worker lost"
+            )
+    return {"redispatched": sent, "ended": ended}
+
+
+@transaction.atomic
+def _end_if(row: Investigation, expected: str, status: str, reason: str, error: str = "") -> int:
+    locked = Investigation.objects.select_for_update().get(pk=row.pk)
+    if locked.status != expected:
+        return 0
+    end_investigation(locked, status=status, reason=reason, error=error)
+    record_event(actor=Actor.system(), action="investigation.ended", obj=locked, after={"end_reason": reason})
+    return 1

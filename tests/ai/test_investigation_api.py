@@ -145,3 +145,34 @@ def test_a_decision_is_broadcast_to_the_investigation_group(operator, approver, 
     assert "investigation.command" in kinds and "investigation.entry" in kinds
     decided = next(e for e in events if e["type"] == "investigation.command")["command"]
     assert decided["status"] == CommandStatus.REJECTED and decided["decision_reason"] == "not now"
+
+
+def test_the_sweeper_requeues_stale_ones_and_ends_waiting_ones_past_their_time(server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ai.services.investigations import sweep_investigations
+
+    sent: list[tuple[str, list[int]]] = []
+    monkeypatch.setattr(
+        "ai.services.investigations.enqueue_many_now", lambda task, ids, **kw: sent.append((task, list(ids))) or 1
+    )
+    now = timezone.now()
+    stale = InvestigationFactory(server=server, queued_at=now - dt.timedelta(hours=1))
+    fresh = InvestigationFactory(server=server, queued_at=now)
+    waiting = InvestigationFactory(
+        server=server, status=InvestigationStatus.WAITING_APPROVAL, started_at=now - dt.timedelta(hours=2)
+    )
+    pending = CommandRequestFactory(investigation=waiting, server=server)
+    patient = InvestigationFactory(server=server, status=InvestigationStatus.WAITING_APPROVAL, started_at=now)
+
+    assert sweep_investigations(now=now) == {"redispatched": 1, "ended": 1}
+    assert sent == [("ai.tasks.run_investigation", [stale.pk])]
+    waiting.refresh_from_db()
+    pending.refresh_from_db()
+    assert waiting.status == InvestigationStatus.COMPLETED and waiting.end_reason == "time_budget"
+    assert pending.status == CommandStatus.EXPIRED
+    for row in (fresh, patient):
+        row.refresh_from_db()
+    assert fresh.status == InvestigationStatus.QUEUED and patient.status == InvestigationStatus.WAITING_APPROVAL

@@ -139,3 +139,11 @@ def test_a_provider_failure_ends_it_with_the_reason(lab, operator, provider, llm
     assert investigation.status == InvestigationStatus.FAILED
     assert investigation.end_reason == EndReason.PROVIDER_ERROR
     assert "sk-live" not in investigation.error
+
+
+def test_the_cost_budget_ends_it(lab, operator, provider, llm_server: LLMServer) -> None:  # type: ignore[no-untyped-def]
+    costly = Reply(content="", tool_calls=run_command_reply("df -P /").tool_calls, prompt_tokens=2000)
+    llm_server.push(costly, finish_reply())
+    investigation = advance(start(operator, lab, provider, max_cost_usd="0.0002"))
+    assert investigation.end_reason == EndReason.COST_BUDGET
+    assert investigation.cost_usd > 0 and len(llm_server.requests) == 1

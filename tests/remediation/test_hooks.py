@@ -35,8 +35,8 @@ EXPECTED = {
     },
     "ai": {
         "handler": ["analyze"],
-        "purger": ["ai.retention.purge_chats"],
-        "job": ["ai.check_provider_health", "ai.redispatch_queued"],
+        "purger": ["ai.retention.purge_chats", "ai.retention.purge_investigations"],
+        "job": ["ai.check_provider_health", "ai.redispatch_queued", "ai.sweep_investigations"],
         "approvals": ["ai.investigation_views.pending_approvals"],
     },
     "terminal": {"purger": ["terminal.retention.purge_recordings"], "job": ["terminal.reap_stale_sessions"]},
@@ -52,7 +52,7 @@ def test_every_installed_app_registered_its_hooks_at_startup() -> None:
 def test_every_registered_hook_names_a_callable() -> None:
     paths = hooks.purgers() + [job.func for job in hooks.jobs()]
     paths += [found.func for kind in hooks.handled_kinds() if (found := hooks.handler(kind)) is not None]
-    assert len(paths) == 22  # 7 purgers, 13 jobs, 2 handlers
+    assert len(paths) == 24  # 8 purgers, 14 jobs, 2 handlers
     assert all(callable(import_string(path)) for path in paths)
 
 
@@ -61,7 +61,7 @@ def test_purgers_run_in_installed_apps_order() -> None:
         "remediation",
         "alerts",
         *["runbooks"] * 3,
-        "ai",
+        *["ai"] * 2,
         "terminal",
     ]
 
