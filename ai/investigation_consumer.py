@@ -15,12 +15,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import User
 
+from ai.choices import INVESTIGATION_FINISHED
 from ai.models import Investigation
 from ai.services import investigation_live as live
 from remediation.permissions import VIEW_INVESTIGATION
 from remediation.sockets import ACCESS_REVOKED, CLOSE_FORBIDDEN, LiveAccessConsumer
 
 POLL_SECONDS = 0.5
+ENDED_POLL_SECONDS = 5.0  # an ended investigation changes no more (a late group event still wakes the loop)
 CLOSE_NOT_FOUND = 4404
 
 
@@ -95,8 +97,9 @@ class InvestigationConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
     async def tail_database(self) -> None:
         """Check access, then send held group events, or a fresh snapshot when the database moved on without them."""
         while True:
+            ended = self.version is not None and self.version[0] in INVESTIGATION_FINISHED
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self.wake.wait(), ENDED_POLL_SECONDS if ended else POLL_SECONDS)
             self.wake.clear()
             held, self.pending = self.pending, []
             version = await database_sync_to_async(_version)(self.investigation_id)
