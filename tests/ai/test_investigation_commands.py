@@ -289,3 +289,21 @@ def test_read_only_tools_answer_at_once_and_mistakes_are_told_back(
     assert answers[3] == "ERROR: there is no tool named 'grant_myself_approval'"
     assert answers[4].startswith("ERROR: arguments are not JSON")
     assert not investigation.commands.exists() and investigation.status == InvestigationStatus.COMPLETED
+
+
+def test_a_reused_tool_call_id_still_gets_its_own_result(
+    lab, operator, approver, provider, llm_server: LLMServer, marker: Path
+) -> None:  # type: ignore[no-untyped-def]
+    llm_server.push(run_command_reply("df -P /", call_id="same"), run_command_reply(f"touch {marker}", call_id="same"))
+    investigation = advance(start(operator, lab, provider))
+    pending = investigation.commands.get(status=CommandStatus.PENDING)
+    assert pending.tool_call_id != "same"
+
+    llm_server.push(finish_reply())
+    decide_command(pending, actor=Actor.of(approver), approve=False, reason="no")
+    advance(investigation)
+    messages = llm_server.requests[2]["messages"]
+    ids = [call["id"] for m in messages if m["role"] == "assistant" for call in m.get("tool_calls", [])]
+    assert len(ids) == 2 and len(set(ids)) == 2
+    results = {m["tool_call_id"]: m["content"] for m in messages if m["role"] == "tool"}
+    assert "Filesystem" in results[ids[0]] and "REJECTED" in results[ids[1]]
