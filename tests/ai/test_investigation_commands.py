@@ -307,3 +307,36 @@ def test_a_reused_tool_call_id_still_gets_its_own_result(
     assert len(ids) == 2 and len(set(ids)) == 2
     results = {m["tool_call_id"]: m["content"] for m in messages if m["role"] == "tool"}
     assert "Filesystem" in results[ids[0]] and "REJECTED" in results[ids[1]]
+
+
+def test_the_kill_switch_blocks_commands_and_stops_an_approved_one(
+    lab, operator, approver, provider, llm_server: LLMServer, own_sshd, marker: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from runbooks.models import KillSwitch
+
+    llm_server.push(run_command_reply(f"touch {marker}"))
+    investigation = advance(start(operator, lab, provider))
+    pending = investigation.commands.get()
+    decide_command(pending, actor=Actor.of(approver), approve=True)
+    KillSwitch.objects.update_or_create(pk=1, defaults={"engaged": True, "reason": "incident"})
+    llm_server.push(run_command_reply("df -P /", call_id="call_2"), finish_reply())
+    investigation = advance(investigation)
+
+    pending.refresh_from_db()
+    later = investigation.commands.exclude(pk=pending.pk).get()
+    assert pending.status == CommandStatus.FAILED and "kill switch" in pending.error
+    assert later.status == CommandStatus.BLOCKED and "kill switch" in later.policy_reason
+    assert own_sshd.connection_count() == 0 and not marker.exists()
+
+
+def test_an_open_maintenance_window_turns_an_auto_approval_into_a_question(
+    lab, operator, provider, llm_server: LLMServer, own_sshd
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import MaintenanceWindowFactory
+
+    MaintenanceWindowFactory(matchers=[{"name": "server", "value": "db-3", "op": "="}])
+    llm_server.push(run_command_reply("df -P /"))
+    investigation = advance(start(operator, lab, provider))
+    command = investigation.commands.get()
+    assert command.status == CommandStatus.PENDING and "maintenance window" in command.policy_reason
+    assert investigation.status == InvestigationStatus.WAITING_APPROVAL and own_sshd.connection_count() == 0
