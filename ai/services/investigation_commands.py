@@ -26,6 +26,7 @@ from remediation.services.audit import record_event
 from remediation.services.credentials import CredentialUnavailable, use_credential
 from remediation.services.inventory import configured_timeouts, connection_target
 from runbooks.policy import check_commands
+from runbooks.services.guardrails import Suppressor, server_labels
 
 
 def request_command(
@@ -36,7 +37,7 @@ def request_command(
     if server is None:
         verdict = Verdict(CommandStatus.BLOCKED, f"no enabled server {server_name!r} this investigation may use")
     else:
-        verdict = check_command(command, server_tags=server.tags or [])
+        verdict = _guarded(check_command(command, server_tags=server.tags or []), server)
     row = CommandRequest.objects.create(
         investigation=investigation,
         server=server,
@@ -53,6 +54,19 @@ def request_command(
     if row.status == CommandStatus.PENDING:
         needs_approval(row)
     return row
+
+
+def _guarded(verdict: Verdict, server: Server) -> Verdict:
+    """The guardrails on top of the policy: the kill switch blocks every command, an open maintenance window on the
+    server turns an auto-approval into a question for a person."""
+    suppressor = Suppressor(timezone.now())
+    if suppressor.kill_switch is not None:
+        return Verdict(CommandStatus.BLOCKED, "the kill switch is engaged: no command runs")
+    if verdict.status == CommandStatus.AUTO_APPROVED:
+        window = suppressor.open_window(server_labels([server.pk]))
+        if window is not None:
+            return Verdict(CommandStatus.PENDING, f"maintenance window {window.name!r} is open: a person decides")
+    return verdict
 
 
 def needs_approval(command: CommandRequest) -> None:
@@ -77,7 +91,7 @@ def needs_approval(command: CommandRequest) -> None:
 
 
 def _refusal(command: CommandRequest, server: Server | None) -> str:
-    """Why a command approved earlier must not run now (grant gone, server gone, blocklist changed)."""
+    """Why a command approved earlier must not run now (grant or server gone, blocklist changed, kill switch)."""
     investigation = command.investigation
     if server is None or not server.enabled:
         return "the server is gone or disabled"
@@ -86,6 +100,8 @@ def _refusal(command: CommandRequest, server: Server | None) -> str:
     violations = check_commands([command.command])
     if violations:
         return "; ".join(str(v) for v in violations)
+    if Suppressor(timezone.now()).kill_switch is not None:
+        return "the kill switch is engaged"
     return ""
 
 

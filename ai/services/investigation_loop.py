@@ -18,7 +18,7 @@ from django.utils import timezone
 from ai.catalogue import runbook_catalogue
 from ai.choices import CommandStatus, EndReason, EntryKind, InvestigationStatus
 from ai.context import alert_context
-from ai.llm import Completion, ProviderError
+from ai.llm import Completion, ProviderError, ToolCall
 from ai.models import CommandRequest, Investigation
 from ai.privacy import known_secret_values, redact
 from ai.services import investigation_commands as commands
@@ -140,10 +140,17 @@ def _record_usage(investigation: Investigation, completion: Completion, *, provi
 
 
 def _record_reply(investigation: Investigation, completion: Completion, secrets: list[str]) -> list[Any]:
-    """The assistant's turn and each tool call it made, as transcript entries; returns (call, arguments) pairs."""
-    add_entry(investigation, EntryKind.ASSISTANT, mask_text(completion.content, secrets))
+    """The assistant's turn and each tool call it made, as transcript entries; returns (call, arguments, problem).
+
+    Each call keeps an id unique in the investigation (a missing or reused id gets a new one), so every result is
+    matched to exactly one call when the conversation is rebuilt."""
+    assistant = add_entry(investigation, EntryKind.ASSISTANT, mask_text(completion.content, secrets))
+    used = set(investigation.entries.filter(kind=EntryKind.TOOL_CALL).values_list("tool_call_id", flat=True))
     calls = []
-    for call in completion.tool_calls:
+    for position, given in enumerate(completion.tool_calls):
+        call_id = given.id[:150] if given.id and given.id[:150] not in used else f"call-{assistant.seq}-{position}"
+        used.add(call_id)
+        call = ToolCall(call_id, given.name, given.arguments)
         try:
             arguments: dict[str, Any] = tools.parse_arguments(call.arguments)
             problem = ""
