@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.choices import CommandStatus, EndReason, EntryKind, InvestigationStatus
-from ai.llm import ProviderConfig
 from ai.models import CommandRequest, Investigation, InvestigationEntry, Provider
 from ai.services import investigation_live as live
 from ai.services.providers import default_provider
@@ -33,11 +32,6 @@ BUDGET_FIELDS = ("max_steps", "max_seconds", "max_tokens", "max_cost_usd")
 
 class InvestigationRefused(Exception):
     """The investigation cannot be started, stopped or decided (state, permission, provider or input)."""
-
-
-def provider_config(provider: Provider) -> ProviderConfig:
-    """How the loop calls a provider: the one place an investigation builds its LiteLLM config."""
-    return ProviderConfig.from_provider(provider)
 
 
 def _ceilings() -> dict[str, Any]:
