@@ -147,3 +147,14 @@ def test_the_cost_budget_ends_it(lab, operator, provider, llm_server: LLMServer)
     investigation = advance(start(operator, lab, provider, max_cost_usd="0.0002"))
     assert investigation.end_reason == EndReason.COST_BUDGET
     assert investigation.cost_usd > 0 and len(llm_server.requests) == 1
+
+
+def test_a_reply_without_tools_is_answered_with_a_nudge_and_counts_as_a_step(
+    lab, operator, provider, llm_server: LLMServer
+) -> None:  # type: ignore[no-untyped-def]
+    llm_server.push(Reply(content="Probably the logs."), finish_reply())
+    investigation = advance(start(operator, lab, provider))
+    last = llm_server.requests[1]["messages"][-2:]
+    assert last[0] == {"role": "assistant", "content": "Probably the logs."}
+    assert last[1]["role"] == "user" and "tool calls only" in last[1]["content"]
+    assert investigation.steps == 2 and investigation.end_reason == EndReason.FINISHED
