@@ -1,4 +1,4 @@
-"""Admin of the ai app: providers (write-only key, health, "test provider"), sensitive labels, read-only chats."""
+"""Admin of the ai app: providers (write-only key, health, test), sensitive labels, chats, investigations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,19 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ai.models import ChatMessage, ChatProposal, ChatSession, Provider, SensitiveLabel
+from ai.models import (
+    ChatMessage,
+    ChatProposal,
+    ChatSession,
+    CommandAllowRule,
+    CommandRequest,
+    Investigation,
+    InvestigationEntry,
+    Provider,
+    RedactionPattern,
+    SensitiveLabel,
+)
+from ai.services.command_policy import delete_policy_row, save_policy_row
 from ai.services.providers import (
     REKEY_MESSAGE,
     UNSET,
@@ -23,7 +35,17 @@ from remediation.admin.users import AuditedAdminMixin
 from remediation.permissions import CHANGE_PROVIDER
 from remediation.services.audit import record_event
 
-EDITABLE_FIELDS = ("name", "model", "api_base", "timeout_seconds", "temperature", "max_tokens", "enabled", "is_default")
+EDITABLE_FIELDS = (
+    "name",
+    "model",
+    "api_base",
+    "timeout_seconds",
+    "temperature",
+    "max_tokens",
+    "enabled",
+    "is_default",
+    "fallback",
+)
 
 
 class ProviderForm(forms.ModelForm):
@@ -57,6 +79,7 @@ class ProviderAdmin(admin.ModelAdmin):
         "api_base",
         "enabled",
         "is_default",
+        "fallback",
         "key_status",
         "health_status",
         "health_checked_at",
@@ -165,3 +188,63 @@ class ChatSessionAdmin(admin.ModelAdmin):
         if session is not None and self.has_view_permission(request, session):
             record_event(actor=Actor.of(request.user), action="chat.transcript_viewed", obj=session)
         return super().change_view(request, object_id, *args, **kwargs)
+
+
+class PolicyRowAdmin(admin.ModelAdmin):
+    """Investigation policy rows: every change goes through the audited service (investigation_policy.changed)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        save_policy_row(obj, actor=Actor.of(request.user))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        delete_policy_row(obj, actor=Actor.of(request.user))
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # bulk delete would bypass the audit
+        return actions
+
+
+@admin.register(CommandAllowRule)
+class CommandAllowRuleAdmin(PolicyRowAdmin):
+    """The read-only allow-list of investigation commands and the server tags each auto-runs on."""
+
+    list_display = ["name", "program", "argument_prefix", "path_prefixes", "auto_approve_tags", "enabled"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "program"]
+
+
+@admin.register(RedactionPattern)
+class RedactionPatternAdmin(PolicyRowAdmin):
+    """Extra patterns masked in command output before it is stored or sent to a model."""
+
+    list_display = ["name", "pattern", "enabled"]
+    list_filter = ["enabled"]
+
+
+class EntryInline(ReadOnlyInline):
+    model = InvestigationEntry
+    fields = readonly_fields = ("seq", "kind", "tool", "content", "arguments", "created_at")
+
+
+class CommandInline(ReadOnlyInline):
+    model = CommandRequest
+    fields = readonly_fields = ("server_name", "command", "why", "status", "decided_by", "exit_code", "output", "error")
+
+
+@admin.register(Investigation)
+class InvestigationAdmin(admin.ModelAdmin):
+    """Investigations, read-only (they are started, decided and stopped in the portal and the API)."""
+
+    list_display = ["id", "goal", "status", "end_reason", "requested_by", "steps", "cost_usd", "created_at"]
+    list_filter = ["status", "end_reason"]
+    inlines = [CommandInline, EntryInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

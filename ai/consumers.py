@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 
 from ai.api.serializers import ChatMessageSerializer, ChatProposalSerializer
 from ai.choices import MessageStatus
-from ai.llm import ProviderError, ensure_loaded, stream
+from ai.llm import ProviderError, ensure_loaded, stream_with_fallback
 from ai.models import ChatMessage, ChatProposal, ChatSession
 from ai.services import chat, proposals
 from remediation.actors import Actor
@@ -103,7 +103,8 @@ class ChatConsumer(LiveAccessConsumer, AsyncJsonWebsocketConsumer):
         assistant, parts = prepared.assistant, list[str]()
         finish = database_sync_to_async(chat.finish_reply)
         try:
-            async for event in stream(prepared.config, prepared.messages, tools=prepared.tools):
+            events = stream_with_fallback(prepared.config, prepared.fallback, prepared.messages, tools=prepared.tools)
+            async for event in events:
                 if event.final is not None:
                     made = await finish(assistant, text="".join(parts), status="complete", completion=event.final)
                     await self._done(assistant, made)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ai.models import Provider
 
 Message = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class Completion:
     cost_usd: float | None
     latency_ms: int
     attempts: int = 1
+    provider: str = ""  # the name of the provider that answered (a fallback's, when it stood in)
+
+
+# The failures after which a provider's fallback is called: the provider is slow, overloaded or broken. A request
+# the provider refused (400, 401, 404, …) would be refused by a fallback too, or means a mistake to fix.
+FALLBACK_KINDS = frozenset({"timeout", "rate_limited", "server_error"})
 
 
 class ProviderError(Exception):
@@ -176,6 +183,7 @@ def _finished(
         cost_usd=cost_usd(config.model, prompt, completion),
         latency_ms=int((time.monotonic() - started) * 1000),
         attempts=attempts,
+        provider=config.name,
     )
 
 
@@ -229,12 +237,16 @@ def _merge_tool_calls(parts: dict[int, dict[str, str]], deltas: Any) -> None:
 
 
 async def stream(
-    config: ProviderConfig, messages: list[Message], *, tools: list[dict[str, Any]] | None = None
+    config: ProviderConfig,
+    messages: list[Message],
+    *,
+    tools: list[dict[str, Any]] | None = None,
+    retries: int | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Stream a reply token by token; retried (with backoff) only while nothing has been received yet."""
     litellm = _litellm()
     started = time.monotonic()
-    retries = settings.AI_MAX_RETRIES
+    retries = settings.AI_MAX_RETRIES if retries is None else retries
     for attempt in range(1, retries + 2):
         received = False
         try:
@@ -264,6 +276,29 @@ async def stream(
             if received or not error.retryable or attempt > retries:
                 raise error from None
         await asyncio.sleep(backoff_seconds(attempt))
+
+
+async def stream_with_fallback(
+    config: ProviderConfig,
+    fallback: ProviderConfig | None,
+    messages: list[Message],
+    *,
+    tools: list[dict[str, Any]] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """`stream` from the provider; when it fails (FALLBACK_KINDS, after its retries) before any text arrived, the
+    fallback is streamed once, without retries, with the same messages. The final Completion names who answered."""
+    received = False
+    try:
+        async for event in stream(config, messages, tools=tools):
+            received = received or bool(event.text)
+            yield event
+        return
+    except ProviderError as exc:
+        if fallback is None or received or exc.kind not in FALLBACK_KINDS:
+            raise
+        logger.warning("provider %s failed (%s); falling back to %s", config.name, exc.kind, fallback.name)
+    async for event in stream(fallback, messages, tools=tools, retries=0):
+        yield event
 
 
 def count_tokens(model: str, messages: list[Message]) -> int:

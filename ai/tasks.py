@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ai.choices import AnalysisStatus
 from ai.services import analysis as analysis_service
+from ai.services import investigation_loop
+from ai.services import investigations as investigations_service
 from ai.services import providers as providers_service
 from alerts.models import ActionRequest
 from alerts.services.actions import finish_action_request
@@ -13,6 +15,17 @@ def run_analysis(analysis_id: int) -> str:
     """Run one queued analysis; returns its final status (or why it did nothing)."""
     analysis = analysis_service.run_analysis(analysis_id)
     return analysis.status if analysis is not None else "not queued"
+
+
+def run_investigation(investigation_id: int) -> str:
+    """Advance one queued investigation until it ends or waits for a person; returns its status then."""
+    investigation = investigation_loop.advance_investigation(investigation_id)
+    return investigation.status if investigation is not None else "not queued"
+
+
+def sweep_investigations() -> dict[str, int]:
+    """Queue stale investigations again and end those past their time budget (scheduled every minute)."""
+    return investigations_service.sweep_investigations()
 
 
 def analyze_action_request(action_request_id: int) -> None:

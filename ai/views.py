@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ai.models import ChatSession
 from ai.services.analysis import AnalysisRateLimited, request_analysis
 from ai.services.chat import can_chat, create_session
+from ai.services.providers import ProviderUnavailable, chosen_provider, enabled_providers
 from alerts.models import Alert
 from remediation.actors import Actor
 from remediation.net import AuthenticatedHttpRequest
@@ -24,9 +25,12 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
     """The portal's "Analyze" button (same service, rate limit and audit as the API)."""
     alert = get_object_or_404(Alert, pk=alert_id)
     try:
-        _, created = request_analysis(alert, actor=Actor.of(request.user), force=bool(request.POST.get("force")))
+        provider = chosen_provider(request.POST.get("provider"))
+        _, created = request_analysis(
+            alert, actor=Actor.of(request.user), force=bool(request.POST.get("force")), provider=provider
+        )
         messages.success(request, "Analysis queued." if created else "This episode already has an analysis.")
-    except AnalysisRateLimited as exc:
+    except (AnalysisRateLimited, ProviderUnavailable) as exc:
         messages.error(request, str(exc))
     return redirect("alerts:detail", pk=alert.pk)
 
@@ -37,7 +41,7 @@ def alert_analyze(request: HttpRequest, alert_id: int) -> HttpResponse:
 def chat_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's chat sessions, newest first."""
     sessions = ChatSession.objects.filter(user=request.user).order_by("-updated_at", "-id")[:100]
-    return render(request, "ai/chat_list.html", {"sessions": sessions})
+    return render(request, "ai/chat_list.html", {"sessions": sessions, "providers": enabled_providers()})
 
 
 @login_required
@@ -47,7 +51,12 @@ def chat_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a session and open it."""
     alert_id = request.POST.get("alert", "")
     alert = get_object_or_404(Alert, pk=int(alert_id)) if alert_id.isdigit() else None
-    session = create_session(request.user, title=request.POST.get("title", "").strip(), alert=alert)
+    try:
+        provider = chosen_provider(request.POST.get("provider"))
+    except ProviderUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("alerts:detail", pk=alert.pk) if alert is not None else redirect("ai:chat")
+    session = create_session(request.user, title=request.POST.get("title", "").strip(), alert=alert, provider=provider)
     if alert is not None:
         return redirect("alerts:detail", pk=alert.pk)
     return redirect("ai:chat-session", session_id=session.pk)

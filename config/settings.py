@@ -282,6 +282,15 @@ AI_ANALYSIS_RATE_LIMIT = env.str("AI_ANALYSIS_RATE_LIMIT", default="10/h")
 AI_CHAT_HISTORY_TOKENS = env.int("AI_CHAT_HISTORY_TOKENS", default=6000)
 # Label / annotation names never sent to an LLM, in addition to those marked sensitive in the admin.
 AI_SENSITIVE_LABELS = env.list("AI_SENSITIVE_LABELS", default=[])
+# Investigations (docs/investigations.md): the default budgets of one investigation, the per-command timeout and
+# output cap, and extra redaction patterns (regular expressions) applied to command output before the model sees it.
+AI_INVESTIGATION_MAX_STEPS = env.int("AI_INVESTIGATION_MAX_STEPS", default=20)
+AI_INVESTIGATION_MAX_SECONDS = env.int("AI_INVESTIGATION_MAX_SECONDS", default=1800)
+AI_INVESTIGATION_MAX_TOKENS = env.int("AI_INVESTIGATION_MAX_TOKENS", default=200000)
+AI_INVESTIGATION_MAX_COST_USD = env.float("AI_INVESTIGATION_MAX_COST_USD", default=1.0)
+AI_INVESTIGATION_COMMAND_TIMEOUT = env.float("AI_INVESTIGATION_COMMAND_TIMEOUT", default=30.0)
+AI_INVESTIGATION_OUTPUT_LIMIT = env.int("AI_INVESTIGATION_OUTPUT_LIMIT", default=8000)
+AI_INVESTIGATION_REDACT_PATTERNS = env.list("AI_INVESTIGATION_REDACT_PATTERNS", default=[])
 
 # --- static, i18n -----------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,6 +1,6 @@
 """The one way a higher app plugs into the kernel: it registers its hooks in its `AppConfig.ready()`.
 
-Four kinds, each named by a dotted path (a string, so the kernel imports no feature app and an app that is not
+Five kinds, each named by a dotted path (a string, so the kernel imports no feature app and an app that is not
 installed simply registers nothing):
 
 - `register_purger(path)`: a retention purger `fn(now) -> {what: count}`; `remediation.services.retention` runs them
@@ -11,6 +11,8 @@ installed simply registers nothing):
   app's queued hand-off (`alerts.services.actions`) calls it with the action request's id.
 - `register_dashboard(name, path)`: a section of the portal dashboard and its JSON, `fn(*, actor, days) -> dict |
   None` (None: this actor may not see it); `remediation.services.dashboard` calls them all under their names.
+- `register_approvals(path)`: more items of the approvals queue page `fn(user) -> [PendingApproval]` (e.g. the
+  commands investigations wait on); `runbooks.views.approvals` lists them after the executions.
 
 Registering the same thing again changes nothing (a `ready()` may run twice); registering a different thing under a
 name that is taken, or a kind of hook or effect that does not exist, is refused with ValueError.
@@ -19,10 +21,11 @@ name that is taken, or a kind of hook or effect that does not exist, is refused 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from remediation.choices import RuleAction
 
-KINDS = ("purger", "job", "handler", "dashboard")
+KINDS = ("purger", "job", "handler", "dashboard", "approvals")
 # The effects a rule queues for another app (record and ignore happen in the rules' own transaction).
 EFFECTS = (RuleAction.ANALYZE, RuleAction.REMEDIATE)
 
@@ -44,6 +47,22 @@ class Handler:
 
     func: str
     atomic: bool = False
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """One item another app adds to the approvals queue: what waits, where, why, and the form that decides it
+    (POSTed to `decide_url` with `decision` = approve / reject, `reason` and `next`), when this user may decide."""
+
+    kind: str
+    title: str
+    url: str
+    command: str
+    target: str
+    reason: str
+    requested_by: str
+    created_at: Any
+    decide_url: str = ""
 
 
 Hook = str | Job | Handler
@@ -84,6 +103,14 @@ def register_handler(kind: str, func: str, *, atomic: bool = False) -> None:
 
 def register_dashboard(name: str, func: str) -> None:
     register("dashboard", name, func)
+
+
+def register_approvals(path: str) -> None:
+    register("approvals", path, path)
+
+
+def approval_sources() -> list[str]:
+    return [str(path) for path in _registry["approvals"].values()]
 
 
 def purgers() -> list[str]:

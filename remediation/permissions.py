@@ -57,6 +57,11 @@ VIEW_ANALYSIS = "ai.view_analysis"
 CHANGE_PROVIDER = "ai.change_provider"
 VIEW_CHATSESSION = "ai.view_chatsession"
 VIEW_CHATMESSAGE = "ai.view_chatmessage"
+VIEW_INVESTIGATION = "ai.view_investigation"
+CHANGE_COMMANDALLOWRULE = "ai.change_commandallowrule"
+DELETE_COMMANDALLOWRULE = "ai.delete_commandallowrule"
+CHANGE_REDACTIONPATTERN = "ai.change_redactionpattern"
+DELETE_REDACTIONPATTERN = "ai.delete_redactionpattern"
 
 # terminal
 VIEW_TERMINALSESSION = "terminal.view_terminalsession"

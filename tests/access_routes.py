@@ -22,6 +22,9 @@ PORTAL_NON_PAGES = {
     "runbooks:schedule_toggle",
     "ai:alert-analyze",
     "ai:chat-new",
+    "ai:investigation-start",
+    "ai:investigation-stop",
+    "ai:command-decide",
     "terminal:recording",
 }
 MACHINE_PREFIXES = ("api/", "hooks/", "healthz", "readyz", "metrics")

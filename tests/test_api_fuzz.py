@@ -22,7 +22,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tests.factories import AlertFactory, ExecutionFactory, RuleFactory, ServerFactory
+from tests.factories import AlertFactory, CommandRequestFactory, ExecutionFactory, RuleFactory, ServerFactory
 from tests.remediation.remediate import restart_runbook
 
 FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20261206"))
@@ -85,6 +85,7 @@ def world(db, _connection_kept) -> dict[str, int]:  # type: ignore[no-untyped-de
         "alerts": alert.pk,
         "executions": execution.pk,
         "rules": RuleFactory().pk,
+        "investigations": CommandRequestFactory(investigation__server=server).investigation_id,
     }
 
 

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ai.api.serializers import ProviderChoiceField
 from ai.markdown import render_markdown
 from ai.models import Analysis
 from ai.services.analysis import AnalysisRateLimited, request_analysis
@@ -62,6 +63,7 @@ class AnalysisSerializer(serializers.ModelSerializer):
 
 class AnalyzeRequestSerializer(serializers.Serializer):
     force = serializers.BooleanField(default=False, help_text="Analyse again although the episode has an analysis.")
+    provider = ProviderChoiceField()
 
 
 class AnalyzeAlertView(APIView):
@@ -77,7 +79,10 @@ class AnalyzeAlertView(APIView):
         body.is_valid(raise_exception=True)
         try:
             analysis, created = request_analysis(
-                alert, actor=Actor.of(request.user), force=body.validated_data["force"]
+                alert,
+                actor=Actor.of(request.user),
+                force=body.validated_data["force"],
+                provider=body.validated_data.get("provider"),
             )
         except AnalysisRateLimited as exc:
             response = Response({"detail": str(exc)}, status=status.HTTP_429_TOO_MANY_REQUESTS)

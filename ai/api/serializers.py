@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ai.markdown import render_markdown
 from ai.models import ChatMessage, ChatProposal, ChatSession, Provider
+from ai.services.providers import ProviderUnavailable, chosen_provider
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ProviderChoiceField(serializers.Field):
+    """The provider a user picks: any enabled one, by id or name (omitted or null: the default); shown by name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("help_text", "An enabled AI provider (id or name); the default provider when omitted.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Provider | None:
+        try:
+            return chosen_provider(data)
+        except ProviderUnavailable as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def to_representation(self, value: Provider | None) -> str | None:
+        return value.name if value is not None else None
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -29,6 +54,7 @@ class ProviderSerializer(serializers.ModelSerializer):
             "max_tokens",
             "enabled",
             "is_default",
+            "fallback",
             "health_status",
             "health_checked_at",
             "health_latency_ms",
@@ -61,7 +87,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ChatMessage
-        fields = ["id", "role", "content", "html", "status", "error", "created_at"]
+        fields = ["id", "role", "content", "html", "status", "error", "model", "created_at"]
 
     def get_html(self, message: ChatMessage) -> str:
         return str(render_markdown(message.content))
@@ -86,9 +112,11 @@ class ChatProposalSerializer(serializers.ModelSerializer):
 
 
 class ChatSessionSerializer(serializers.ModelSerializer):
+    provider = ProviderChoiceField()
+
     class Meta:
         model = ChatSession
-        fields = ["id", "title", "alert", "created_at", "updated_at"]
+        fields = ["id", "title", "alert", "provider", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
 

@@ -75,7 +75,8 @@ class ChatSessionViewSet(
 
     def get_queryset(self) -> QuerySet[ChatSession]:
         # HasPerm lets only signed-in users this far, so request.user is never anonymous here.
-        return ChatSession.objects.filter(user=self.request.user).order_by("-updated_at", "-id")  # type: ignore[misc]
+        sessions = ChatSession.objects.filter(user=self.request.user).select_related("provider")  # type: ignore[misc]
+        return sessions.order_by("-updated_at", "-id")
 
     def get_serializer_class(self) -> type:
         return ChatSessionDetailSerializer if self.action == "retrieve" else ChatSessionSerializer
@@ -86,4 +87,5 @@ class ChatSessionViewSet(
             self.request.user,  # type: ignore[arg-type]  # signed in (HasPerm)
             title=data.get("title", ""),
             alert=data.get("alert"),
+            provider=data.get("provider"),
         )

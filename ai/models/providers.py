@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,6 +25,14 @@ class Provider(models.Model):
     max_tokens = models.PositiveIntegerField(default=1024, validators=[MinValueValidator(16), MaxValueValidator(32768)])
     enabled = models.BooleanField(default=False)
     is_default = models.BooleanField(default=False, help_text="Used for analyses and new chats.")
+    fallback = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fallback_for",
+        help_text="Called once, with the same messages, when this provider times out, answers 429 or a 5xx.",
+    )
     # Written by the health check (housekeeping) and by "test provider"; the error is masked before it is stored.
     health_status = models.CharField(max_length=16, choices=ProviderHealth.choices, default=ProviderHealth.UNKNOWN)
     health_checked_at = models.DateTimeField(null=True, blank=True)
@@ -40,13 +50,36 @@ class Provider(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        # Making a provider the default hands the role over (providers.save_provider, same transaction) instead of
+        # failing form validation; the database constraint still guards against a race.
+        super().validate_constraints(exclude={*(exclude or ()), "is_default"})
+
     def clean(self) -> None:
         if "/" not in self.model and not self.api_base:
             raise ValidationError({"model": "Use provider/model (e.g. openai/gpt-4o-mini) or set an API base."})
+        if (problem := fallback_problem(self, self.fallback)) is not None:
+            raise ValidationError({"fallback": problem})
 
     @property
     def api_key_status(self) -> str:
         return "set" if self.api_key else "not set"
+
+
+def fallback_problem(provider: Provider, fallback: Provider | None) -> str | None:
+    """Why `fallback` cannot be the fallback of `provider` (itself, or a chain leading back to it), else None."""
+    if fallback is None:
+        return None
+    if provider.pk is not None and fallback.pk == provider.pk:
+        return "A provider cannot be its own fallback."
+    seen = {provider.pk}
+    current: Provider | None = fallback
+    while current is not None:
+        if current.pk in seen:
+            return f"{fallback} falls back (through its chain) to {provider}: that would be a cycle."
+        seen.add(current.pk)
+        current = current.fallback
+    return None
 
 
 class SensitiveLabel(models.Model):

@@ -15,11 +15,11 @@ from django.utils import timezone
 from ai.catalogue import runbook_catalogue
 from ai.choices import AnalysisStatus, AnalysisTrigger
 from ai.context import alert_context
-from ai.llm import Completion, ProviderConfig, ProviderError, complete
-from ai.models import Analysis
+from ai.llm import Completion, ProviderError
+from ai.models import Analysis, Provider
 from ai.privacy import known_secret_values, redact, sensitive_names
 from ai.prompts import PROMPT_VERSION, analysis_messages
-from ai.services.providers import default_provider
+from ai.services.providers import complete_with_fallback, default_provider
 from ai.validation import ParsedAnalysis, parse_analysis
 from remediation.actors import Actor, user_of
 from remediation.services.audit import record_event
@@ -66,9 +66,11 @@ def redispatch_queued() -> int:
     return enqueue_many_now(RUN_TASK, list(stale.values_list("id", flat=True)[:1000]), name_prefix="analysis-")
 
 
-def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Analysis | None:
+def _create(
+    alert: Any, *, trigger: str, forced: bool, user: Any = None, provider: Provider | None = None
+) -> Analysis | None:
     """A queued analysis, or None when the episode already has its one unforced analysis (even under a race)."""
-    provider = default_provider()
+    provider = provider or default_provider()
     try:
         with transaction.atomic():
             return Analysis.objects.create(
@@ -86,19 +88,22 @@ def _create(alert: Any, *, trigger: str, forced: bool, user: Any = None) -> Anal
 
 
 @transaction.atomic
-def request_analysis(alert: Any, *, actor: Actor, force: bool = False) -> tuple[Analysis, bool]:
-    """An operator asks (rate limited per user): (analysis, created); the episode's existing one unless forced."""
+def request_analysis(
+    alert: Any, *, actor: Actor, force: bool = False, provider: Provider | None = None
+) -> tuple[Analysis, bool]:
+    """An operator asks (rate limited per user): (analysis, created); the episode's existing one unless forced.
+
+    `provider` is the one the operator picked (enabled: see providers.chosen_provider); else the default."""
     user = user_of(actor)
     _check_rate(user.pk if user is not None else 0)
     existing = Analysis.objects.filter(alert=alert, forced=False).first()
     if existing is not None and not force:
         return existing, False
-    analysis = _create(alert, trigger=AnalysisTrigger.MANUAL, forced=existing is not None, user=user)
+    analysis = _create(alert, trigger=AnalysisTrigger.MANUAL, forced=existing is not None, user=user, provider=provider)
     if analysis is None:  # a concurrent request created the episode's analysis first
         return Analysis.objects.get(alert=alert, forced=False), False
-    record_event(
-        actor=actor, action="analysis.requested", obj=analysis, after={"alert": alert.pk, "forced": analysis.forced}
-    )
+    after = {"alert": alert.pk, "forced": analysis.forced, "provider": analysis.provider_name}
+    record_event(actor=actor, action="analysis.requested", obj=analysis, after=after)
     enqueue_analysis(analysis.pk)
     return analysis, True
 
@@ -178,9 +183,11 @@ def _analyse(analysis: Analysis) -> Analysis:
         redact(catalogue, names=names, secrets=secrets),
     )
     try:
-        completion = complete(ProviderConfig.from_provider(provider), messages)
+        completion, answered = complete_with_fallback(provider, messages)
     except ProviderError as exc:
         return _finish(analysis, AnalysisStatus.FAILED, error_kind=exc.kind, error=str(exc), attempts=exc.attempts)
+    # The record names the model that answered: the fallback's when it stood in.
+    analysis.provider, analysis.provider_name, analysis.model = answered, answered.name, answered.model
     parsed = parse_analysis(completion.content, {item["name"] for item in catalogue})
     if not parsed.valid:
         return _finish(analysis, AnalysisStatus.INVALID, validation_errors=parsed.errors, **_usage(completion))

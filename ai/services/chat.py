@@ -15,11 +15,11 @@ from ai.catalogue import runbook_catalogue
 from ai.choices import AnalysisStatus, MessageRole, MessageStatus
 from ai.context import alert_context
 from ai.llm import Completion, ProviderConfig, count_tokens
-from ai.models import ChatMessage, ChatProposal, ChatSession
+from ai.models import ChatMessage, ChatProposal, ChatSession, Provider
 from ai.privacy import known_secret_values, redact
 from ai.prompts import chat_system_message, proposal_tool
 from ai.services.proposals import create_proposal
-from ai.services.providers import default_provider
+from ai.services.providers import default_provider, fallback_of
 from remediation.actors import Actor
 from remediation.permissions import USE_CHAT
 from remediation.redaction import mask_text
@@ -38,12 +38,18 @@ def can_chat(user: User | AnonymousUser, session: ChatSession) -> bool:
     return bool(user.is_authenticated and session.user_id == user.pk and user.has_perm(USE_CHAT))
 
 
-def create_session(user: User, *, title: str = "", alert: Any = None) -> ChatSession:
-    """A new session for `user` with the default provider, optionally about an alert."""
+def create_session(user: User, *, title: str = "", alert: Any = None, provider: Provider | None = None) -> ChatSession:
+    """A new session for `user`, optionally about an alert, with the provider they picked (enabled: see
+    providers.chosen_provider) or the default one."""
     if not title and alert is not None:
         title = f"About {alert}"
-    session = ChatSession.objects.create(user=user, title=title[:200], alert=alert, provider=default_provider())
-    after = {"title": session.title, "alert": alert.pk if alert is not None else None}
+    provider = provider or default_provider()
+    session = ChatSession.objects.create(user=user, title=title[:200], alert=alert, provider=provider)
+    after = {
+        "title": session.title,
+        "alert": alert.pk if alert is not None else None,
+        "provider": provider.name if provider else None,
+    }
     record_event(actor=Actor.of(user), action="chat.session_created", obj=session, after=after)
     return session
 
@@ -90,6 +96,7 @@ class PreparedReply:
 
     assistant: ChatMessage
     config: ProviderConfig
+    fallback: ProviderConfig | None
     messages: list[dict[str, Any]]
     tools: list[dict[str, Any]] | None
 
@@ -119,6 +126,7 @@ def start_reply(session: ChatSession, text: str, *, actor: Actor) -> PreparedRep
     return PreparedReply(
         assistant=assistant,
         config=ProviderConfig.from_provider(provider),
+        fallback=ProviderConfig.from_provider(fallback) if (fallback := fallback_of(provider)) else None,
         messages=[system, *turns],
         tools=[proposal_tool(names)] if names else None,
     )
@@ -134,6 +142,7 @@ def finish_reply(
     assistant.status = status
     assistant.error = mask_text(error, secrets)[:2000]
     if completion is not None:
+        assistant.model = completion.model  # the fallback's model when it stood in
         assistant.prompt_tokens = completion.prompt_tokens
         assistant.completion_tokens = completion.completion_tokens
         assistant.cost_usd = Decimal(str(round(completion.cost_usd, 6))) if completion.cost_usd is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,13 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai.choices import ProviderHealth
-from ai.llm import ProviderConfig, ProviderError, plain_key, probe
+from ai.llm import FALLBACK_KINDS, Completion, Message, ProviderConfig, ProviderError, complete, plain_key, probe
 from ai.models import Provider
 from remediation.actors import SYSTEM, Actor
 from remediation.permissions import CHANGE_PROVIDER
 from remediation.redaction import mask_text
 from remediation.services.access import require_permission
 from remediation.services.audit import diff, record_event, snapshot
+
+logger = logging.getLogger(__name__)
 
 SECRET_FIELDS = ("api_key",)
 UNSET = object()
@@ -33,6 +36,7 @@ AUDITED_FIELDS = (
     "max_tokens",
     "enabled",
     "is_default",
+    "fallback",
 )
 
 
@@ -194,3 +198,58 @@ def check_provider_health(*, actor: Actor = SYSTEM) -> dict[str, str]:
 def default_provider() -> Provider | None:
     """The enabled default provider, if an admin has set one."""
     return Provider.objects.filter(is_default=True, enabled=True).first()
+
+
+class ProviderUnavailable(ValueError):
+    """A chosen provider that does not exist or is not enabled (the caller answers 400; nothing changes)."""
+
+
+def chosen_provider(value: Any) -> Provider | None:
+    """The provider a user picked for an analysis, chat or investigation (any enabled one; id or name), or None
+    when none was picked (the default applies); an unknown or disabled one raises ProviderUnavailable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Provider):
+        provider: Provider | None = value
+    else:
+        text = str(value).strip()
+        found = Provider.objects.filter(pk=int(text)) if text.isdigit() else Provider.objects.filter(name=text)
+        provider = found.first()
+    if provider is None:
+        raise ProviderUnavailable(f"No AI provider {value!s}.")
+    if not provider.enabled:
+        raise ProviderUnavailable(f"The AI provider {provider.name} is disabled; pick an enabled one.")
+    return provider
+
+
+def enabled_providers() -> list[Provider]:
+    """What a user may pick from, by name."""
+    return list(Provider.objects.filter(enabled=True).order_by("name"))
+
+
+def fallback_of(provider: Provider) -> Provider | None:
+    """The provider's fallback, when it names an enabled one."""
+    fallback = provider.fallback
+    return fallback if fallback is not None and fallback.enabled and fallback.pk != provider.pk else None
+
+
+def complete_with_fallback(
+    provider: Provider, messages: list[Message], *, tools: list[dict[str, Any]] | None = None
+) -> tuple[Completion, Provider]:
+    """One completion from `provider` (with its retries); when it still fails with a timeout, 429 or 5xx, its
+    enabled fallback is called once with the same messages. Returns the completion and the provider that answered;
+    raises the ProviderError of the last call (its `attempts` counting both)."""
+    try:
+        return complete(ProviderConfig.from_provider(provider), messages, tools=tools), provider
+    except ProviderError as exc:
+        fallback = fallback_of(provider)
+        if fallback is None or exc.kind not in FALLBACK_KINDS:
+            raise
+        logger.warning("provider %s failed (%s); falling back to %s", provider.name, exc.kind, fallback.name)
+        first_attempts = exc.attempts
+    try:
+        completion = complete(ProviderConfig.from_provider(fallback), messages, tools=tools, retries=0)
+    except ProviderError as exc:
+        exc.attempts += first_attempts
+        raise
+    return replace(completion, attempts=completion.attempts + first_attempts), fallback

@@ -9,7 +9,8 @@ from django import template
 from django.urls import reverse
 
 from ai.models import ChatSession
-from remediation.permissions import ANALYZE_ALERT, EXECUTE_RUNBOOK, USE_CHAT, VIEW_ANALYSIS
+from ai.services.providers import enabled_providers
+from remediation.permissions import ANALYZE_ALERT, EXECUTE_RUNBOOK, USE_CHAT, VIEW_ANALYSIS, VIEW_INVESTIGATION
 from runbooks.models import Runbook
 
 register = template.Library()
@@ -22,16 +23,30 @@ def alert_ai_panel(context: template.Context, alert: Any) -> dict[str, Any]:
     can_chat = user.has_perm(USE_CHAT)
     session = ChatSession.objects.filter(user=user, alert=alert).order_by("-id").first() if can_chat else None
     analyses = list(alert.analyses.order_by("-id")[:3]) if user.has_perm(VIEW_ANALYSIS) else []
-    if user.has_perm(EXECUTE_RUNBOOK):
+    can_investigate = user.has_perm(EXECUTE_RUNBOOK)
+    if can_investigate:
         _link_recommendations(analyses)
+    investigations = alert.investigations.order_by("-id")[:5] if user.has_perm(VIEW_INVESTIGATION) else []
     return {
         "alert": alert,
         "analyses": analyses,
         "can_analyze": user.has_perm(ANALYZE_ALERT),
+        "providers": enabled_providers() if user.has_perm(ANALYZE_ALERT) or can_chat or can_investigate else [],
+        "can_investigate": can_investigate,
+        "investigations": investigations,
+        "goal": investigation_goal(alert),
         "can_chat": can_chat,
         "session": session,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def investigation_goal(alert: Any) -> str:
+    """The goal a new investigation of this alert starts with (the person may edit it)."""
+    summary = (alert.annotations or {}).get("summary") or (alert.annotations or {}).get("description") or ""
+    where = (alert.labels or {}).get("instance", "")
+    goal = f"Find out why {alert.labels.get('alertname', 'this alert')} is firing" + (f" on {where}" if where else "")
+    return f"{goal}: {summary}" if summary else f"{goal}."
 
 
 def _link_recommendations(analyses: list[Any]) -> None:

@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST, require_safe
 
+from remediation import hooks
 from remediation.actors import Actor
 from remediation.permissions import VIEW_EXECUTION
 from runbooks.models import Execution
@@ -25,10 +27,14 @@ def approval_list(request: HttpRequest) -> HttpResponse:
         for e in approvals.approval_queue()
     ]
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
+    # What other apps wait on (registered hooks: this app imports none of them).
+    others = [item for path in hooks.approval_sources() for item in import_string(path)(request.user)]
+    context = {"items": items, "others": others, "waiting": len(items) + len(others), "can_decide": can_decide}
+    # The page polls its cards (`?fragment=cards`) to stay live without a reload.
     template = (
         "runbooks/_approval_cards.html" if request.GET.get("fragment") == "cards" else "runbooks/approval_list.html"
     )
-    return render(request, template, {"items": items, "can_decide": can_decide})
+    return render(request, template, context)
 
 
 @login_required

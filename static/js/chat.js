@@ -29,6 +29,7 @@
       if (message.html !== undefined && message.role === "assistant") node.innerHTML = message.html;
       else node.textContent = message.content || "";
       if (message.status && message.status !== "complete") node.appendChild(el("div", "muted", "(" + message.status + ")"));
+      if (message.role === "assistant" && message.model && message.status === "complete") node.appendChild(el("div", "muted chat-model", message.model));
       log.scrollTop = log.scrollHeight;
       return node;
     }

@@ -184,3 +184,34 @@ def test_it_asks_for_the_key_again_in_the_admin_when_the_api_base_changes(admin_
     assert client.post(f"/admin/ai/provider/{provider.pk}/change/", {**form, "new_api_key": NEW_KEY}).status_code == 302
     provider.refresh_from_db()
     assert provider.api_base == "http://127.0.0.1:1/evil" and plain_key(provider.api_key) == NEW_KEY
+
+
+def test_it_makes_a_new_provider_default_from_the_admin_add_form(admin_user, client) -> None:  # type: ignore[no-untyped-def]
+    """Issue 18: the add form failed with the raw one-default constraint error and lost the typed key."""
+    old = Provider.objects.filter(is_default=True).get()  # a seeded example holds the default
+    client.force_login(admin_user)
+    form = {
+        "name": "new-default",
+        "model": "openai/gpt-4o-mini",
+        "new_api_key": NEW_KEY,
+        "timeout_seconds": 5,
+        "temperature": 0.2,
+        "max_tokens": 256,
+        "enabled": "on",
+        "is_default": "on",
+    }
+    response = client.post("/admin/ai/provider/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    new = Provider.objects.get(name="new-default")
+    assert list(Provider.objects.filter(is_default=True)) == [new]
+    assert plain_key(new.api_key) == NEW_KEY
+    old.refresh_from_db()
+    assert old.is_default is False
+
+
+def test_it_makes_a_new_provider_default_through_the_api(admin_user, api_as) -> None:  # type: ignore[no-untyped-def]
+    body = {"name": "api-default", "model": "openai/gpt-4o-mini", "api_key": NEW_KEY, "is_default": True}
+    response = api_as(admin_user).post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    new = Provider.objects.get(name="api-default")
+    assert list(Provider.objects.filter(is_default=True)) == [new] and plain_key(new.api_key) == NEW_KEY

@@ -67,3 +67,16 @@ def test_it_keeps_every_chat_when_the_setting_is_zero(retention) -> None:  # typ
     session_at(days_ago(3000), days_ago(3000))
     assert purge_old_data(now=NOW)["chat_messages"] == 0
     assert (ChatSession.objects.count(), ChatMessage.objects.count()) == (1, 1)
+
+
+def test_it_deletes_investigations_that_ended_before_the_cutoff_with_their_commands() -> None:
+    from ai.models import CommandRequest, Investigation
+    from tests.factories import CommandRequestFactory, InvestigationFactory
+
+    old = CommandRequestFactory(investigation__finished_at=days_ago(10, 1)).investigation
+    edge = InvestigationFactory(finished_at=days_ago(10))
+    running = InvestigationFactory(finished_at=None)
+    assert "ai.retention.purge_investigations" in registered_purgers()
+    assert purge_old_data(now=NOW)["investigations"] == 1
+    assert set(Investigation.objects.values_list("pk", flat=True)) == {edge.pk, running.pk}
+    assert not CommandRequest.objects.filter(investigation_id=old.pk).exists()

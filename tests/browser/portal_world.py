@@ -27,9 +27,31 @@ def portal_world(user: Any, recordings: Path) -> dict[str, dict[str, Any]]:
         "runbooks:execution": {"pk": execution.pk},
         "runbooks:schedule": {"pk": RunbookScheduleFactory(runbook=execution.runbook).pk},
         "ai:chat-session": {"session_id": ChatSessionFactory(user=user).pk},
+        "ai:investigation": {"pk": _investigation(user, server).pk},
         "terminal:open": {"server_id": server.pk},
         "terminal:session": {"session_uuid": session.uuid},
     }
+
+
+def _investigation(user: Any, server: Any) -> Any:
+    """An investigation with a transcript line, a pending command and a finding: every part of its page renders."""
+    from ai.choices import CommandStatus, EntryKind
+    from ai.models import CommandRequest, Investigation, InvestigationEntry
+
+    finding = {
+        "summary": "Disk full",
+        "evidence": [{"command": "df -h", "server": "web-1", "observation": "97%"}],
+        "likely_cause": "logs",
+        "recommendation": {"runbook": "", "params": {}, "next_step": "rotate logs"},
+    }
+    investigation = Investigation.objects.create(
+        goal="Why?", alert=AlertFactory(), server=server, requested_by=user, status="completed", finding=finding
+    )
+    InvestigationEntry.objects.create(investigation=investigation, seq=1, kind=EntryKind.ASSISTANT, content="Hm")
+    CommandRequest.objects.create(
+        investigation=investigation, server=server, server_name="web-1", command="df -h", status=CommandStatus.PENDING
+    )
+    return investigation
 
 
 def portal_urls(world: dict[str, dict[str, Any]]) -> list[str]:

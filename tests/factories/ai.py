@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import factory
 
-from ai.models import Analysis, ChatMessage, ChatSession, Provider, SensitiveLabel
+from ai.choices import CommandStatus
+from ai.models import Analysis, ChatMessage, ChatSession, CommandRequest, Investigation, Provider, SensitiveLabel
 from tests.factories import UserFactory
 from tests.factories.alerts import AlertFactory
+from tests.factories.inventory import ServerFactory
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):
@@ -60,3 +62,23 @@ class AnalysisFactory(factory.django.DjangoModelFactory):
     probable_cause = "the worker crashed"
     impact = "checkout is unavailable"
     confidence = 0.8
+
+
+class InvestigationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Investigation
+
+    goal = "Why is the disk full?"
+    server = factory.SubFactory(ServerFactory)
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class CommandRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommandRequest
+
+    investigation = factory.SubFactory(InvestigationFactory)
+    server = factory.LazyAttribute(lambda c: c.investigation.server)
+    server_name = factory.LazyAttribute(lambda c: c.server.name if c.server else "")
+    command = "touch /tmp/investigation-test"
+    status = CommandStatus.PENDING

@@ -36,8 +36,9 @@ EXPECTED = {
     },
     "ai": {
         "handler": ["analyze"],
-        "purger": ["ai.retention.purge_chats"],
-        "job": ["ai.check_provider_health", "ai.redispatch_queued"],
+        "purger": ["ai.retention.purge_chats", "ai.retention.purge_investigations"],
+        "job": ["ai.check_provider_health", "ai.redispatch_queued", "ai.sweep_investigations"],
+        "approvals": ["ai.investigation_views.pending_approvals"],
     },
     "terminal": {"purger": ["terminal.retention.purge_recordings"], "job": ["terminal.reap_stale_sessions"]},
 }
@@ -53,7 +54,7 @@ def test_every_registered_hook_names_a_callable() -> None:
     paths = hooks.purgers() + [job.func for job in hooks.jobs()]
     paths += [found.func for kind in hooks.handled_kinds() if (found := hooks.handler(kind)) is not None]
     paths += list(hooks.dashboard_sections().values())
-    assert len(paths) == 23  # 7 purgers, 13 jobs, 2 handlers, 1 dashboard section
+    assert len(paths) == 25  # 8 purgers, 14 jobs, 2 handlers, 1 dashboard section
     assert all(callable(import_string(path)) for path in paths)
 
 
@@ -62,7 +63,7 @@ def test_purgers_run_in_installed_apps_order() -> None:
         "remediation",
         "alerts",
         *["runbooks"] * 3,
-        "ai",
+        *["ai"] * 2,
         "terminal",
     ]
 

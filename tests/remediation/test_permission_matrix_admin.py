@@ -93,6 +93,9 @@ ADMIN_MODELS: dict[str, dict[str, Any]] = {
         ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN, delete_selected=ONLY_ADMIN, test_providers=ONLY_ADMIN
     ),
     "ai.sensitivelabel": EDITED_BY_ADMIN,
+    "ai.commandallowrule": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),  # no bulk delete: audited one by one
+    "ai.redactionpattern": model(READ, ONLY_ADMIN, ONLY_ADMIN, ONLY_ADMIN),
+    "ai.investigation": model(READ, NOBODY, NOBODY, NOBODY),
     "ai.chatsession": model(ONLY_ADMIN, NOBODY, NOBODY, ONLY_ADMIN, delete_selected=ONLY_ADMIN),
     "remediation.terminalgrant": EDITED_BY_ADMIN,
     "terminal.terminalsession": model(ONLY_ADMIN, NOBODY, NOBODY, NOBODY),

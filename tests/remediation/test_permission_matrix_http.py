@@ -27,6 +27,7 @@ from tests.factories import (
     AlertFactory,
     AnalysisFactory,
     ChatSessionFactory,
+    CommandRequestFactory,
     CredentialFactory,
     ExecutionFactory,
     MaintenanceWindowFactory,
@@ -149,6 +150,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "chat-session-detail": {GET: OPS},
     "ai-analysis-list": {GET: READ},
     "ai-analysis-detail": {GET: READ},
+    "investigation-list": {GET: READ, POST: OPS},
+    "investigation-detail": {GET: READ},
+    "investigation-stop": {POST: APPROVE},  # or whoever started it (not in the world)
+    "investigation-command-approve": {POST: APPROVE},  # an approver with a grant, never the requester
+    "investigation-command-reject": {POST: APPROVE},
     # terminal
     "terminal-session-list": {GET: OPS},
     "terminal-session-detail": {GET: OPS},
@@ -178,6 +184,11 @@ HTTP: dict[str, dict[str, frozenset[str]]] = {
     "ai:chat": {GET: OPS},
     "ai:chat-new": {POST: OPS},
     "ai:chat-session": {GET: OPS},
+    "ai:investigations": {GET: READ},
+    "ai:investigation": {GET: READ},
+    "ai:investigation-start": {POST: OPS},
+    "ai:investigation-stop": {POST: APPROVE},  # its requester (not in the cast) or an approver
+    "ai:command-decide": {POST: APPROVE},  # an approver with a grant on the server, never the requester
     "terminal:sessions": {GET: OPS},
     "terminal:open": {GET: OPS},
     "terminal:session": {GET: OPS},
@@ -203,6 +214,7 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         action_request=request, alert=alert, runbook=execution.runbook, target_ids=[server.pk]
     )
     channel = NotificationChannelFactory()
+    command = CommandRequestFactory(investigation__server=server)
     own: dict[str, dict[str, Any]] = {}
     for name, user in users.items():
         if user is None:
@@ -225,6 +237,8 @@ def _world(users: dict[str, Any], recordings: Any) -> dict[str, Any]:
         "schedule": RunbookScheduleFactory(runbook=execution.runbook).pk,
         "provider": ProviderFactory().pk,
         "analysis": AnalysisFactory(alert=alert).pk,
+        "command": command.pk,
+        "investigation": command.investigation_id,
         "audit": AuditEvent.objects.create(action="test.event", actor_label="test").pk,
         "own": own,
     }
@@ -245,6 +259,7 @@ PATH_OBJECTS = {
     "schedule": "schedule",
     "ai-provider": "provider",
     "ai-analysis": "analysis",
+    "investigation": "investigation",
     "alerts": "alert",
     "runbooks:detail": "runbook",
     "runbooks:execute": "runbook",
@@ -255,6 +270,9 @@ PATH_OBJECTS = {
     "runbooks:schedule_toggle": "schedule",
     "terminal:open": "server",
     "ai:alert-analyze": "alert",
+    "ai:investigation": "investigation",
+    "ai:investigation-stop": "investigation",
+    "ai:command-decide": "command",
 }
 
 
@@ -282,6 +300,8 @@ def _kwargs(route: Route, world: dict[str, Any], member: str) -> dict[str, Any]:
     values = {names[0]: world[PATH_OBJECTS[stem]]}
     if "suggestion_pk" in names:
         values["suggestion_pk"] = world["suggestion"]
+    if "<int:cid>" in route.route:
+        values["cid"] = world["command"]
     return values
 
 

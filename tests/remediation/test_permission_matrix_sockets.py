@@ -39,6 +39,7 @@ pytestmark = pytest.mark.django_db
 WS: dict[str, dict[str, frozenset[str]]] = {
     "ChatConsumer": {"connect": OPS, "message": OPS, "confirm": OPS, "decline": OPS, "stop": OPS},
     "ExecutionConsumer": {"connect": READ, "stream": READ},
+    "InvestigationConsumer": {"connect": READ, "stream": READ},
     "TerminalConsumer": {"connect": OPS, "input": OPS, "resize": OPS},
 }
 
@@ -130,10 +131,11 @@ def test_it_lets_in_exactly_whom_the_table_says_over_chat_and_execution_sockets(
     from channels.layers import get_channel_layer
 
     from ai.choices import MessageRole
-    from ai.models import ChatMessage, ChatProposal
+    from ai.models import ChatMessage, ChatProposal, Investigation
+    from ai.services import investigation_live
     from runbooks.services import live
     from tests.ai.conftest import run_async
-    from tests.factories import StepRunFactory
+    from tests.factories import AlertFactory, StepRunFactory
 
     settings.WEBSOCKET_ACCESS_RECHECK_SECONDS = 600  # only the per-action check may refuse here
     user = cast["users"][member]
@@ -158,9 +160,22 @@ def test_it_lets_in_exactly_whom_the_table_says_over_chat_and_execution_sockets(
         frame = await _first(socket)
         return "let in" if frame is not None and frame["type"] == "output" else "refused"
 
+    investigation = Investigation.objects.create(goal="why?", alert=AlertFactory(), requested_by=owner)
+
+    async def investigation_stream(socket: Any) -> str:
+        event = {"type": investigation_live.ENTRY_EVENT, "entry": {"id": 1, "seq": 1, "kind": "note", "content": "x"}}
+        group = investigation_live.group_name(investigation.pk)
+        await get_channel_layer().group_send(group, {"type": "investigation.event", "event": event})
+        frame = await _first(socket)
+        return "let in" if frame is not None and frame["type"] == investigation_live.ENTRY_EVENT else "refused"
+
     plans = {
         ("ChatConsumer", f"/ws/chat/{chat.pk}/"): {"connect": None, **_chat_actions(world)},
         ("ExecutionConsumer", f"/ws/executions/{execution.pk}/"): {"connect": None, "stream": stream},
+        ("InvestigationConsumer", f"/ws/investigations/{investigation.pk}/"): {
+            "connect": None,
+            "stream": investigation_stream,
+        },
     }
     wrong = []
     for (consumer, path), actions in plans.items():

@@ -158,7 +158,8 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     _waiting(count, operator)
     client.force_login(approver)
-    with django_assert_max_num_queries(7):  # session, user, permissions (2), queue, analyses, navigation count
+    # session, user, permissions (2), queue, analyses, navigation count, investigation commands (the approvals hook)
+    with django_assert_max_num_queries(8):
         page = client.get("/runbooks/approvals/").content.decode()
     assert page.count('class="card approval"') == count
     assert f"analysis of alert {count - 1}" in page and "timeout" not in page
