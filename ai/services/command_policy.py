@@ -57,10 +57,13 @@ def plain_words(command: str) -> list[str] | None:
 
 
 def _denied(argument: str, denied: Iterable[str]) -> bool:
-    """`--name` matches by prefix (`--vacuum-size=1`); a short `-K` also inside combined options (`-tK`)."""
+    """`--name` matches by prefix (`--vacuum-size=1`) and as an abbreviation (`--vacuum-s`, `--vac=1`: GNU getopt_long
+    takes any unambiguous start of a long option); a short `-K` also inside combined options (`-tK`)."""
+    name = argument.split("=", 1)[0]
     for option in denied:
         if option.startswith("--"):
-            if argument.startswith(option):
+            abbreviated = len(name) > 2 and name.startswith("--") and option.startswith(name)
+            if argument.startswith(option) or abbreviated:
                 return True
         elif argument.startswith("-") and not argument.startswith("--") and option[1:] in argument[1:]:
             return True

@@ -115,6 +115,12 @@ def test_it_asks_a_person_when_the_server_lacks_the_tag() -> None:
         "ss -K dst 10.0.0.1",
         "ss -tK",
         "ss --kill",
+        # GNU getopt_long takes any unambiguous abbreviation of a long option: --vacuum-s is --vacuum-size.
+        "journalctl --vacuum-s=1M",
+        "journalctl --vacuum-si 1M",
+        "journalctl --vac=1M",
+        "ss --ki",
+        "ss --k",
         "systemctl restart nginx",
         "systemctl stop nginx status",
         "ps aux",
