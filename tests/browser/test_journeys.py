@@ -1,8 +1,9 @@
 """A newcomer's journeys through the portal and admin in Chromium, against real Daphne, a real qcluster and sshd.
 
-Each journey ends in a screenshot in test-artifacts/ (kept by CI): first run; adding a server; authoring and running
-a runbook; rule → alert → approval → verification; the terminal; the guardrails and audit; bad input. (The AI
-journeys are in test_ai_journeys.py and test_investigation_journey.py.)
+Each journey ends in a screenshot in test-artifacts/ (listed by CI): first run; adding a server; authoring and running
+a runbook; rule → alert → approval → verification; AI analysis to a run (against a local OpenAI-compatible server, the
+real LiteLLM path); the terminal; the guardrails and audit; bad input. The investigation journey is in
+test_investigation_journey.py.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.llm_server import LLMServer, Reply
 from tests.processes import daphne_args, free_port, running, wait_http
 from tests.remediation.remediate import am_payload
 from tests.runbooks.world import ADMIN_PASSWORD, World, wait_for
@@ -47,6 +49,23 @@ runbooks:
   steps:
   - name: report
     command: df -h {{ params.mount }}
+"""
+
+RUNBOOKS = "from runbooks.models import Runbook; print(list(Runbook.objects.values_list('name', flat=True)))"
+
+PROVIDER_AND_ALERT = """
+import uuid
+from django.utils import timezone
+from ai.models import Provider
+from alerts.models import Alert
+Provider.objects.update(is_default=False)
+Provider.objects.create(name="journey-llm", model="openai/journey-model", api_base="{url}", enabled=True,
+                        is_default=True, timeout_seconds=30, api_key="journey-local-key")
+now = timezone.now()
+alert = Alert.objects.create(fingerprint="j5000000000000001", starts_at=now, status="firing", alertname="DiskFull",
+    severity="warning", labels={{"alertname": "DiskFull", "instance": "web-1:9100"}},
+    annotations={{"summary": "/var almost full"}}, first_received_at=now, last_received_at=now, batch_id=uuid.uuid4())
+print(alert.pk)
 """
 
 RULE = """
@@ -89,7 +108,10 @@ class Product:
         code = f"from runbooks.models import Execution; print(Execution.objects.get({lookup}).{field})"
         return self.world.shell(code)
 
-    def import_disk_report(self) -> None:
+    def ensure_disk_report(self) -> None:
+        """The runbook journey 3 imports, for a journey run on its own."""
+        if "disk-report" in self.world.shell(RUNBOOKS):
+            return
         self.world.shell(
             "from runbooks.services.yaml_io import import_yaml; from remediation.actors import Actor; "
             f"import_yaml({DISK_REPORT!r}, actor=Actor.of('test'))"
@@ -182,10 +204,7 @@ def test_journey_3_author_and_run_a_runbook(page, product: Product, artifacts: P
 
 
 def test_journey_4_rule_alert_approval_verification(browser, page, product: Product, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-    if "disk-report" not in product.world.shell(
-        "from runbooks.models import Runbook; print(list(Runbook.objects.values_list('name', flat=True)))"
-    ):
-        product.import_disk_report()
+    product.ensure_disk_report()
     token = product.world.shell(RULE)
     firing = am_payload("web-1:9100", fingerprint="j4000000000000001", alertname="DiskFull")
     assert product.post("/hooks/alertmanager/", firing, token) == 202
@@ -209,6 +228,34 @@ def test_journey_4_rule_alert_approval_verification(browser, page, product: Prod
     page.click("main a[href^='/alerts/']")
     expect(page.locator("main")).to_contain_text(f"#{execution}")  # the alert links back to its execution
     page.screenshot(path=str(artifacts / "journey-4-rule-alert-approval.png"), full_page=True)
+
+
+def test_journey_5_ai_analysis_to_a_run(page, product: Product, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    product.ensure_disk_report()
+    llm = LLMServer().start()
+    try:
+        answer = {
+            "summary": "The /var filesystem on web-1 is almost full.",
+            "probable_cause": "Old journal files.",
+            "impact": "Writes will fail.",
+            "verification_commands": ["df -h /var"],
+            "recommended_runbook": {"name": "disk-report", "params": {"mount": "/var"}},
+            "confidence": 0.7,
+        }
+        llm.push(Reply(content=json.dumps(answer), delay=3))  # long enough to see the panel wait, then change
+        alert = product.world.shell(PROVIDER_AND_ALERT.format(url=llm.url))
+        product.sign_in(page, "olga")
+        page.goto(f"{product.base}/alerts/{alert}/")
+        page.click("button:has-text('Analyze with AI')")
+        expect(page.locator("#ai-analyses")).to_contain_text("Waiting for the model")
+        # The panel changes by itself: no reload.
+        expect(page.locator("#ai-analyses")).to_contain_text("almost full", timeout=60_000)
+        page.screenshot(path=str(artifacts / "journey-5-ai-analysis.png"), full_page=True)
+        page.click("text=Request execution")
+        expect(page.locator("input[name='param.mount']")).to_have_value("/var")
+        assert [request["model"] for request in llm.requests] == ["journey-model"]  # the real LiteLLM call, once
+    finally:
+        llm.stop()
 
 
 def test_journey_6_terminal(page, product: Product, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
@@ -255,10 +302,7 @@ def test_journey_7_guardrails_and_audit(page, product: Product, artifacts: Path)
 
 
 def test_journey_8_bad_input(page, product: Product, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
-    if "disk-report" not in product.world.shell(
-        "from runbooks.models import Runbook; print(list(Runbook.objects.values_list('name', flat=True)))"
-    ):
-        product.import_disk_report()
+    product.ensure_disk_report()
     product.sign_in(page, "olga")
     page.goto(f"{product.base}/runbooks/")
     page.click("text=disk-report")
