@@ -20,9 +20,20 @@ from runbooks.services import approvals
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis;
     `?fragment=cards` returns only the cards for polling."""
+    actor = Actor.of(request.user)
+    queue = list(approvals.approval_queue())
+    # The services' own checks decide which buttons a card shows: no Approve the POST would then refuse.
+    unapprovable = approvals.decision_refusals(queue, actor=actor)
+    unrejectable = approvals.decision_refusals(queue, actor=actor, approving=False)
     items = [
-        {"execution": e, "analysis": approvals.analysis_for(e, actor=Actor.of(request.user))}
-        for e in approvals.approval_queue()
+        {
+            "execution": e,
+            "analysis": approvals.analysis_for(e, actor=actor),
+            "can_approve": e.pk not in unapprovable,
+            "can_reject": e.pk not in unrejectable,
+            "why_not_approve": str(unapprovable.get(e.pk, "")),
+        }
+        for e in queue
     ]
     can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     template = (
