@@ -19,7 +19,7 @@ from runbooks.services import approvals
 @permission_required(VIEW_EXECUTION, raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis;
-    `?fragment=cards` returns only the cards for polling."""
+    `?fragment=cards` returns only the cards for polling, with how many wait in `X-Live-Count`."""
     actor = Actor.of(request.user)
     queue = list(approvals.approval_queue())
     # The services' own checks decide which buttons a card shows: no Approve the POST would then refuse.
@@ -35,11 +35,12 @@ def approval_list(request: HttpRequest) -> HttpResponse:
         }
         for e in queue
     ]
-    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
-    template = (
-        "runbooks/_approval_cards.html" if request.GET.get("fragment") == "cards" else "runbooks/approval_list.html"
-    )
-    return render(request, template, {"items": items, "can_decide": can_decide})
+    context = {"items": items, "can_decide": request.user.has_perm(approvals.APPROVE_PERMISSION)}
+    if request.GET.get("fragment") != "cards":
+        return render(request, "runbooks/approval_list.html", context)
+    response = render(request, "runbooks/_approval_cards.html", context)
+    response["X-Live-Count"] = str(len(items))  # live_rows.js puts it in the heading's "(N waiting)"
+    return response
 
 
 @login_required

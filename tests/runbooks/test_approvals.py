@@ -249,3 +249,13 @@ def test_it_decides_the_buttons_of_a_queue_with_targets_in_a_fixed_number_of_que
     with django_assert_max_num_queries(19):
         page = client.get("/runbooks/approvals/").content.decode()
     assert page.count('value="approve"') == count - 1 and page.count("on &#x27;db-1&#x27; (no grant for it)") == 1
+
+
+def test_the_polled_cards_carry_the_waiting_count_for_the_heading(client, approver, operator) -> None:  # type: ignore[no-untyped-def]
+    _waiting(2, operator)
+    client.force_login(approver)
+    page = client.get("/runbooks/approvals/").content.decode()
+    assert "(<span data-live-count>2</span> waiting)" in page  # the number live_rows.js replaces
+    _waiting(1, operator)
+    fragment = client.get("/runbooks/approvals/?fragment=cards")
+    assert fragment["X-Live-Count"] == "3" and fragment.content.decode().count('class="card approval"') == 3
