@@ -9,8 +9,8 @@ Every edge (API, portal, admin, chat, schedules, approvals, sockets) asks these 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
@@ -33,6 +33,7 @@ APPROVE_PERM = APPROVE_EXECUTION
 RUN_ANY_PERM = RUN_ON_ANY_SERVER
 
 User = AuthUser | AnonymousUser
+K = TypeVar("K")
 
 
 def _live(user: Any) -> bool:
@@ -92,7 +93,20 @@ def runnable_ids(user: Any, servers: Iterable[Server], *, perm: str = RUN_PERM) 
 
 def refused_servers(user: Any, target_ids: Iterable[Any], *, perm: str = RUN_PERM) -> list[str]:
     """Names (or ids) of the targets `user` may not run on; unknown ids are left to the plan to report."""
-    wanted = [t for t in target_ids if isinstance(t, int) and not isinstance(t, bool)]
-    servers = list(Server.objects.filter(pk__in=wanted).order_by("name"))
-    allowed = runnable_ids(user, servers, perm=perm)
-    return [s.name for s in servers if s.pk not in allowed]
+    return refused_servers_of(user, {0: target_ids}, perm=perm)[0]
+
+
+def refused_servers_of(
+    user: Any, target_lists: Mapping[K, Iterable[Any]], *, perm: str = RUN_PERM
+) -> dict[K, list[str]]:
+    """`refused_servers` for many target lists at once (a queue of requests): one server query and one grant query
+    whatever their number. Each list's refused names come sorted; lists without a known server need no query."""
+    lists = {
+        key: {t for t in ids if isinstance(t, int) and not isinstance(t, bool)} for key, ids in target_lists.items()
+    }
+    wanted = set().union(*lists.values())
+    servers = {s.pk: s for s in Server.objects.filter(pk__in=wanted)} if wanted else {}
+    allowed = runnable_ids(user, servers.values(), perm=perm) if servers else set()
+    return {
+        key: sorted(servers[i].name for i in ids if i in servers and i not in allowed) for key, ids in lists.items()
+    }

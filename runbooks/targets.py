@@ -8,6 +8,8 @@ from typing import Any
 
 from django.apps import apps
 
+from remediation.grants import RUN_PERM, runnable_ids
+
 
 @dataclass(frozen=True)
 class Target:
@@ -103,11 +105,13 @@ def ids_for_names(names: Iterable[str]) -> list[int | str]:
     return [int(found[n]) if n in found else n for n in wanted]
 
 
-def target_choices() -> list[tuple[str, str]]:
-    """(name, hostname) of every enabled server, by name: the options of a run form's target picker."""
+def target_choices(user: Any, *, perm: str = RUN_PERM) -> list[tuple[str, str]]:
+    """(name, hostname) of every enabled server `user` may act on with `perm`, by name: the options of a run form's
+    target picker. Who may act where is `remediation.grants.runnable_ids` (the role permission plus a grant by server
+    or tag; `run_on_any_server` needs none), the same decision the plan, run and approval services check."""
     model = server_model()
     if model is None:
         return []
-    return [
-        (str(n), str(h)) for n, h in model.objects.filter(enabled=True).order_by("name").values_list("name", "hostname")
-    ]
+    servers = list(model.objects.filter(enabled=True).order_by("name"))
+    allowed = runnable_ids(user, servers, perm=perm)
+    return [(str(s.name), str(s.hostname)) for s in servers if s.pk in allowed]

@@ -16,7 +16,6 @@ from django.utils.html import format_html, format_html_join
 
 from remediation.actors import Actor
 from remediation.admin.widgets import Column, ListField, RowsField
-from remediation.models import Server
 from remediation.permissions import AUTHOR_RUNBOOK
 from runbooks.models import Runbook, Step
 from runbooks.services.definitions import (
@@ -30,8 +29,9 @@ from runbooks.services.definitions import (
     with_latest_definition,
 )
 from runbooks.services.plan import plan_runbook
-from runbooks.services.scope import OutOfScope
+from runbooks.services.scope import PLAN_PERM, OutOfScope
 from runbooks.services.yaml_io import export_yaml, import_yaml
+from runbooks.targets import target_choices
 from runbooks.views.definitions import parse_inputs
 
 PARAMETER_COLUMNS = (
@@ -236,7 +236,9 @@ class RunbookAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/runbooks/runbook/plan_preview.html", context)
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
-        extra = {**(extra_context or {}), "preview_servers": Server.objects.filter(enabled=True).order_by("name")}
+        # Only the servers this person may plan on: the preview would refuse any other.
+        servers = target_choices(request.user, perm=PLAN_PERM)
+        extra = {**(extra_context or {}), "preview_servers": servers}
         return super().change_view(request, object_id, form_url, extra)
 
     @admin.action(description="Plan (render every step; contacts nothing)", permissions=["view"])

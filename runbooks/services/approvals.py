@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
@@ -19,7 +20,7 @@ from runbooks.choices import ExecutionStatus
 from runbooks.models import Execution
 from runbooks.services import live
 from runbooks.services.execute import enqueue
-from runbooks.services.scope import OutOfScope, check_scope
+from runbooks.services.scope import scope_refusals
 
 APPROVE_PERMISSION = APPROVE_EXECUTION
 
@@ -33,24 +34,47 @@ class ApprovalForbidden(ApprovalRefused):
 
 
 def _check(execution: Execution, actor: Actor, *, approving: bool) -> None:
+    refusal = decision_refusals([execution], actor=actor, approving=approving).get(execution.pk)
+    if refusal is not None:
+        raise refusal
+
+
+def decision_refusals(
+    executions: Iterable[Execution], *, actor: Actor, approving: bool = True
+) -> dict[int, ApprovalRefused]:
+    """Why `actor` may not approve (approving=False: reject) each execution; those they may decide are absent.
+
+    The one set of checks: the approve and reject services raise what it answers, and the approvals queue shows its
+    buttons by it (for the whole queue in a fixed number of queries). Approving needs the approve permission, someone
+    else's request still awaiting approval, and scope: the approver may approve on every target and a person who
+    requested the run may still run there (grants change while a request waits). Rejecting needs only the permission.
+    """
+    executions = list(executions)
     if not may(actor, APPROVE_PERMISSION):
-        raise ApprovalForbidden("you need the approve permission")
-    if approving and execution.requested_by_id is not None and execution.requested_by_id == actor.user_id:
-        raise ApprovalForbidden("you cannot approve your own request; ask another approver")
-    if execution.status != ExecutionStatus.AWAITING_APPROVAL:
-        raise ApprovalRefused(f"execution #{execution.pk} is {execution.status}, not awaiting approval")
+        return {e.pk: ApprovalForbidden("you need the approve permission") for e in executions}
+    refused: dict[int, ApprovalRefused] = {}
+    for e in executions:
+        if approving and e.requested_by_id is not None and e.requested_by_id == actor.user_id:
+            refused[e.pk] = ApprovalForbidden("you cannot approve your own request; ask another approver")
+        elif e.status != ExecutionStatus.AWAITING_APPROVAL:
+            refused[e.pk] = ApprovalRefused(f"execution #{e.pk} is {e.status}, not awaiting approval")
     if approving:
-        _check_scope(execution, actor)
+        refused.update(_scope_refusals([e for e in executions if e.pk not in refused], actor))
+    return refused
 
 
-def _check_scope(execution: Execution, actor: Actor) -> None:
-    """The approver must be allowed on every target, and a person who requested it must still be (grants change)."""
-    try:
-        check_scope(actor, execution.target_ids, perm=APPROVE_PERM)
-        if execution.requested_by is not None:
-            check_scope(Actor.of(execution.requested_by), execution.target_ids, who="the requester")
-    except OutOfScope as exc:
-        raise ApprovalForbidden(str(exc)) from None
+def _scope_refusals(executions: list[Execution], actor: Actor) -> dict[int, ApprovalRefused]:
+    approver = scope_refusals(actor, {e.pk: e.target_ids for e in executions}, perm=APPROVE_PERM)
+    refused: dict[int, ApprovalRefused] = {pk: ApprovalForbidden(why) for pk, why in approver.items()}
+    by_requester: dict[int, list[Execution]] = {}
+    for e in executions:
+        if e.pk not in refused and e.requested_by_id is not None:
+            by_requester.setdefault(e.requested_by_id, []).append(e)
+    for waiting in by_requester.values():  # one requester's permissions and grants, however many requests
+        requester = Actor.of(waiting[0].requested_by)
+        asked = scope_refusals(requester, {e.pk: e.target_ids for e in waiting}, who="the requester")
+        refused.update({pk: ApprovalForbidden(why) for pk, why in asked.items()})
+    return refused
 
 
 def _broadcast(execution: Execution) -> None:

@@ -21,20 +21,31 @@ from runbooks.services import approvals
 @permission_required(VIEW_EXECUTION, raise_exception=True)
 def approval_list(request: HttpRequest) -> HttpResponse:
     """The approvals queue: each request with its alert, rendered plan per target and any AI analysis;
-    `?fragment=cards` returns only the cards for polling."""
+    `?fragment=cards` returns only the cards for polling, with how many wait in `X-Live-Count`."""
+    actor = Actor.of(request.user)
+    queue = list(approvals.approval_queue())
+    # The services' own checks decide which buttons a card shows: no Approve the POST would then refuse.
+    unapprovable = approvals.decision_refusals(queue, actor=actor)
+    unrejectable = approvals.decision_refusals(queue, actor=actor, approving=False)
     items = [
-        {"execution": e, "analysis": approvals.analysis_for(e, actor=Actor.of(request.user))}
-        for e in approvals.approval_queue()
+        {
+            "execution": e,
+            "analysis": approvals.analysis_for(e, actor=actor),
+            "can_approve": e.pk not in unapprovable,
+            "can_reject": e.pk not in unrejectable,
+            "why_not_approve": str(unapprovable.get(e.pk, "")),
+        }
+        for e in queue
     ]
-    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     # What other apps wait on (registered hooks: this app imports none of them).
     others = [item for path in hooks.approval_sources() for item in import_string(path)(request.user)]
+    can_decide = request.user.has_perm(approvals.APPROVE_PERMISSION)
     context = {"items": items, "others": others, "waiting": len(items) + len(others), "can_decide": can_decide}
-    # The page polls its cards (`?fragment=cards`) to stay live without a reload.
-    template = (
-        "runbooks/_approval_cards.html" if request.GET.get("fragment") == "cards" else "runbooks/approval_list.html"
-    )
-    return render(request, template, context)
+    if request.GET.get("fragment") != "cards":
+        return render(request, "runbooks/approval_list.html", context)
+    response = render(request, "runbooks/_approval_cards.html", context)
+    response["X-Live-Count"] = str(context["waiting"])  # live_rows.js puts it in the heading's "(N waiting)"
+    return response
 
 
 @login_required

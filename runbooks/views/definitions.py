@@ -17,7 +17,7 @@ from runbooks.models import Runbook
 from runbooks.services import execute as execute_service
 from runbooks.services import verification
 from runbooks.services.plan import plan_runbook
-from runbooks.services.scope import OutOfScope
+from runbooks.services.scope import PLAN_PERM, OutOfScope
 from runbooks.targets import ids_for_names, target_choices
 
 PARAM_PREFIX = "param."
@@ -87,7 +87,10 @@ def _detail_page(request: HttpRequest, runbook: Runbook, inputs: RunInputs, stat
             plan = plan_runbook(runbook, params=inputs.params, target_ids=inputs.targets, actor=Actor.of(request.user))
         except OutOfScope as exc:
             messages.error(request, str(exc))
-    choices = target_choices()
+    can_execute = request.user.has_perm(EXECUTE_RUNBOOK)
+    # The servers this person may run on (or, without the run permission, plan on): no one is offered a target the
+    # run or the plan would then refuse.
+    choices = target_choices(request.user, perm=EXECUTE_RUNBOOK if can_execute else PLAN_PERM)
     declared = {p.get("name") for p in runbook.parameters if isinstance(p, dict)}
     fields = [{**p, "value": inputs.params.get(str(p.get("name")), "")} for p in runbook.parameters]
     context = {
@@ -99,7 +102,7 @@ def _detail_page(request: HttpRequest, runbook: Runbook, inputs: RunInputs, stat
         "chosen_targets": inputs.target_names,
         "target_choices": choices,
         "target_choice_names": {name for name, _ in choices},
-        "can_execute": request.user.has_perm(EXECUTE_RUNBOOK),
+        "can_execute": can_execute,
         "can_override": request.user.has_perm(execute_service.OVERRIDE_PERMISSION),
         "stats": verification.execution_stats(runbook.executions.all()),
     }

@@ -1,4 +1,5 @@
-"""The executions list in Chromium: a new run and a changed status appear without a reload."""
+"""The executions list and the approvals queue in Chromium: a new run, a changed status, a new request and the
+waiting count appear without a reload."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def test_it_adds_a_new_approval_request_live_but_never_under_a_typed_reason(
     page.wait_for_selector("h1:has-text('Dashboard')")
     page.goto(f"{live_server.url}/runbooks/approvals/")
     page.wait_for_selector(f"#approval-{first.pk}")
+    assert page.inner_text("h1 small") == "(1 waiting)"
     second = execution_of({"steps": []}, status="awaiting_approval")
     page.wait_for_selector(f"#approval-{second.pk}", timeout=20_000)  # arrived without a reload
+    assert page.inner_text("h1 small") == "(2 waiting)"  # and the heading counts it
     page.fill(f"#approval-{first.pk} input[name=reason]", "half-typed")
     third = execution_of({"steps": []}, status="awaiting_approval")
     page.wait_for_selector("#live-status:has-text('paused')", timeout=20_000)

@@ -9,12 +9,12 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from remediation.actors import Actor
-from remediation.models import AuditEvent
+from remediation.models import AuditEvent, Server, TerminalGrant
 from runbooks.models import Execution
 from runbooks.services.approvals import expire_due
 from runbooks.services.execute import request_execution
 from runbooks.services.runner import run_execution
-from tests.factories import AlertFactory, AnalysisFactory, ExecutionFactory, RuleFactory
+from tests.factories import AlertFactory, AnalysisFactory, ExecutionFactory, RuleFactory, UserFactory
 from tests.factories.inventory import ServerFactory
 from tests.factories.terminal import grant
 from tests.remediation.remediate import am_payload, dispatch_pending, remediate_rule, restart_runbook
@@ -158,8 +158,9 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     _waiting(count, operator)
     client.force_login(approver)
-    # session, user, permissions (2), queue, analyses, navigation count, investigation commands (the approvals hook)
-    with django_assert_max_num_queries(8):
+    # session, user, their time zone, permissions (2), queue, analyses, navigation count, investigation commands (the
+    # approvals hook), kill switch and maintenance windows (the banner), the session saved (savepoint, update, release)
+    with django_assert_max_num_queries(14):
         page = client.get("/runbooks/approvals/").content.decode()
     assert page.count('class="card approval"') == count
     assert f"analysis of alert {count - 1}" in page and "timeout" not in page
@@ -182,3 +183,79 @@ def test_it_says_approved_or_rejected_in_plain_english(client, held, admin_user,
     page = client.post(f"/runbooks/approvals/{held.pk}/", {"decision": decision, "reason": "ok"}, follow=True)
     text = page.content.decode()
     assert f"Execution #{held.pk} {said}." in text and "rejectd" not in text
+
+
+def _card(page: str, pk: int) -> str:
+    start = page.index(f'id="approval-{pk}"')
+    return page[start : page.index("</section>", start)]
+
+
+def _second_approver():  # type: ignore[no-untyped-def]
+    user = UserFactory(username="approver2")
+    user.groups.add(Group.objects.get(name="Approver"))
+    return user
+
+
+def test_it_offers_approve_only_to_whom_the_service_would_let_approve(client, held, admin_user) -> None:  # type: ignore[no-untyped-def]
+    other = _second_approver()  # the Approver role, but no grant for web-1
+    client.force_login(other)
+    card = _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+    assert 'value="approve"' not in card and 'value="reject"' in card  # saying no needs no grant
+    assert "Approve is not offered: you may not approve runs on &#x27;web-1&#x27; (no grant for it)." in card
+    assert client.post(f"/runbooks/approvals/{held.pk}/", {"decision": "approve"}).status_code == 302
+    assert Execution.objects.get(pk=held.pk).status == "awaiting_approval"  # the service agrees: refused
+    grant(other, Server.objects.get(name="web-1"))
+    card = _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+    assert 'value="approve"' in card and "not offered" not in card
+    client.force_login(admin_user)  # run_on_any_server: no grant needed
+    assert 'value="approve"' in _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+
+
+def test_it_says_why_the_requester_or_a_viewer_sees_no_approve_button(client, held, approver, viewer) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(approver)  # who requested it
+    card = _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+    assert 'value="approve"' not in card and "you cannot approve your own request" in card
+    client.force_login(viewer)  # may look, may not decide: no form and no reason to read on every card
+    card = _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+    assert "<form" not in card and "not offered" not in card
+
+
+def test_it_hides_approve_when_the_requester_lost_the_grant(client, held, approver) -> None:  # type: ignore[no-untyped-def]
+    other = _second_approver()
+    grant(other, Server.objects.get(name="web-1"))
+    TerminalGrant.objects.filter(user=approver).delete()  # the requester's grant is revoked while it waits
+    client.force_login(other)
+    card = _card(client.get("/runbooks/approvals/").content.decode(), held.pk)
+    assert 'value="approve"' not in card
+    assert "the requester may not run runbooks on &#x27;web-1&#x27; (no grant for it)" in card
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_it_decides_the_buttons_of_a_queue_with_targets_in_a_fixed_number_of_queries(
+    client, approver, operator, count, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    ServerFactory(name="web-1", host_key=KEY)
+    ServerFactory(name="db-1", host_key=KEY)
+    web, db = Server.objects.get(name="web-1"), Server.objects.get(name="db-1")
+    grant(approver, web)
+    grant(operator, web, db)
+    _waiting(count, operator)
+    Execution.objects.update(target_ids=[web.pk])
+    first = Execution.objects.order_by("pk")[0]
+    Execution.objects.filter(pk=first.pk).update(target_ids=[web.pk, db.pk])
+    client.force_login(approver)
+    # the 13 of an empty-target queue; the approver's servers and grants (2); the requester's servers, permissions (2)
+    # and grants: one requester, however many requests
+    with django_assert_max_num_queries(19):
+        page = client.get("/runbooks/approvals/").content.decode()
+    assert page.count('value="approve"') == count - 1 and page.count("on &#x27;db-1&#x27; (no grant for it)") == 1
+
+
+def test_the_polled_cards_carry_the_waiting_count_for_the_heading(client, approver, operator) -> None:  # type: ignore[no-untyped-def]
+    _waiting(2, operator)
+    client.force_login(approver)
+    page = client.get("/runbooks/approvals/").content.decode()
+    assert "(<span data-live-count>2</span> waiting)" in page  # the number live_rows.js replaces
+    _waiting(1, operator)
+    fragment = client.get("/runbooks/approvals/?fragment=cards")
+    assert fragment["X-Live-Count"] == "3" and fragment.content.decode().count('class="card approval"') == 3

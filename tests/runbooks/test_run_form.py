@@ -117,3 +117,43 @@ def test_it_follows_the_ai_request_execution_link_to_a_filled_form(runbook, admi
     page = response.content.decode()
     assert response.status_code == 200 and 'name="param.service" value="a=b c"' in page
     assert "other=1" in page  # an undeclared recommendation is shown, not dropped
+
+
+def _offered(page: str, select_id: str) -> list[str]:
+    """The option values of one <select> on a page."""
+    start = page.index(f'id="{select_id}"')
+    return re.findall(r'<option value="([^"]+)"', page[start : page.index("</select>", start)])
+
+
+def test_it_offers_only_the_servers_the_user_may_run_on(runbook, operator, role_admin) -> None:  # type: ignore[no-untyped-def]
+    web = ServerFactory(name="web-1", hostname="127.0.0.1")
+    ServerFactory(name="cache-1", hostname="127.0.0.2", tags=["cache"])
+    ServerFactory(name="db-1", hostname="127.0.0.3")
+    ServerFactory(name="old-1", hostname="127.0.0.4", enabled=False, tags=["cache"])
+    grant(operator, web, tag="cache")
+    url = reverse("runbooks:detail", args=[runbook.pk])
+    page = _client(operator).get(url).content.decode()
+    assert _offered(page, "target-select") == ["cache-1", "web-1"]  # by server and by tag; never db-1 nor disabled
+    assert 'value="db-1"' not in page  # nor in the name search's suggestions
+    assert _offered(_client(role_admin).get(url).content.decode(), "target-select") == ["cache-1", "db-1", "web-1"]
+
+
+def test_it_offers_a_viewer_the_servers_they_may_plan_on(runbook, viewer) -> None:  # type: ignore[no-untyped-def]
+    ServerFactory(name="web-1", hostname="127.0.0.1")
+    db = ServerFactory(name="db-1", hostname="127.0.0.3")
+    url = reverse("runbooks:detail", args=[runbook.pk])
+    assert _offered(_client(viewer).get(url).content.decode(), "target-select") == []
+    grant(viewer, db)
+    assert _offered(_client(viewer).get(url).content.decode(), "target-select") == ["db-1"]
+
+
+def test_the_admin_plan_preview_offers_only_the_servers_the_user_may_plan_on(runbook, operator, role_admin) -> None:  # type: ignore[no-untyped-def]
+    web = ServerFactory(name="web-1", hostname="127.0.0.1")
+    ServerFactory(name="db-1", hostname="127.0.0.3")
+    operator.is_staff = True
+    operator.save()
+    grant(operator, web)
+    url = f"/admin/runbooks/runbook/{runbook.pk}/change/"
+    page = _client(operator).get(url).content.decode()
+    assert 'id="plan-preview"' in page and _offered(page, "preview-target") == ["web-1"]
+    assert _offered(_client(role_admin).get(url).content.decode(), "preview-target") == ["db-1", "web-1"]
