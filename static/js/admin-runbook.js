@@ -2,7 +2,7 @@
 // others; the plan preview renders the saved version for a chosen server and parameters.
 (function () {
   "use strict";
-  var ONLY = {
+  var FIELDS_OF_KIND = {
     ssh: ["command", "rollback_command", "expected_exit_codes"],
     http: ["method", "url", "credential", "tls_verify", "once", "headers", "body", "expected_statuses"]
   };
@@ -12,8 +12,8 @@
   function showKind(step) {
     var select = step.querySelector("select[name$='-kind']");
     if (!select) { return; }
-    Object.keys(ONLY).forEach(function (kind) {
-      ONLY[kind].forEach(function (field) {
+    Object.keys(FIELDS_OF_KIND).forEach(function (kind) {
+      FIELDS_OF_KIND[kind].forEach(function (field) {
         step.querySelectorAll(".field-" + field).forEach(function (node) { node.hidden = select.value !== kind; });
       });
     });

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
 from tests.factories.alerts import AlertFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_draws_the_charts_and_updates_counts_without_a_reload(

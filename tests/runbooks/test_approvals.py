@@ -244,9 +244,9 @@ def test_it_decides_the_buttons_of_a_queue_with_targets_in_a_fixed_number_of_que
     first = Execution.objects.order_by("pk")[0]
     Execution.objects.filter(pk=first.pk).update(target_ids=[web.pk, db.pk])
     client.force_login(approver)
-    # the 13 of an empty-target queue; the approver's servers and grants (2); the requester's servers, permissions (2)
+    # the 14 of an empty-target queue; the approver's servers and grants (2); the requester's servers, permissions (2)
     # and grants: one requester, however many requests
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         page = client.get("/runbooks/approvals/").content.decode()
     assert page.count('value="approve"') == count - 1 and page.count("on &#x27;db-1&#x27; (no grant for it)") == 1
 
