@@ -23,7 +23,7 @@ from ai.services.investigations import (
     start_investigation,
     stop_investigation,
 )
-from ai.services.providers import ProviderUnavailable, chosen_provider
+from ai.services.providers import ProviderUnavailable, chosen_provider, enabled_providers
 from alerts.models import Alert
 from remediation.actors import Actor
 from remediation.grants import APPROVE_PERM, runnable_ids
@@ -31,6 +31,7 @@ from remediation.hooks import PendingApproval
 from remediation.models import Server
 from remediation.permissions import APPROVE_EXECUTION, EXECUTE_RUNBOOK, VIEW_INVESTIGATION
 from runbooks.models import Runbook
+from runbooks.targets import target_choices
 
 # Shown as a message on the page the form came from; PermissionDenied is not among them: it answers 403.
 REFUSALS = (InvestigationRefused, ValidationError, ProviderUnavailable)
@@ -54,7 +55,10 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def investigation_list(request: HttpRequest) -> HttpResponse:
     """Investigations, newest first."""
     rows = Investigation.objects.select_related("alert", "server", "requested_by").order_by("-id")[:100]
-    return render(request, "ai/investigation_list.html", {"investigations": rows})
+    context: dict[str, Any] = {"investigations": rows, "can_investigate": request.user.has_perm(EXECUTE_RUNBOOK)}
+    if context["can_investigate"]:  # start one on a server: the servers this person may run on, by name
+        context.update(servers=target_choices(request.user), providers=enabled_providers())
+    return render(request, "ai/investigation_list.html", context)
 
 
 def runbook_links() -> dict[str, str]:
@@ -85,9 +89,11 @@ def investigation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def investigation_start(request: HttpRequest) -> HttpResponse:
     """Start one from an alert page (or a server): goal, optional provider; the worker picks it up."""
-    alert_id, server_id = request.POST.get("alert", ""), request.POST.get("server", "")
+    alert_id, server_ref = request.POST.get("alert", ""), request.POST.get("server", "").strip()
     alert = get_object_or_404(Alert, pk=int(alert_id)) if alert_id.isdigit() else None
-    server = get_object_or_404(Server, pk=int(server_id)) if server_id.isdigit() else None
+    # A server by id (API habit) or by the name the list page's picker sends.
+    lookup: dict[str, int | str] = {"pk": int(server_ref)} if server_ref.isdigit() else {"name": server_ref}
+    server = get_object_or_404(Server, **lookup) if server_ref else None
     back = reverse("alerts:detail", args=[alert.pk]) if alert is not None else reverse("ai:investigations")
     try:
         investigation = start_investigation(

@@ -15,7 +15,7 @@ from ai.services.providers import ProviderUnavailable, chosen_provider, enabled_
 from alerts.models import Alert
 from remediation.actors import Actor
 from remediation.net import AuthenticatedHttpRequest
-from remediation.permissions import ANALYZE_ALERT, USE_CHAT
+from remediation.permissions import ANALYZE_ALERT, EXECUTE_RUNBOOK, USE_CHAT
 
 
 @login_required
@@ -70,4 +70,5 @@ def chat_session(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(ChatSession, pk=session_id)
     if not can_chat(request.user, session):
         raise Http404("No such chat.")
-    return render(request, "ai/chat_session.html", {"session": session})
+    can_investigate = request.user.has_perm(EXECUTE_RUNBOOK)  # hand the alert over to an investigation
+    return render(request, "ai/chat_session.html", {"session": session, "can_investigate": can_investigate})

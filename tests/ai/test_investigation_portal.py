@@ -164,7 +164,8 @@ def test_the_approvals_queue_lists_pending_commands_with_the_form_for_who_may_de
     TerminalGrantFactory(user=approver, server=investigation.server)
     client.force_login(approver)
     page = client.get("/runbooks/approvals/").content.decode()
-    assert "systemctl restart nginx" in page and "nginx stopped answering" in page and "(1 waiting)" in page
+    assert "systemctl restart nginx" in page and "nginx stopped answering" in page
+    assert "<span data-live-count>1</span> waiting" in page
     assert f"/ai/investigations/commands/{command.pk}/decide/" in page
     client.force_login(viewer)
     page = client.get("/runbooks/approvals/").content.decode()
@@ -180,8 +181,9 @@ def test_the_approvals_queue_lists_pending_commands_in_a_fixed_number_of_queries
         TerminalGrantFactory(user=approver, server=investigation.server)
         _pending(investigation, command=f"systemctl restart app{number}")
     client.force_login(approver)
-    # session, user, permissions (2), execution queue, navigation count, pending commands, grants
-    with django_assert_max_num_queries(8):
+    # session, user, their time zone, permissions (2), execution queue, navigation count, pending commands, grants,
+    # kill switch and maintenance windows (the banner), the session saved (savepoint, update, release)
+    with django_assert_max_num_queries(14):
         page = client.get("/runbooks/approvals/").content.decode()
     assert page.count("/ai/investigations/commands/") == count
 
@@ -237,3 +239,34 @@ def test_the_socket_sends_a_snapshot_then_live_events_then_database_changes(oper
     ]
     assert pushed["type"] == "investigation.entry" and pushed["entry"]["content"] == "live one"
     assert fresh["type"] == "snapshot" and [e["content"] for e in fresh["entries"]] == ["Looking", "later"]
+
+
+def test_an_operator_starts_one_on_a_server_they_may_run_on_from_the_list_page(  # type: ignore[no-untyped-def]
+    operator, client, provider, django_capture_on_commit_callbacks
+) -> None:
+    granted, other = ServerFactory(name="db1", tags=["lab"]), ServerFactory(name="web9")
+    TerminalGrantFactory(user=operator, server=granted)
+    client.force_login(operator)
+    page = client.get("/ai/investigations/").content.decode()
+    assert '<option value="db1">' in page and "web9" not in page  # only the servers this person may run on
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post("/ai/investigations/start/", {"server": "db1", "goal": "Why is the load high?"})
+    investigation = Investigation.objects.get()
+    assert response.status_code == 302 and (investigation.server, investigation.alert) == (granted, None)
+    assert client.post("/ai/investigations/start/", {"server": other.name, "goal": "x"}).status_code == 403
+    assert Investigation.objects.count() == 1  # refused without a grant: nothing started
+
+
+def test_a_chat_about_an_alert_hands_it_over_to_an_investigation(  # type: ignore[no-untyped-def]
+    operator, viewer, client, provider, django_capture_on_commit_callbacks
+) -> None:
+    from tests.factories import ChatSessionFactory
+
+    alert = AlertFactory(labels={"alertname": "DiskFull", "instance": "db1:9100"})
+    session = ChatSessionFactory(user=operator, alert=alert)
+    client.force_login(operator)
+    page = client.get(f"/ai/chat/{session.pk}/").content.decode()
+    assert "Hand this over to an investigation" in page and f'name="alert" value="{alert.pk}"' in page
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post("/ai/investigations/start/", {"alert": alert.pk, "goal": "Find out why DiskFull fired"})
+    assert Investigation.objects.get().alert == alert
