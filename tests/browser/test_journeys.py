@@ -253,7 +253,9 @@ def test_journey_5_ai_analysis_to_a_run(page, product: Product, artifacts: Path)
         page.screenshot(path=str(artifacts / "journey-5-ai-analysis.png"), full_page=True)
         page.click("text=Request execution")
         expect(page.locator("input[name='param.mount']")).to_have_value("/var")
-        assert [request["model"] for request in llm.requests] == ["journey-model"]  # the real LiteLLM call, once
+        # The real LiteLLM call carried the alert to the local server (the worker's provider health probe may call too).
+        analyses = [r for r in llm.requests if "/var almost full" in json.dumps(r.get("messages"))]
+        assert len(analyses) == 1 and analyses[0]["model"] == "journey-model"
     finally:
         llm.stop()
 
